@@ -1,0 +1,1 @@
+//! Packet sources: pcap and pcapng files (and stdin), and a pcap writer.

@@ -1,0 +1,1 @@
+//! EVE JSON: Suricata-compatible event records.

@@ -1,0 +1,1 @@
+//! Flow tracking, IP defragmentation and TCP stream reassembly.

@@ -1,0 +1,278 @@
+//! The plain values a decode produces: what the flow table, reassembly,
+//! detection and EVE read. Offsets index the captured frame the decode ran on.
+
+use crate::events::{DecodeEvent, EventList};
+use std::net::IpAddr;
+
+/// Link-layer header type of a capture (a pcap LINKTYPE / DLT value).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkType {
+    /// DLT_NULL (0): BSD loopback, 4-byte host-order address family.
+    Null,
+    /// DLT_EN10MB (1): Ethernet II / 802.3.
+    Ethernet,
+    /// DLT_PPP (9): PPP with address/control and protocol fields.
+    Ppp,
+    /// LINKTYPE_RAW (101, also DLT_RAW 12/14): raw IPv4 or IPv6.
+    Raw,
+    /// DLT_LOOP (108): OpenBSD loopback, network-order address family.
+    Loop,
+    /// LINKTYPE_LINUX_SLL (113): Linux cooked capture v1.
+    LinuxSll,
+    /// LINKTYPE_IPV4 (228): raw IPv4 only.
+    Ipv4,
+    /// LINKTYPE_IPV6 (229): raw IPv6 only.
+    Ipv6,
+    /// LINKTYPE_LINUX_SLL2 (276): Linux cooked capture v2.
+    LinuxSll2,
+}
+
+impl LinkType {
+    /// Maps a pcap link type number to a supported link type.
+    pub fn from_dlt(dlt: u32) -> Option<LinkType> {
+        Some(match dlt {
+            0 => LinkType::Null,
+            1 => LinkType::Ethernet,
+            9 => LinkType::Ppp,
+            12 | 14 | 101 => LinkType::Raw,
+            108 => LinkType::Loop,
+            113 => LinkType::LinuxSll,
+            228 => LinkType::Ipv4,
+            229 => LinkType::Ipv6,
+            276 => LinkType::LinuxSll2,
+            _ => return None,
+        })
+    }
+}
+
+/// Bit set of the layers a decode passed through, for the `decoder.*` counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LayerSet(pub u32);
+
+/// One decoded layer kind; the discriminant is its bit in [`LayerSet`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Layer {
+    Ethernet = 0,
+    Vlan,
+    VlanQinq,
+    Arp,
+    Ipv4,
+    Ipv6,
+    Tcp,
+    Udp,
+    Icmpv4,
+    Icmpv6,
+    Gre,
+    Vxlan,
+    Mpls,
+    Pppoe,
+    Ppp,
+    Sll,
+    Null,
+    Raw,
+    Ipv4InIpv6,
+    Ipv6InIpv6,
+    Ipv4InIpv4,
+    Ipv6InIpv4,
+    Teredo,
+    Geneve,
+    Sctp,
+    Esp,
+    Erspan,
+}
+
+impl LayerSet {
+    /// Marks a layer as seen.
+    pub fn add(&mut self, layer: Layer) {
+        self.0 |= 1 << layer as u32;
+    }
+    /// True when the layer was seen.
+    pub fn has(&self, layer: Layer) -> bool {
+        self.0 & (1 << layer as u32) != 0
+    }
+}
+
+/// Fragmentation details of an IPv4 or IPv6 packet that is a fragment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FragInfo {
+    /// Identification (IPv4's 16-bit id widened, or IPv6's 32-bit ident).
+    pub id: u32,
+    /// Offset of this fragment's data within the original payload, in bytes.
+    pub offset: u32,
+    /// More-fragments flag.
+    pub more: bool,
+    /// Frame offset where the fragmentable data of this fragment starts.
+    pub data_offset: usize,
+    /// Length of this fragment's data (after the IP header / fragment header).
+    pub data_len: usize,
+    /// For IPv6: the Next Header value of the fragment header (the upper
+    /// protocol of the reassembled payload). For IPv4: the protocol field.
+    pub next_proto: u8,
+}
+
+/// The IP layer of the innermost decoded packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpInfo {
+    /// 4 or 6.
+    pub version: u8,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// Upper-layer protocol after any IPv6 extension headers.
+    pub proto: u8,
+    /// TTL (IPv4) or hop limit (IPv6).
+    pub ttl: u8,
+    /// TOS (IPv4) or traffic class (IPv6).
+    pub tos: u8,
+    /// IPv4 identification (0 for IPv6 unless fragmented).
+    pub id: u32,
+    /// Frame offset of the first byte of the IP header.
+    pub header_offset: usize,
+    /// Frame offset of the upper-layer header.
+    pub l4_offset: usize,
+    /// Length of the upper-layer data as bounded by the IP length fields and
+    /// the captured bytes.
+    pub l4_len: usize,
+    /// Set when this packet is a fragment (offset > 0 or more-fragments set).
+    pub frag: Option<FragInfo>,
+    /// IPv4 flags "don't fragment" bit.
+    pub dont_fragment: bool,
+}
+
+/// TCP options vigil tracks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpOptions {
+    pub mss: Option<u16>,
+    pub window_scale: Option<u8>,
+    pub sack_permitted: bool,
+    /// Number of SACK blocks present.
+    pub sack_blocks: u8,
+    /// Timestamp value and echo reply.
+    pub timestamp: Option<(u32, u32)>,
+}
+
+/// TCP flag bits as they appear in the header's flags byte.
+pub mod tcp_flags {
+    pub const FIN: u8 = 0x01;
+    pub const SYN: u8 = 0x02;
+    pub const RST: u8 = 0x04;
+    pub const PSH: u8 = 0x08;
+    pub const ACK: u8 = 0x10;
+    pub const URG: u8 = 0x20;
+    pub const ECE: u8 = 0x40;
+    pub const CWR: u8 = 0x80;
+}
+
+/// A decoded TCP header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpInfo {
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub seq: u32,
+    pub ack: u32,
+    /// Flags byte (see [`tcp_flags`]).
+    pub flags: u8,
+    pub window: u16,
+    /// Header length in bytes (data offset * 4).
+    pub header_len: u8,
+    pub urgent: u16,
+    pub options: TcpOptions,
+}
+
+/// A decoded UDP header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UdpInfo {
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// The UDP length field.
+    pub length: u16,
+}
+
+/// The flow tuple of the packet quoted inside an ICMP error message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EmbeddedTuple {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub proto: u8,
+    pub src_port: u16,
+    pub dst_port: u16,
+}
+
+/// A decoded ICMPv4 or ICMPv6 header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcmpInfo {
+    pub icmp_type: u8,
+    pub code: u8,
+    /// Echo identifier (echo request/reply only, else 0).
+    pub id: u16,
+    /// Echo sequence (echo request/reply only, else 0).
+    pub seq: u16,
+    /// For error messages: the tuple of the quoted packet, when readable.
+    pub embedded: Option<EmbeddedTuple>,
+}
+
+/// The transport layer of the innermost packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// Nothing above IP was decoded (not IP, a fragment, or truncated).
+    #[default]
+    None,
+    Tcp(TcpInfo),
+    Udp(UdpInfo),
+    Icmpv4(IcmpInfo),
+    Icmpv6(IcmpInfo),
+    /// SCTP common header (ports only).
+    Sctp { src_port: u16, dst_port: u16 },
+    /// ESP: the security parameter index.
+    Esp { spi: u32 },
+    /// Any other IP protocol (GRE that was not decoded, OSPF, IGMP, ...).
+    Other(u8),
+}
+
+/// Everything one decode learned about a frame. Reused between packets:
+/// call [`Decoded::clear`] (done by [`crate::decode_packet`]) before reuse.
+#[derive(Clone, Debug, Default)]
+pub struct Decoded {
+    /// Layers passed through, for counters.
+    pub layers: LayerSet,
+    /// Anomalies found, in order.
+    pub events: EventList,
+    /// VLAN ids, outermost first.
+    pub vlan: [u16; 3],
+    /// Number of valid entries in `vlan`.
+    pub vlan_count: u8,
+    /// Number of tunnel encapsulations (GRE, VXLAN, IP-in-IP, ...) unwrapped.
+    pub tunnel_depth: u8,
+    /// The innermost IP layer, if any.
+    pub ip: Option<IpInfo>,
+    /// The transport layer of the innermost IP packet.
+    pub transport: Transport,
+    /// Frame offset of the transport payload (application data).
+    pub payload_offset: usize,
+    /// Length of the transport payload.
+    pub payload_len: usize,
+}
+
+impl Decoded {
+    /// Resets to the empty state without releasing anything.
+    pub fn clear(&mut self) {
+        *self = Decoded::default();
+    }
+
+    /// Records an anomaly.
+    pub fn event(&mut self, event: DecodeEvent) {
+        self.events.push(event);
+    }
+
+    /// The VLAN ids, outermost first.
+    pub fn vlans(&self) -> &[u16] {
+        &self.vlan[..usize::from(self.vlan_count).min(self.vlan.len())]
+    }
+
+    /// The transport payload as a slice of `frame`.
+    pub fn payload<'a>(&self, frame: &'a [u8]) -> &'a [u8] {
+        frame
+            .get(self.payload_offset..self.payload_offset.saturating_add(self.payload_len))
+            .unwrap_or(&[])
+    }
+}
