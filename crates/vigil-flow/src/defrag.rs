@@ -1,0 +1,1 @@
+//! IP defragmentation (to be written).

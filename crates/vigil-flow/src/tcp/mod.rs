@@ -1,0 +1,1 @@
+//! TCP session tracking and stream reassembly (to be written).
