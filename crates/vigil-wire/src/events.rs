@@ -153,12 +153,9 @@ pub struct EventList {
 }
 
 impl EventList {
-    /// Appends an event; a duplicate of one already present is ignored, as
-    /// Suricata records each event once per packet.
+    /// Appends an event. Repeats are kept: Suricata logs an anomaly record
+    /// for each occurrence (e.g. two bad IPv4 options in one header).
     pub fn push(&mut self, event: DecodeEvent) {
-        if self.contains(event) {
-            return;
-        }
         match self.events.get_mut(usize::from(self.len)) {
             Some(slot) => {
                 *slot = Some(event);
