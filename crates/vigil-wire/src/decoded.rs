@@ -109,6 +109,17 @@ pub struct FragInfo {
     /// For IPv6: the Next Header value of the fragment header (the upper
     /// protocol of the reassembled payload). For IPv4: the protocol field.
     pub next_proto: u8,
+    /// Length of the unfragmentable part, from [`IpInfo::header_offset`]:
+    /// the IPv4 header (options included), or the IPv6 header plus the
+    /// extension headers before the fragment header. A reassembled packet is
+    /// `frame[header_offset..header_offset + unfragmentable_len]` followed by
+    /// the reassembled data (with lengths and `prev_nh_offset` patched).
+    pub unfragmentable_len: usize,
+    /// Frame offset of the byte that names the fragment header's protocol
+    /// and must be set to `next_proto` when rebuilding: the IPv6 Next Header
+    /// field (or that of the last extension header before the fragment
+    /// header), or the IPv4 protocol field (already `next_proto`).
+    pub prev_nh_offset: usize,
 }
 
 /// The IP layer of the innermost decoded packet.
@@ -137,6 +148,10 @@ pub struct IpInfo {
     pub frag: Option<FragInfo>,
     /// IPv4 flags "don't fragment" bit.
     pub dont_fragment: bool,
+    /// IPv4 header checksum verified (always true for IPv6, which has none).
+    /// No decoder event is raised for a bad checksum, as in Suricata; rules
+    /// (`ipv4-csum`) read this.
+    pub checksum_ok: bool,
 }
 
 /// TCP options vigil tracks.
@@ -222,11 +237,37 @@ pub enum Transport {
     Icmpv4(IcmpInfo),
     Icmpv6(IcmpInfo),
     /// SCTP common header (ports only).
-    Sctp { src_port: u16, dst_port: u16 },
+    Sctp {
+        src_port: u16,
+        dst_port: u16,
+    },
     /// ESP: the security parameter index.
-    Esp { spi: u32 },
+    Esp {
+        spi: u32,
+    },
     /// Any other IP protocol (GRE that was not decoded, OSPF, IGMP, ...).
     Other(u8),
+}
+
+/// The outermost Ethernet header of a frame (MAC addresses for EVE `ether`
+/// and asset inventory).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EtherInfo {
+    pub src: [u8; 6],
+    pub dst: [u8; 6],
+    /// EtherType of the Ethernet header (before any VLAN tags).
+    pub ethertype: u16,
+}
+
+/// An Ethernet/IPv4 ARP message (hardware type 1, protocol 0x0800).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArpInfo {
+    /// 1 = request, 2 = reply.
+    pub op: u16,
+    pub sender_mac: [u8; 6],
+    pub sender_ip: std::net::Ipv4Addr,
+    pub target_mac: [u8; 6],
+    pub target_ip: std::net::Ipv4Addr,
 }
 
 /// Everything one decode learned about a frame. Reused between packets:
@@ -251,6 +292,13 @@ pub struct Decoded {
     pub payload_offset: usize,
     /// Length of the transport payload.
     pub payload_len: usize,
+    /// The outermost Ethernet header, when the frame had one.
+    pub ether: Option<EtherInfo>,
+    /// The ARP message, for ARP frames (Ethernet/IPv4 ARP only).
+    pub arp: Option<ArpInfo>,
+    /// When `tunnel_depth > 0`: the IP layer of the outermost packet (the
+    /// tunnel endpoints, as EVE's `tunnel` object reports them).
+    pub tunnel_outer: Option<IpInfo>,
 }
 
 impl Decoded {

@@ -138,6 +138,12 @@ decode_events! {
     ErspanTooManyVlanLayers => "decoder.erspan.too_many_vlan_layers",
     TooManyLayers => "decoder.too_many_layers",
     UnknownEthertype => "decoder.unknown_ethertype",
+    PppWrongType => "decoder.ppp.wrong_type",
+    PppVjuPktTooSmall => "decoder.ppp.vju_pkt_too_small",
+    PppIpv4PktTooSmall => "decoder.ppp.ip4_pkt_too_small",
+    PppIpv6PktTooSmall => "decoder.ppp.ip6_pkt_too_small",
+    GeneveUnknownPayloadType => "decoder.geneve.unknown_payload_type",
+    Ieee8021ahHeaderTooSmall => "decoder.ieee8021ah.header_too_small",
 }
 
 /// Most anomalies one packet can carry; further ones are dropped (counted).
@@ -172,7 +178,11 @@ impl EventList {
 
     /// The recorded events in order.
     pub fn iter(&self) -> impl Iterator<Item = DecodeEvent> + '_ {
-        self.events.iter().take(usize::from(self.len)).flatten().copied()
+        self.events
+            .iter()
+            .take(usize::from(self.len))
+            .flatten()
+            .copied()
     }
 
     /// Number of recorded events.
