@@ -426,6 +426,58 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_of_a_tunnelled_frame() {
+        // Ethernet / VLAN / IPv4 / GRE / IPv4 / TCP.
+        let inner = ipv4_packet(6, &tcp_segment(1, 2, 0x18, &[1, 1, 1, 1], b"payload"));
+        let outer = ipv4_packet(47, &gre_v0(0x0800, &inner));
+        let mut tagged = vec![0x00, 0x0a, 0x08, 0x00];
+        tagged.extend_from_slice(&outer);
+        let frame = eth_frame(0x8100, &tagged);
+        let mut out = Decoded::default();
+        for cut in 0..=frame.len() {
+            decode_packet(LinkType::Ethernet, &frame[..cut], &mut out);
+            for_each_offset_in_bounds(&out, cut);
+            let want = match cut {
+                0..14 => Some(DecodeEvent::EthernetPktTooSmall),
+                14..18 => Some(DecodeEvent::VlanHeaderTooSmall),
+                18..38 => Some(DecodeEvent::Ipv4PktTooSmall),
+                _ if cut < frame.len() => Some(DecodeEvent::Ipv4TruncPkt),
+                _ => None,
+            };
+            match want {
+                Some(e) => assert!(out.events.contains(e), "cut {cut}: {:?}", out.events),
+                None => assert!(out.events.is_empty(), "{:?}", out.events),
+            }
+        }
+        assert_eq!(out.tunnel_depth, 1);
+        assert_eq!(out.vlans(), &[10]);
+        assert_eq!(out.payload(&frame), b"payload");
+        assert!(out.layers.has(Layer::Gre) && out.layers.has(Layer::Vlan));
+    }
+
+    #[test]
+    fn reused_output_is_reset_between_packets() {
+        let inner = eth_frame(0x0800, &ipv4_packet(6, &tcp_segment(1, 2, 2, &[], b"")));
+        let vx = eth_frame(0x8100, &{
+            let mut t = vec![0, 5, 0x08, 0x00];
+            t.extend_from_slice(&ipv4_packet(17, &udp_packet(1, 4789, &vxlan(&inner))));
+            t
+        });
+        let mut out = Decoded::default();
+        decode_packet(LinkType::Ethernet, &vx, &mut out);
+        assert_eq!(out.tunnel_depth, 1);
+        decode_packet(LinkType::Ethernet, &eth_frame(0x0806, &[0; 28]), &mut out);
+        assert_eq!(out.tunnel_depth, 0);
+        assert_eq!(out.vlan_count, 0);
+        assert!(out.ip.is_none() && out.tunnel_outer.is_none());
+        assert_eq!(out.transport, Transport::None);
+        assert_eq!(
+            out.layers.0,
+            (1 << Layer::Ethernet as u32) | (1 << Layer::Arp as u32)
+        );
+    }
+
+    #[test]
     fn random_bytes_never_panic_for_any_link_type() {
         let links = [
             LinkType::Null,
