@@ -1,0 +1,495 @@
+//! One direction's stream reassembly.
+//!
+//! Stream positions are 64-bit offsets from the first byte after the SYN
+//! (the base sequence number), so sequence wrap-around never reaches the
+//! buffer: a sequence number is turned into an offset relative to the next
+//! byte to deliver with a signed 32-bit difference.
+//!
+//! Out-of-order data waits in a `BTreeMap` keyed by offset. The map holds
+//! non-overlapping segments only: a new segment is trimmed against what is
+//! buffered (the first copy of a byte wins) and its remaining pieces are
+//! inserted, merged with the segment just before them when adjacent (and
+//! with a small one just after), so a stream of tiny segments does not grow
+//! the map. Every operation is O(log n) in the number of buffered segments
+//! plus the length of the packet, and `n` is capped per direction.
+
+use super::{StreamEvent, StreamEvents, StreamMemory, StreamSink};
+use crate::Direction;
+use std::collections::BTreeMap;
+
+/// Bytes charged per buffered segment besides its data (map node, vector).
+pub(crate) const SEGMENT_OVERHEAD: usize = 64;
+/// A buffered segment is merged into the piece just before it only up to
+/// this size, which bounds the bytes copied per insert.
+const COALESCE_MAX: usize = 4096;
+
+/// What a reassembly step needs from the outside: the worker's memory and
+/// counters, the consumer, and the packet's event list (none at flow end).
+pub(crate) struct Io<'a> {
+    pub(crate) mem: &'a mut StreamMemory,
+    pub(crate) sink: &'a mut dyn StreamSink,
+    pub(crate) events: Option<&'a mut StreamEvents>,
+}
+
+impl Io<'_> {
+    pub(crate) fn event(&mut self, event: StreamEvent) {
+        if let Some(events) = self.events.as_deref_mut() {
+            events.push(event);
+        }
+    }
+}
+
+/// Reassembly state of one direction.
+#[derive(Debug)]
+pub(crate) struct Reassembler {
+    dir: Direction,
+    /// Sequence number of stream offset 0.
+    base_seq: u32,
+    /// Offset of the next byte to deliver.
+    delivered: u64,
+    /// Highest end offset of data seen (delivered, buffered or dropped).
+    seen_end: u64,
+    /// Buffered out-of-order data; all keys are > `delivered`.
+    queue: BTreeMap<u64, Vec<u8>>,
+    queued_bytes: usize,
+    /// Bytes charged to the worker's memory.
+    charged: usize,
+    /// Offset of the FIN, once seen: the end of the stream.
+    fin_offset: Option<u64>,
+    /// Reassembly depth (0 = unlimited).
+    depth: u64,
+    depth_hit: bool,
+    closed: bool,
+    max_segments: usize,
+    max_bytes: usize,
+}
+
+impl Reassembler {
+    pub(crate) fn new(dir: Direction, depth: u64, max_segments: usize, max_bytes: usize) -> Self {
+        Reassembler {
+            dir,
+            base_seq: 0,
+            delivered: 0,
+            seen_end: 0,
+            queue: BTreeMap::new(),
+            queued_bytes: 0,
+            charged: 0,
+            fin_offset: None,
+            depth,
+            depth_hit: false,
+            closed: false,
+            max_segments: max_segments.max(1),
+            max_bytes,
+        }
+    }
+
+    /// Sets the sequence number of the first stream byte (ISN + 1). Only
+    /// meaningful before any data was seen.
+    pub(crate) fn init(&mut self, base_seq: u32) {
+        self.base_seq = base_seq;
+    }
+
+    /// Bytes this direction has charged to the worker's memory.
+    pub(crate) fn charged(&self) -> usize {
+        self.charged
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Stream offset of `seq`, relative to the next byte to deliver (so it
+    /// is right within 2 GiB either side of it, whatever the wrap-around).
+    fn offset(&self, seq: u32) -> i64 {
+        let expected = self.base_seq.wrapping_add(self.delivered as u32);
+        self.delivered as i64 + i64::from(seq.wrapping_sub(expected) as i32)
+    }
+
+    fn charge(&mut self, bytes: usize, io: &mut Io<'_>) {
+        self.charged += bytes;
+        io.mem.charge(bytes);
+    }
+
+    fn uncharge(&mut self, bytes: usize, io: &mut Io<'_>) {
+        let bytes = bytes.min(self.charged);
+        self.charged -= bytes;
+        io.mem.release(bytes);
+    }
+
+    /// Drops all buffered data.
+    fn clear_queue(&mut self, io: &mut Io<'_>) {
+        self.queue.clear();
+        self.queued_bytes = 0;
+        let charged = self.charged;
+        self.uncharge(charged, io);
+    }
+
+    /// Handles the payload of a segment starting at `seq`.
+    pub(crate) fn segment(&mut self, seq: u32, data: &[u8], io: &mut Io<'_>) {
+        if self.closed || data.is_empty() {
+            return;
+        }
+        let delivered = self.delivered as i64;
+        let start = self.offset(seq);
+        let end = start + data.len() as i64;
+        if end <= delivered {
+            io.mem.stats.pkt_retransmission += 1;
+            io.event(StreamEvent::PktRetransmission);
+            return;
+        }
+        // Data past the FIN is not part of the stream.
+        let end = self.fin_offset.map_or(end, |fin| end.min(fin as i64));
+        if end <= start || end <= delivered {
+            return;
+        }
+        if start < delivered {
+            // Partly a retransmission of delivered data, which is not kept
+            // and so cannot be compared.
+            io.mem.stats.overlap += 1;
+        }
+        self.seen_end = self.seen_end.max(end as u64);
+        if self.depth_hit {
+            return;
+        }
+        let from = start.max(delivered) as u64;
+        let mut to = end as u64;
+        if self.depth > 0 {
+            if from >= self.depth {
+                return;
+            }
+            to = to.min(self.depth);
+        }
+        let skip = (from as i64 - start) as usize;
+        let Some(slice) = data.get(skip..skip + (to - from) as usize) else {
+            return;
+        };
+        if from == self.delivered {
+            self.deliver_from(from, slice, io);
+        } else {
+            self.enqueue(from, slice, io);
+        }
+    }
+
+    /// Delivers `data` (which starts at `start == delivered`) and then
+    /// whatever buffered data became contiguous. Buffered bytes win over the
+    /// new ones where both exist. With empty `data` this only drains.
+    fn deliver_from(&mut self, start: u64, data: &[u8], io: &mut Io<'_>) {
+        let end = start + data.len() as u64;
+        let mut overlapped = false;
+        let mut differs = false;
+        loop {
+            if self.closed || self.depth_hit {
+                break;
+            }
+            let cur = self.delivered;
+            let first = self.queue.first_key_value().map(|(&k, _)| k);
+            match first {
+                Some(qs) if qs <= cur => {
+                    let Some((qs, qdata)) = self.queue.pop_first() else {
+                        break;
+                    };
+                    let qlen = qdata.len();
+                    self.queued_bytes = self.queued_bytes.saturating_sub(qlen);
+                    self.uncharge(qlen + SEGMENT_OVERHEAD, io);
+                    let qend = qs + qlen as u64;
+                    let (ov_start, ov_end) = (cur.max(qs).max(start), qend.min(end));
+                    if ov_end > ov_start {
+                        overlapped = true;
+                        let new = data.get((ov_start - start) as usize..(ov_end - start) as usize);
+                        let old = qdata.get((ov_start - qs) as usize..(ov_end - qs) as usize);
+                        differs |= new != old;
+                    }
+                    if qend > cur
+                        && let Some(rest) = qdata.get((cur - qs) as usize..)
+                    {
+                        self.emit(rest, io);
+                    }
+                }
+                _ => {
+                    if cur >= end || cur < start {
+                        break;
+                    }
+                    let limit = first.map_or(end, |qs| qs.min(end));
+                    let Some(part) = data.get((cur - start) as usize..(limit - start) as usize)
+                    else {
+                        break;
+                    };
+                    self.emit(part, io);
+                }
+            }
+        }
+        self.count_overlap(overlapped, differs, io);
+    }
+
+    fn count_overlap(&self, overlapped: bool, differs: bool, io: &mut Io<'_>) {
+        if overlapped {
+            io.mem.stats.overlap += 1;
+        }
+        if differs {
+            io.mem.stats.overlap_diff_data += 1;
+            io.event(StreamEvent::ReassemblyOverlapDifferentData);
+        }
+    }
+
+    /// Buffers out-of-order `data` starting at `start > delivered`.
+    fn enqueue(&mut self, start: u64, data: &[u8], io: &mut Io<'_>) {
+        let end = start + data.len() as u64;
+        let mut cur = start;
+        let mut overlapped = false;
+        let mut differs = false;
+        while cur < end {
+            if self.closed || self.depth_hit {
+                break;
+            }
+            if cur <= self.delivered {
+                // A limit flush below moved delivery up to this point: the
+                // rest is in order now.
+                let from = self.delivered.max(cur);
+                if let Some(rest) = data.get((from - start) as usize..) {
+                    self.deliver_from(from, rest, io);
+                }
+                break;
+            }
+            // Already covered by buffered data: the buffered copy wins.
+            let covering = self
+                .queue
+                .range(..=cur)
+                .next_back()
+                .map(|(&qs, q)| (qs, qs + q.len() as u64));
+            if let Some((qs, qend)) = covering
+                && qend > cur
+            {
+                let ov_end = qend.min(end);
+                overlapped = true;
+                let new = data.get((cur - start) as usize..(ov_end - start) as usize);
+                let old = self
+                    .queue
+                    .get(&qs)
+                    .and_then(|q| q.get((cur - qs) as usize..(ov_end - qs) as usize));
+                differs |= new != old;
+                cur = ov_end;
+                continue;
+            }
+            // An uncovered piece, up to the next buffered segment.
+            let next = self.queue.range(cur..).next().map(|(&k, _)| k);
+            let piece_end = next.map_or(end, |n| n.min(end));
+            let piece_len = (piece_end - cur) as usize;
+            let extends_previous = covering.is_some_and(|(_, qend)| qend == cur);
+            let too_many = !extends_previous && self.queue.len() >= self.max_segments;
+            if too_many || self.queued_bytes + piece_len > self.max_bytes {
+                // Past the direction's limits: declare the hole before the
+                // earliest data lost, which delivers and frees some.
+                let before = (self.delivered, self.queue.len());
+                self.flush_front(cur, io);
+                if (self.delivered, self.queue.len()) == before {
+                    break;
+                }
+                continue;
+            }
+            if !io.mem.fits(piece_len + SEGMENT_OVERHEAD) {
+                io.mem.stats.segment_memcap_drop += 1;
+                break;
+            }
+            let Some(piece) = data.get((cur - start) as usize..(piece_end - start) as usize) else {
+                break;
+            };
+            self.insert_piece(cur, piece, io);
+            cur = piece_end;
+        }
+        self.count_overlap(overlapped, differs, io);
+    }
+
+    /// Inserts a piece that overlaps nothing buffered.
+    fn insert_piece(&mut self, start: u64, bytes: &[u8], io: &mut Io<'_>) {
+        let end = start + bytes.len() as u64;
+        let mut key = None;
+        if let Some((&qs, q)) = self.queue.range_mut(..start).next_back()
+            && qs + q.len() as u64 == start
+        {
+            q.extend_from_slice(bytes);
+            key = Some(qs);
+        }
+        let key = match key {
+            Some(k) => k,
+            None => {
+                self.queue.insert(start, bytes.to_vec());
+                self.charge(SEGMENT_OVERHEAD, io);
+                start
+            }
+        };
+        self.charge(bytes.len(), io);
+        self.queued_bytes += bytes.len();
+        if self
+            .queue
+            .get(&end)
+            .is_some_and(|next| next.len() <= COALESCE_MAX)
+            && let Some(next) = self.queue.remove(&end)
+        {
+            if let Some(seg) = self.queue.get_mut(&key) {
+                seg.extend_from_slice(&next);
+            }
+            self.uncharge(SEGMENT_OVERHEAD, io);
+        }
+    }
+
+    /// Declares lost the hole before the earliest buffered data (or before
+    /// `cur`, the start of data in hand) and delivers what follows it.
+    fn flush_front(&mut self, cur: u64, io: &mut Io<'_>) {
+        let target = self
+            .queue
+            .first_key_value()
+            .map_or(cur, |(&k, _)| k.min(cur));
+        if target > self.delivered {
+            self.gap(target - self.delivered, io);
+        }
+        self.deliver_from(self.delivered, &[], io);
+    }
+
+    /// The receiver acknowledged up to `ack`: a hole below it before
+    /// buffered data will not be filled (the receiver has that data, we did
+    /// not see it), so it becomes a gap.
+    pub(crate) fn on_ack(&mut self, ack: u32, io: &mut Io<'_>) {
+        if self.closed || self.depth_hit {
+            return;
+        }
+        let Some(first) = self.queue.first_key_value().map(|(&k, _)| k) else {
+            return;
+        };
+        let acked = self.offset(ack);
+        if acked <= self.delivered as i64 {
+            return;
+        }
+        let target = (acked as u64).min(first);
+        if target > self.delivered {
+            self.gap(target - self.delivered, io);
+            self.deliver_from(self.delivered, &[], io);
+        }
+    }
+
+    /// The sender's FIN occupies `fin_seq`: the stream ends there. The first
+    /// FIN wins.
+    pub(crate) fn set_fin(&mut self, fin_seq: u32, io: &mut Io<'_>) {
+        if self.closed || self.fin_offset.is_some() {
+            return;
+        }
+        let fin = self.offset(fin_seq).max(self.delivered as i64) as u64;
+        self.fin_offset = Some(fin);
+        // Buffered data past the FIN is not part of the stream.
+        let beyond = self.queue.split_off(&fin);
+        let mut freed: usize = beyond.values().map(|v| v.len() + SEGMENT_OVERHEAD).sum();
+        self.queued_bytes = self
+            .queued_bytes
+            .saturating_sub(beyond.values().map(Vec::len).sum());
+        if let Some((&qs, q)) = self.queue.range_mut(..fin).next_back() {
+            let keep = (fin - qs) as usize;
+            if q.len() > keep {
+                let cut = q.len() - keep;
+                q.truncate(keep);
+                freed += cut;
+                self.queued_bytes = self.queued_bytes.saturating_sub(cut);
+            }
+        }
+        self.uncharge(freed, io);
+        if self.depth_hit || self.delivered >= fin {
+            self.close(io);
+        }
+    }
+
+    /// End of the session or flow: delivers everything buffered, reporting
+    /// holes (and data seen but never delivered) as gaps, then closes.
+    pub(crate) fn finalize(&mut self, io: &mut Io<'_>) {
+        if self.closed {
+            return;
+        }
+        while !self.closed && !self.depth_hit {
+            let Some(first) = self.queue.first_key_value().map(|(&k, _)| k) else {
+                break;
+            };
+            if first > self.delivered {
+                self.gap(first - self.delivered, io);
+            }
+            self.deliver_from(self.delivered, &[], io);
+        }
+        if !self.closed && !self.depth_hit {
+            let end = self.seen_end.max(self.fin_offset.unwrap_or(0));
+            if end > self.delivered {
+                self.gap(end - self.delivered, io);
+            }
+        }
+        self.close(io);
+    }
+
+    /// Hands `data` (at `delivered`) to the sink, up to the depth.
+    fn emit(&mut self, data: &[u8], io: &mut Io<'_>) {
+        if data.is_empty() {
+            return;
+        }
+        let mut data = data;
+        let mut hit = false;
+        if self.depth > 0 {
+            let room = self.depth.saturating_sub(self.delivered);
+            if data.len() as u64 >= room {
+                data = data.get(..room as usize).unwrap_or(&[]);
+                hit = true;
+            }
+        }
+        if !data.is_empty() {
+            io.sink.on_data(self.dir, data);
+            self.delivered += data.len() as u64;
+        }
+        if hit {
+            self.reach_depth(io);
+        }
+        self.check_fin(io);
+    }
+
+    /// Reports `len` missing bytes at `delivered`, up to the depth.
+    fn gap(&mut self, len: u64, io: &mut Io<'_>) {
+        let mut len = len;
+        let mut hit = false;
+        if self.depth > 0 {
+            let room = self.depth.saturating_sub(self.delivered);
+            if len >= room {
+                len = room;
+                hit = true;
+            }
+        }
+        if len > 0 {
+            io.sink.on_gap(self.dir, len);
+            self.delivered += len;
+            io.mem.stats.reassembly_gap += 1;
+            io.event(StreamEvent::ReassemblySeqGap);
+        }
+        if hit {
+            self.reach_depth(io);
+        }
+        self.check_fin(io);
+    }
+
+    fn reach_depth(&mut self, io: &mut Io<'_>) {
+        if self.depth_hit {
+            return;
+        }
+        self.depth_hit = true;
+        io.mem.stats.stream_depth_reached += 1;
+        self.clear_queue(io);
+        if self.fin_offset.is_some() {
+            self.close(io);
+        }
+    }
+
+    fn check_fin(&mut self, io: &mut Io<'_>) {
+        if self.fin_offset.is_some_and(|fin| self.delivered >= fin) {
+            self.close(io);
+        }
+    }
+
+    fn close(&mut self, io: &mut Io<'_>) {
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        self.clear_queue(io);
+        io.sink.on_close(self.dir);
+    }
+}

@@ -1,0 +1,838 @@
+//! The TCP state machine of one session, after Suricata's `stream-tcp.c`.
+//!
+//! Directions inside the session are the session's own: index 0 / ToServer
+//! is the client (the SYN sender, or the side a midstream pick-up decided
+//! on). The flow table passes directions relative to the flow's initiator;
+//! when the two differ (a SYN/ACK seen first, say) [`TcpSession::reversed`]
+//! is true and packet directions are swapped on the way in.
+//!
+//! Validation follows Suricata where it decides what reaches the stream:
+//! the handshake checks, ACK numbers beyond the peer's window
+//! (`stream.pkt_invalid_ack`), data beyond the receiver's window
+//! (`stream.est_packet_out_of_window`, skipped for midstream and async
+//! sessions as Suricata does), and RST sequence numbers (Suricata's default
+//! BSD host policy: a RST must carry exactly the next expected sequence
+//! number). Timestamps and window scale are recorded; PAWS checks are not
+//! done.
+
+use super::reassembly::{Io, Reassembler};
+use super::seq;
+use super::{StreamEvent, StreamEvents, StreamMemory, StreamSink, TcpConfig, TcpState};
+use crate::Direction;
+use vigil_wire::{TcpInfo, TcpOptions, Timestamp, tcp_flags};
+
+/// Largest window scale shift (RFC 7323); midstream pick-ups assume it.
+const WSCALE_MAX: u8 = 14;
+/// Different SYN/ACKs remembered while waiting for the handshake's ACK
+/// (Suricata's `stream.max-synack-queued` default).
+const MAX_SYNACK_QUEUED: usize = 5;
+
+fn has(flags: u8, bit: u8) -> bool {
+    flags & bit != 0
+}
+
+/// What a session knows of one direction (the data one side sends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// Initial sequence number.
+    pub isn: u32,
+    /// Next sequence number expected from the sender.
+    pub next_seq: u32,
+    /// Highest ACK the receiver sent for this direction.
+    pub last_ack: u32,
+    /// The receiver's window for this direction, scaled.
+    pub window: u32,
+    /// Window scale shift the sender applies to the windows it advertises
+    /// (0 unless both sides offered the option).
+    pub wscale: u8,
+    /// Last timestamp value the sender sent, if it uses timestamps.
+    pub last_tsval: Option<u32>,
+    /// The sender offered SACK.
+    pub sack_permitted: bool,
+    /// The sender's FIN was seen.
+    pub fin_seen: bool,
+}
+
+#[derive(Debug)]
+struct Stream {
+    isn: u32,
+    next_seq: u32,
+    last_ack: u32,
+    window: u32,
+    wscale: u8,
+    wscale_offered: bool,
+    sack_ok: bool,
+    last_tsval: Option<u32>,
+    fin_seq: Option<u32>,
+    fin_acked: bool,
+    reasm: Reassembler,
+}
+
+impl Stream {
+    fn new(dir: Direction, config: &TcpConfig) -> Stream {
+        Stream {
+            isn: 0,
+            next_seq: 0,
+            last_ack: 0,
+            window: 0,
+            wscale: 0,
+            wscale_offered: false,
+            sack_ok: false,
+            last_tsval: None,
+            fin_seq: None,
+            fin_acked: false,
+            reasm: Reassembler::new(
+                dir,
+                config.reassembly_depth,
+                config.max_queued_segments,
+                config.max_queued_bytes,
+            ),
+        }
+    }
+
+    /// Takes the sender's ISN and SYN options.
+    fn syn(&mut self, seq: u32, options: &TcpOptions) {
+        self.isn = seq;
+        self.next_seq = seq.wrapping_add(1);
+        self.reasm.init(seq.wrapping_add(1));
+        self.wscale_offered = options.window_scale.is_some();
+        self.wscale = options.window_scale.unwrap_or(0).min(WSCALE_MAX);
+        self.sack_ok = options.sack_permitted;
+        self.last_tsval = options.timestamp.map(|(tsval, _)| tsval);
+    }
+}
+
+/// A SYN/ACK that differed from the one the session took, kept in case the
+/// handshake's ACK answers it instead.
+#[derive(Clone, Copy, Debug)]
+struct QueuedSynAck {
+    seq: u32,
+    window: u16,
+    options: TcpOptions,
+}
+
+/// TCP state and stream reassembly of one flow.
+#[derive(Debug)]
+pub struct TcpSession {
+    state: TcpState,
+    /// `[client → server, server → client]` in the session's orientation.
+    streams: [Stream; 2],
+    reversed: bool,
+    midstream: bool,
+    async_: bool,
+    four_whs: bool,
+    /// The server sent an ACK after the handshake.
+    confirmed: bool,
+    synacks: [Option<QueuedSynAck>; MAX_SYNACK_QUEUED],
+    allow_midstream: bool,
+    allow_async: bool,
+    last_seen: Timestamp,
+}
+
+impl TcpSession {
+    /// A session that has seen nothing yet.
+    pub fn new(config: &TcpConfig) -> Self {
+        TcpSession {
+            state: TcpState::None,
+            streams: [
+                Stream::new(Direction::ToServer, config),
+                Stream::new(Direction::ToClient, config),
+            ],
+            reversed: false,
+            midstream: false,
+            async_: false,
+            four_whs: false,
+            confirmed: false,
+            synacks: [None; MAX_SYNACK_QUEUED],
+            allow_midstream: config.midstream,
+            allow_async: config.async_oneside,
+            last_seen: Timestamp::default(),
+        }
+    }
+
+    /// Current TCP state.
+    pub fn state(&self) -> TcpState {
+        self.state
+    }
+
+    /// True when the session's client is the flow's responder (the session
+    /// was picked up from a SYN/ACK, or started by a SYN in the flow's
+    /// to-client direction). Directions given to the [`StreamSink`] are the
+    /// session's; the flow table may swap its endpoints like Suricata's
+    /// `FlowSwap`.
+    pub fn reversed(&self) -> bool {
+        self.reversed
+    }
+
+    /// True when the session was picked up without seeing its handshake.
+    pub fn is_midstream(&self) -> bool {
+        self.midstream
+    }
+
+    /// Time of the last packet given to [`TcpSession::on_packet`].
+    pub fn last_seen(&self) -> Timestamp {
+        self.last_seen
+    }
+
+    /// What the session knows of direction `dir` (session orientation).
+    pub fn stream_info(&self, dir: Direction) -> StreamInfo {
+        let s = &self.streams[dir.index()];
+        StreamInfo {
+            isn: s.isn,
+            next_seq: s.next_seq,
+            last_ack: s.last_ack,
+            window: s.window,
+            wscale: s.wscale,
+            last_tsval: s.last_tsval,
+            sack_permitted: s.sack_ok,
+            fin_seen: s.fin_seq.is_some(),
+        }
+    }
+
+    /// Bytes of buffered segments this session has charged to the worker's
+    /// [`StreamMemory`].
+    pub fn memory_used(&self) -> usize {
+        self.streams.iter().map(|s| s.reasm.charged()).sum()
+    }
+
+    /// True when a new SYN on this tuple should start a new flow (port reuse
+    /// after close), as Suricata's `TcpSessionPacketSsnReuse`: a SYN (or,
+    /// with midstream or async-oneside, a SYN/ACK) is a new session when this
+    /// one is untracked or in Suricata's states from `last_ack` on
+    /// (`last_ack`, `close_wait`, `closing`, `closed`), unless it repeats
+    /// this session's ISN. `time_wait` ranks below `last_ack` in Suricata's
+    /// enum, so a SYN during `time_wait` is not a reuse there either. ECN
+    /// bits are ignored when matching the flags.
+    pub fn is_reuse(&self, dir: Direction, tcp: &TcpInfo) -> bool {
+        use tcp_flags::{ACK, FIN, RST, SYN};
+        let flags = tcp.flags & (SYN | ACK | RST | FIN);
+        let untracked = self.state == TcpState::None;
+        let done = self.state.suricata_rank() >= TcpState::LastAck.suricata_rank();
+        let d = if self.reversed { dir.reverse() } else { dir };
+        if flags == SYN {
+            if untracked {
+                return true;
+            }
+            if d == Direction::ToServer && tcp.seq == self.streams[0].isn {
+                return false;
+            }
+            return done;
+        }
+        if flags == SYN | ACK && (self.allow_midstream || self.allow_async) {
+            if d == Direction::ToClient {
+                if untracked || tcp.seq == self.streams[1].isn {
+                    return false;
+                }
+                return done;
+            }
+            return untracked || done;
+        }
+        false
+    }
+
+    /// One packet of this flow, `dir` relative to the flow's initiator (the
+    /// flow table decides it). `payload` is the TCP payload. Reassembled
+    /// data goes to `sink`, anomalies to `events`, counters to `mem.stats`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_packet(
+        &mut self,
+        ts: Timestamp,
+        dir: Direction,
+        tcp: &TcpInfo,
+        payload: &[u8],
+        mem: &mut StreamMemory,
+        sink: &mut dyn StreamSink,
+        events: &mut StreamEvents,
+    ) {
+        use tcp_flags::{ACK, RST, SYN};
+        self.last_seen = ts;
+        if has(tcp.flags, SYN) {
+            if has(tcp.flags, ACK) {
+                mem.stats.synack += 1;
+            } else {
+                mem.stats.syn += 1;
+            }
+        }
+        if has(tcp.flags, RST) {
+            mem.stats.rst += 1;
+        }
+        let mut io = Io {
+            mem,
+            sink,
+            events: Some(events),
+        };
+        if self.state == TcpState::None {
+            self.packet_none(dir, tcp, payload, &mut io);
+            return;
+        }
+        let d = if self.reversed { dir.reverse() } else { dir };
+        let accepted = match self.state {
+            TcpState::None | TcpState::Closed => true,
+            TcpState::SynSent => self.packet_syn_sent(d, tcp, payload, &mut io),
+            TcpState::SynRecv => self.packet_syn_recv(d, tcp, payload, &mut io),
+            _ => self.packet_open(d, tcp, payload, &mut io),
+        };
+        if !accepted {
+            io.mem.stats.invalid_packets += 1;
+        }
+        if self.state == TcpState::Closed {
+            self.close_streams(&mut io);
+        }
+    }
+
+    /// Flow end: delivers whatever is buffered (holes as gaps), then closes
+    /// both directions. A session that never started (state `none`) has
+    /// nothing to deliver and reports nothing.
+    pub fn finish(&mut self, mem: &mut StreamMemory, sink: &mut dyn StreamSink) {
+        if self.state == TcpState::None {
+            return;
+        }
+        let mut io = Io {
+            mem,
+            sink,
+            events: None,
+        };
+        self.close_streams(&mut io);
+    }
+
+    fn close_streams(&mut self, io: &mut Io<'_>) {
+        for stream in &mut self.streams {
+            if !stream.reasm.is_closed() {
+                stream.reasm.finalize(io);
+            }
+        }
+    }
+
+    /// A packet while no session exists.
+    fn packet_none(&mut self, dir: Direction, tcp: &TcpInfo, payload: &[u8], io: &mut Io<'_>) {
+        use tcp_flags::{ACK, FIN, RST, SYN};
+        let f = tcp.flags;
+        if has(f, RST) {
+            io.event(StreamEvent::RstButNoSession);
+        } else if has(f, FIN) {
+            if !self.allow_midstream || payload.is_empty() {
+                io.event(StreamEvent::FinButNoSession);
+                return;
+            }
+            self.pickup(dir, tcp, payload, TcpState::FinWait1, io);
+            let fin_seq = tcp.seq.wrapping_add(payload.len() as u32);
+            let client = &mut self.streams[0];
+            client.reasm.segment(tcp.seq, payload, io);
+            client.fin_seq = Some(fin_seq);
+            client.next_seq = fin_seq.wrapping_add(1);
+            client.reasm.set_fin(fin_seq, io);
+        } else if has(f, SYN) && has(f, ACK) {
+            if self.allow_midstream || self.allow_async {
+                self.pickup_synack(dir, tcp, io);
+            }
+        } else if has(f, SYN) {
+            self.reversed = dir == Direction::ToClient;
+            io.mem.stats.sessions += 1;
+            self.async_ = self.allow_async;
+            self.streams[0].syn(tcp.seq, &tcp.options);
+            // The SYN's window is never scaled.
+            self.streams[1].window = u32::from(tcp.window);
+            self.state = TcpState::SynSent;
+        } else if has(f, ACK) && self.allow_midstream {
+            self.pickup(dir, tcp, payload, TcpState::Established, io);
+            self.streams[0].reasm.segment(tcp.seq, payload, io);
+        }
+    }
+
+    /// Midstream pick-up from an ACK (or FIN) packet: its sender is taken as
+    /// the client and window scaling is assumed at its maximum.
+    fn pickup(
+        &mut self,
+        dir: Direction,
+        tcp: &TcpInfo,
+        payload: &[u8],
+        state: TcpState,
+        io: &mut Io<'_>,
+    ) {
+        self.reversed = dir == Direction::ToClient;
+        io.mem.stats.sessions += 1;
+        io.mem.stats.midstream_pickups += 1;
+        self.midstream = true;
+        self.async_ = self.allow_async;
+        let (seq, ack) = (tcp.seq, tcp.ack);
+        let client = &mut self.streams[0];
+        client.isn = seq.wrapping_sub(1);
+        client.reasm.init(seq);
+        client.next_seq = seq.wrapping_add(payload.len() as u32);
+        client.last_ack = seq;
+        client.wscale = WSCALE_MAX;
+        client.window = u32::from(u16::MAX) << WSCALE_MAX;
+        client.sack_ok = true;
+        client.last_tsval = tcp.options.timestamp.map(|(tsval, _)| tsval);
+        let server = &mut self.streams[1];
+        server.isn = ack.wrapping_sub(1);
+        server.reasm.init(ack);
+        server.next_seq = ack;
+        server.last_ack = ack;
+        server.wscale = WSCALE_MAX;
+        server.window = u32::from(tcp.window) << WSCALE_MAX;
+        server.sack_ok = true;
+        self.state = state;
+    }
+
+    /// Midstream pick-up from a SYN/ACK: its sender is the server.
+    fn pickup_synack(&mut self, dir: Direction, tcp: &TcpInfo, io: &mut Io<'_>) {
+        self.reversed = dir == Direction::ToServer;
+        io.mem.stats.sessions += 1;
+        io.mem.stats.midstream_pickups += 1;
+        self.midstream = true;
+        self.async_ = self.allow_async;
+        let server = &mut self.streams[1];
+        server.syn(tcp.seq, &tcp.options);
+        server.last_ack = tcp.seq.wrapping_add(1);
+        let client = &mut self.streams[0];
+        client.isn = tcp.ack.wrapping_sub(1);
+        client.reasm.init(tcp.ack);
+        client.next_seq = tcp.ack;
+        client.last_ack = tcp.ack;
+        client.window = u32::from(tcp.window);
+        client.last_tsval = tcp.options.timestamp.map(|(_, tsecr)| tsecr);
+        if tcp.options.window_scale.is_some() {
+            // The client offered scaling too, at an unknown shift.
+            client.wscale_offered = true;
+            client.wscale = WSCALE_MAX;
+        }
+        self.state = TcpState::SynRecv;
+    }
+
+    /// The server's SYN/ACK answering the client's SYN.
+    fn take_synack(&mut self, seq: u32, ack: u32, window: u16, options: &TcpOptions) {
+        let client_offered = self.streams[0].wscale_offered;
+        let server = &mut self.streams[1];
+        server.syn(seq, options);
+        server.last_ack = seq.wrapping_add(1);
+        if !(client_offered && server.wscale_offered) {
+            server.wscale = 0;
+            self.streams[0].wscale = 0;
+        }
+        let client = &mut self.streams[0];
+        client.last_ack = ack;
+        client.window = u32::from(window);
+        self.four_whs = false;
+        self.synacks = [None; MAX_SYNACK_QUEUED];
+        self.state = TcpState::SynRecv;
+    }
+
+    fn packet_syn_sent(
+        &mut self,
+        d: Direction,
+        tcp: &TcpInfo,
+        payload: &[u8],
+        io: &mut Io<'_>,
+    ) -> bool {
+        use tcp_flags::{ACK, FIN, RST, SYN};
+        let f = tcp.flags;
+        let client_isn = self.streams[0].isn;
+        if has(f, SYN) && has(f, ACK) {
+            if d == Direction::ToClient {
+                if tcp.ack != client_isn.wrapping_add(1) {
+                    io.event(StreamEvent::ThreeWhsSynackWithWrongAck);
+                    return false;
+                }
+                self.take_synack(tcp.seq, tcp.ack, tcp.window, &tcp.options);
+                return true;
+            }
+            if !self.four_whs {
+                io.event(StreamEvent::ThreeWhsSynackInWrongDirection);
+                return false;
+            }
+            // Four-way handshake: the client answers the server's SYN.
+            if tcp.ack != self.streams[1].isn.wrapping_add(1) {
+                io.event(StreamEvent::FourWhsSynackWithWrongAck);
+                return false;
+            }
+            if tcp.seq != client_isn {
+                io.event(StreamEvent::FourWhsSynackWithWrongSyn);
+                return false;
+            }
+            if !(self.streams[0].wscale_offered && tcp.options.window_scale.is_some()) {
+                self.streams[0].wscale = 0;
+                self.streams[1].wscale = 0;
+            }
+            self.streams[1].last_ack = tcp.ack;
+            self.streams[1].window = u32::from(tcp.window);
+            self.streams[0].last_ack = client_isn.wrapping_add(1);
+            self.state = TcpState::SynRecv;
+            return true;
+        }
+        if has(f, RST) {
+            // A refusal acknowledges the SYN; the client's own RST carries
+            // its ISN (or the next number).
+            let valid = if d == Direction::ToClient {
+                has(f, ACK) && tcp.ack == client_isn.wrapping_add(1)
+            } else {
+                tcp.seq == client_isn || tcp.seq == client_isn.wrapping_add(1)
+            };
+            if valid {
+                self.state = TcpState::Closed;
+            }
+            return valid;
+        }
+        if has(f, FIN) {
+            // As Suricata: nothing to do.
+            return true;
+        }
+        if has(f, SYN) {
+            if d == Direction::ToClient {
+                // The server sends its own SYN: simultaneous open / 4WHS.
+                self.four_whs = true;
+                self.streams[1].syn(tcp.seq, &tcp.options);
+                self.streams[0].window = u32::from(tcp.window);
+            } else {
+                // A resent SYN: take its values. Unlike Suricata, a new ISN
+                // replaces the old one, so the SYN/ACK for it is accepted.
+                self.streams[0].syn(tcp.seq, &tcp.options);
+                self.streams[1].window = u32::from(tcp.window);
+            }
+            return true;
+        }
+        if has(f, ACK) && d == Direction::ToServer && self.allow_async {
+            // Only the client side is visible.
+            if tcp.seq != self.streams[0].next_seq {
+                io.event(StreamEvent::ThreeWhsAsyncWrongSeq);
+                return false;
+            }
+            self.async_ = true;
+            let server = &mut self.streams[1];
+            server.isn = tcp.ack.wrapping_sub(1);
+            server.reasm.init(tcp.ack);
+            server.next_seq = tcp.ack;
+            server.last_ack = tcp.ack;
+            let client = &mut self.streams[0];
+            client.last_ack = tcp.seq;
+            client.window = u32::from(tcp.window);
+            self.state = TcpState::Established;
+            return self.packet_open(d, tcp, payload, io);
+        }
+        true
+    }
+
+    fn packet_syn_recv(
+        &mut self,
+        d: Direction,
+        tcp: &TcpInfo,
+        payload: &[u8],
+        io: &mut Io<'_>,
+    ) -> bool {
+        use tcp_flags::{ACK, FIN, RST, SYN};
+        let f = tcp.flags;
+        if has(f, RST) {
+            if !self.rst_valid(d, tcp, io) {
+                return false;
+            }
+            self.state = TcpState::Closed;
+            return true;
+        }
+        if has(f, FIN) {
+            // Handled as in established (Suricata's StreamTcpHandleFin).
+            return self.packet_open(d, tcp, payload, io);
+        }
+        if has(f, SYN) && has(f, ACK) {
+            if d == Direction::ToServer {
+                io.event(StreamEvent::ThreeWhsSynackToserverOnSynRecv);
+                return false;
+            }
+            if tcp.ack != self.streams[0].last_ack {
+                io.event(StreamEvent::ThreeWhsSynackResendWithDiffAck);
+                return false;
+            }
+            if tcp.seq != self.streams[1].isn {
+                // A different SYN/ACK: remember it, the ACK will tell.
+                if self.synacks.iter().flatten().any(|q| q.seq == tcp.seq) {
+                    return true;
+                }
+                let Some(slot) = self.synacks.iter_mut().find(|q| q.is_none()) else {
+                    io.event(StreamEvent::ThreeWhsSynackFlood);
+                    return false;
+                };
+                *slot = Some(QueuedSynAck {
+                    seq: tcp.seq,
+                    window: tcp.window,
+                    options: tcp.options,
+                });
+            }
+            return true;
+        }
+        if has(f, SYN) {
+            if d == Direction::ToClient {
+                io.event(StreamEvent::ThreeWhsSynToclientOnSynRecv);
+                return false;
+            }
+            if tcp.seq != self.streams[0].isn {
+                io.event(StreamEvent::ThreeWhsSynResendDiffSeqOnSynRecv);
+                return false;
+            }
+            return true;
+        }
+        if !has(f, ACK) {
+            return true;
+        }
+
+        // The handshake's last ACK may answer a queued SYN/ACK instead.
+        if d == Direction::ToServer
+            && tcp.ack != self.streams[1].next_seq
+            && let Some(q) = self
+                .synacks
+                .iter()
+                .flatten()
+                .find(|q| q.seq.wrapping_add(1) == tcp.ack)
+                .copied()
+        {
+            let ack = self.streams[0].last_ack;
+            self.take_synack(q.seq, ack, q.window, &q.options);
+        }
+
+        let len = payload.len() as u32;
+        let client_next = self.streams[0].next_seq;
+        let server_next = self.streams[1].next_seq;
+        let client_last_ack = self.streams[0].last_ack;
+        if self.four_whs && d == Direction::ToClient {
+            if tcp.seq != server_next {
+                io.event(StreamEvent::FourWhsWrongSeq);
+                return false;
+            }
+            if !self.ack_valid(Direction::ToServer.index(), tcp.ack) {
+                io.event(StreamEvent::FourWhsInvalidAck);
+                return false;
+            }
+            return self.establish(d, tcp, payload, io);
+        }
+        if d == Direction::ToServer && tcp.seq == client_next && tcp.ack == server_next {
+            return self.establish(d, tcp, payload, io);
+        }
+        if d == Direction::ToServer && tcp.seq == client_next {
+            io.event(StreamEvent::ThreeWhsRightSeqWrongAckEvasion);
+            return false;
+        }
+        if d == Direction::ToClient && tcp.seq == server_next && tcp.ack == client_last_ack {
+            // The client's ACK was not seen; the server goes on.
+            return self.establish(d, tcp, payload, io);
+        }
+        if d == Direction::ToClient
+            && seq::geq(tcp.seq, server_next)
+            && seq::gt(tcp.ack, client_last_ack)
+        {
+            // More from the server acknowledging client data: packets lost.
+            return self.establish(d, tcp, payload, io);
+        }
+        let client_win = client_last_ack.wrapping_add(self.streams[0].window);
+        if d == Direction::ToServer
+            && seq::gt(tcp.seq, client_next)
+            && seq::leq(tcp.seq.wrapping_add(len), client_win)
+            && tcp.ack == server_next
+        {
+            // Client data after a missed segment.
+            return self.establish(d, tcp, payload, io);
+        }
+        io.event(StreamEvent::ThreeWhsWrongSeqWrongAck);
+        false
+    }
+
+    fn establish(&mut self, d: Direction, tcp: &TcpInfo, payload: &[u8], io: &mut Io<'_>) -> bool {
+        self.state = TcpState::Established;
+        self.synacks = [None; MAX_SYNACK_QUEUED];
+        self.packet_open(d, tcp, payload, io)
+    }
+
+    /// Established and the closing states: ACK processing, data, FIN and RST.
+    fn packet_open(
+        &mut self,
+        d: Direction,
+        tcp: &TcpInfo,
+        payload: &[u8],
+        io: &mut Io<'_>,
+    ) -> bool {
+        use tcp_flags::{ACK, FIN, RST, SYN};
+        let f = tcp.flags;
+        let (si, ri) = (d.index(), d.reverse().index());
+        let (seq, ack) = (tcp.seq, tcp.ack);
+        let len = payload.len() as u32;
+        let has_ack = has(f, ACK);
+
+        if has(f, RST) {
+            if !self.rst_valid(d, tcp, io) {
+                return false;
+            }
+            if has_ack && seq::gt(ack, self.streams[ri].last_ack) {
+                self.streams[ri].last_ack = ack;
+            }
+            // Suricata hands a RST's payload to reassembly as well.
+            self.streams[si].reasm.segment(seq, payload, io);
+            self.state = TcpState::Closed;
+            return true;
+        }
+        if has(f, SYN) {
+            return self.syn_in_open(d, tcp, io);
+        }
+        if has_ack && !self.ack_valid(ri, ack) {
+            io.event(StreamEvent::PktInvalidAck);
+            if has(f, FIN) {
+                io.event(StreamEvent::FinInvalidAck);
+            } else if self.state == TcpState::Established {
+                io.event(StreamEvent::EstInvalidAck);
+            }
+            return false;
+        }
+
+        let sender = &self.streams[si];
+        let keepalive = len <= 1 && !has(f, FIN) && seq == sender.next_seq.wrapping_sub(1);
+        if !keepalive && (len > 0 || has(f, FIN)) && !(self.midstream || self.async_) {
+            let next_win = sender.last_ack.wrapping_add(sender.window);
+            let zero_window_probe = len == 1 && seq == sender.next_seq && sender.window == 0;
+            if !zero_window_probe && seq::gt(seq.wrapping_add(len), next_win) {
+                io.event(if has(f, FIN) {
+                    StreamEvent::FinOutOfWindow
+                } else {
+                    StreamEvent::EstPacketOutOfWindow
+                });
+                return false;
+            }
+        }
+
+        let scale = self.streams[si].wscale;
+        let sender = &mut self.streams[si];
+        if !keepalive && seq::gt(seq.wrapping_add(len), sender.next_seq) {
+            sender.next_seq = seq.wrapping_add(len);
+        }
+        if let Some((tsval, _)) = tcp.options.timestamp {
+            sender.last_tsval = Some(tsval);
+        }
+        if has_ack {
+            // What this packet acknowledges, and the sender's window for the
+            // other direction.
+            let receiver = &mut self.streams[ri];
+            if seq::gt(ack, receiver.last_ack) {
+                receiver.last_ack = ack;
+            }
+            receiver.window = u32::from(tcp.window) << scale;
+            if d == Direction::ToClient && self.state == TcpState::Established {
+                self.confirmed = true;
+            }
+        }
+        if !keepalive && len > 0 {
+            self.streams[si].reasm.segment(seq, payload, io);
+        }
+        if has_ack {
+            self.streams[ri].reasm.on_ack(ack, io);
+            self.fin_acked(ri, ack);
+        }
+        if has(f, FIN) {
+            self.fin(d, seq.wrapping_add(len), has_ack, io);
+        }
+        true
+    }
+
+    /// A SYN or SYN/ACK after the handshake: always anomalous, except the
+    /// server resending its SYN/ACK because it missed the handshake's ACK.
+    fn syn_in_open(&mut self, d: Direction, tcp: &TcpInfo, io: &mut Io<'_>) -> bool {
+        use tcp_flags::{ACK, FIN};
+        if has(tcp.flags, FIN) {
+            io.event(StreamEvent::FinSyn);
+            return false;
+        }
+        if self.state != TcpState::Established {
+            io.event(StreamEvent::ShutdownSynResend);
+            return false;
+        }
+        let event = if has(tcp.flags, ACK) {
+            if d == Direction::ToServer {
+                StreamEvent::EstSynackToserver
+            } else if tcp.ack != self.streams[0].last_ack {
+                StreamEvent::EstSynackResendWithDiffAck
+            } else if tcp.seq != self.streams[1].isn {
+                StreamEvent::EstSynackResendWithDiffSeq
+            } else if self.confirmed {
+                StreamEvent::EstSynackResend
+            } else {
+                return true;
+            }
+        } else if d == Direction::ToClient {
+            StreamEvent::EstSynToclient
+        } else if tcp.seq != self.streams[0].isn {
+            StreamEvent::EstSynResendDiffSeq
+        } else {
+            StreamEvent::EstSynResend
+        };
+        io.event(event);
+        false
+    }
+
+    /// An ACK acknowledging the FIN of direction `ri` moves the closing
+    /// states on.
+    fn fin_acked(&mut self, ri: usize, ack: u32) {
+        let receiver = &mut self.streams[ri];
+        let Some(fin_seq) = receiver.fin_seq else {
+            return;
+        };
+        if receiver.fin_acked || !seq::geq(ack, fin_seq.wrapping_add(1)) {
+            return;
+        }
+        receiver.fin_acked = true;
+        self.state = match self.state {
+            TcpState::FinWait1 => TcpState::FinWait2,
+            TcpState::Closing => TcpState::TimeWait,
+            TcpState::LastAck | TcpState::TimeWait => TcpState::Closed,
+            state => state,
+        };
+    }
+
+    /// A FIN from `d` at `fin_seq`. As Suricata: a client FIN in established
+    /// leads to `close_wait`, a server FIN to `fin_wait1`.
+    fn fin(&mut self, d: Direction, fin_seq: u32, has_ack: bool, io: &mut Io<'_>) {
+        let sender = &mut self.streams[d.index()];
+        if sender.fin_seq.is_some() {
+            // A retransmitted FIN.
+            return;
+        }
+        sender.fin_seq = Some(fin_seq);
+        let after = fin_seq.wrapping_add(1);
+        if seq::gt(after, sender.next_seq) {
+            sender.next_seq = after;
+        }
+        sender.reasm.set_fin(fin_seq, io);
+        self.state = match self.state {
+            TcpState::SynRecv | TcpState::Established => {
+                if d == Direction::ToServer {
+                    TcpState::CloseWait
+                } else {
+                    TcpState::FinWait1
+                }
+            }
+            TcpState::FinWait1 if has_ack => TcpState::TimeWait,
+            TcpState::FinWait1 => TcpState::Closing,
+            TcpState::FinWait2 => TcpState::TimeWait,
+            TcpState::CloseWait if d == Direction::ToClient => TcpState::LastAck,
+            state => state,
+        };
+    }
+
+    /// An ACK number is invalid when it acknowledges past what the peer
+    /// could have sent (its window), as Suricata's `StreamTcpValidateAck`.
+    fn ack_valid(&self, ri: usize, ack: u32) -> bool {
+        if self.async_ {
+            return true;
+        }
+        let receiver = &self.streams[ri];
+        !seq::gt(ack, receiver.last_ack.wrapping_add(receiver.window))
+    }
+
+    /// Suricata's default (BSD) RST check: exactly the next sequence number
+    /// (at or after it for async sessions), and a sane ACK if any.
+    fn rst_valid(&self, d: Direction, tcp: &TcpInfo, io: &mut Io<'_>) -> bool {
+        if has(tcp.flags, tcp_flags::ACK) && !self.ack_valid(d.reverse().index(), tcp.ack) {
+            io.event(StreamEvent::RstInvalidAck);
+            return false;
+        }
+        let next = self.streams[d.index()].next_seq;
+        if self.async_ {
+            seq::geq(tcp.seq, next)
+        } else {
+            tcp.seq == next
+        }
+    }
+}

@@ -1,0 +1,813 @@
+//! Session and reassembly tests with hand-made TCP headers.
+
+use super::*;
+use crate::Direction::{self, ToClient, ToServer};
+use vigil_wire::tcp_flags::{ACK, FIN, PSH, RST, SYN};
+use vigil_wire::{TcpInfo, TcpOptions, Timestamp};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Ev {
+    Data(Direction, Vec<u8>),
+    Gap(Direction, u64),
+    Close(Direction),
+}
+
+#[derive(Default)]
+struct Rec {
+    evs: Vec<Ev>,
+}
+
+impl StreamSink for Rec {
+    fn on_data(&mut self, dir: Direction, data: &[u8]) {
+        assert!(!data.is_empty(), "empty on_data");
+        self.evs.push(Ev::Data(dir, data.to_vec()));
+    }
+    fn on_gap(&mut self, dir: Direction, len: u64) {
+        assert!(len > 0, "empty on_gap");
+        self.evs.push(Ev::Gap(dir, len));
+    }
+    fn on_close(&mut self, dir: Direction) {
+        self.evs.push(Ev::Close(dir));
+    }
+}
+
+impl Rec {
+    /// The stream of `dir` as text: data, gaps as `[gap N]`, close as `|`.
+    fn stream(&self, dir: Direction) -> String {
+        let mut s = String::new();
+        for ev in &self.evs {
+            match ev {
+                Ev::Data(d, data) if *d == dir => s.push_str(&String::from_utf8_lossy(data)),
+                Ev::Gap(d, n) if *d == dir => s.push_str(&format!("[gap {n}]")),
+                Ev::Close(d) if *d == dir => s.push('|'),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    fn closes(&self, dir: Direction) -> usize {
+        self.evs.iter().filter(|e| **e == Ev::Close(dir)).count()
+    }
+}
+
+struct Harness {
+    s: TcpSession,
+    mem: StreamMemory,
+    rec: Rec,
+    t: i64,
+}
+
+fn tcp(flags: u8, seq: u32, ack: u32, window: u16, options: TcpOptions) -> TcpInfo {
+    TcpInfo {
+        src_port: 40000,
+        dst_port: 80,
+        seq,
+        ack,
+        flags,
+        window,
+        header_len: 20,
+        urgent: 0,
+        options,
+    }
+}
+
+impl Harness {
+    fn new(config: TcpConfig) -> Harness {
+        Harness::with_memcap(config, 0)
+    }
+
+    fn with_memcap(config: TcpConfig, memcap: usize) -> Harness {
+        Harness {
+            s: TcpSession::new(&config),
+            mem: StreamMemory::new(memcap),
+            rec: Rec::default(),
+            t: 1_700_000_000,
+        }
+    }
+
+    fn full(&mut self, dir: Direction, info: TcpInfo, payload: &[u8]) -> StreamEvents {
+        let mut events = StreamEvents::default();
+        self.t += 1;
+        let ts = Timestamp {
+            secs: self.t,
+            nanos: 0,
+        };
+        self.s.on_packet(
+            ts,
+            dir,
+            &info,
+            payload,
+            &mut self.mem,
+            &mut self.rec,
+            &mut events,
+        );
+        assert_eq!(
+            self.s.memory_used(),
+            self.mem.used,
+            "session and worker memory agree"
+        );
+        events
+    }
+
+    fn pkt(
+        &mut self,
+        dir: Direction,
+        flags: u8,
+        seq: u32,
+        ack: u32,
+        payload: &[u8],
+    ) -> StreamEvents {
+        self.full(
+            dir,
+            tcp(flags, seq, ack, 65535, TcpOptions::default()),
+            payload,
+        )
+    }
+
+    fn finish(&mut self) {
+        self.s.finish(&mut self.mem, &mut self.rec);
+        assert_eq!(self.mem.used, 0);
+    }
+
+    /// SYN, SYN/ACK, ACK with the given ISNs.
+    fn handshake(&mut self, cisn: u32, sisn: u32) {
+        assert!(self.pkt(ToServer, SYN, cisn, 0, b"").is_empty());
+        assert_eq!(self.s.state(), TcpState::SynSent);
+        assert!(
+            self.pkt(ToClient, SYN | ACK, sisn, cisn.wrapping_add(1), b"")
+                .is_empty()
+        );
+        assert_eq!(self.s.state(), TcpState::SynRecv);
+        let ev = self.pkt(
+            ToServer,
+            ACK,
+            cisn.wrapping_add(1),
+            sisn.wrapping_add(1),
+            b"",
+        );
+        assert!(ev.is_empty(), "{ev:?}");
+        assert_eq!(self.s.state(), TcpState::Established);
+    }
+}
+
+const C: u32 = 1000;
+const S: u32 = 5000;
+
+#[test]
+fn handshake_data_both_ways_and_fin_close() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    let req = b"GET / HTTP/1.0\r\n\r\n";
+    let resp = b"HTTP/1.0 200 OK\r\n\r\nhello";
+    let (c1, s1) = (C + 1, S + 1);
+    let c_end = c1 + req.len() as u32;
+    let s_end = s1 + resp.len() as u32;
+    assert!(h.pkt(ToServer, PSH | ACK, c1, s1, req).is_empty());
+    assert!(h.pkt(ToClient, PSH | ACK, s1, c_end, resp).is_empty());
+    assert_eq!(h.s.state(), TcpState::Established);
+
+    // The client closes first: close_wait, then the server's FIN: last_ack.
+    assert!(h.pkt(ToServer, FIN | ACK, c_end, s_end, b"").is_empty());
+    assert_eq!(h.s.state(), TcpState::CloseWait);
+    assert_eq!(h.rec.closes(ToServer), 1);
+    assert!(h.pkt(ToClient, ACK, s_end, c_end + 1, b"").is_empty());
+    assert_eq!(h.s.state(), TcpState::CloseWait);
+    assert!(h.pkt(ToClient, FIN | ACK, s_end, c_end + 1, b"").is_empty());
+    assert_eq!(h.s.state(), TcpState::LastAck);
+    assert_eq!(h.rec.closes(ToClient), 1);
+    assert!(h.pkt(ToServer, ACK, c_end + 1, s_end + 1, b"").is_empty());
+    assert_eq!(h.s.state(), TcpState::Closed);
+
+    assert_eq!(
+        h.rec.evs,
+        vec![
+            Ev::Data(ToServer, req.to_vec()),
+            Ev::Data(ToClient, resp.to_vec()),
+            Ev::Close(ToServer),
+            Ev::Close(ToClient),
+        ]
+    );
+    h.finish();
+    assert_eq!(h.rec.evs.len(), 4, "finish after close adds nothing");
+    let st = h.mem.stats();
+    assert_eq!((st.sessions, st.syn, st.synack, st.rst), (1, 1, 1, 0));
+    assert_eq!(st.invalid_packets, 0);
+}
+
+#[test]
+fn server_closes_first() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    let (c1, s1) = (C + 1, S + 1);
+    h.pkt(ToServer, PSH | ACK, c1, s1, b"ping");
+    h.pkt(ToClient, PSH | ACK, s1, c1 + 4, b"pong");
+    h.pkt(ToClient, FIN | ACK, s1 + 4, c1 + 4, b"");
+    assert_eq!(h.s.state(), TcpState::FinWait1);
+    h.pkt(ToServer, ACK, c1 + 4, s1 + 5, b"");
+    assert_eq!(h.s.state(), TcpState::FinWait2);
+    h.pkt(ToServer, FIN | ACK, c1 + 4, s1 + 5, b"");
+    assert_eq!(h.s.state(), TcpState::TimeWait);
+    assert!(!h.s.is_reuse(ToServer, &tcp(SYN, 9, 0, 1, TcpOptions::default())));
+    h.pkt(ToClient, ACK, s1 + 5, c1 + 5, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+    assert_eq!(h.rec.stream(ToServer), "ping|");
+    assert_eq!(h.rec.stream(ToClient), "pong|");
+}
+
+#[test]
+fn fin_ack_in_fin_wait1_goes_to_time_wait() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToClient, FIN | ACK, S + 1, C + 1, b"bye");
+    assert_eq!(h.s.state(), TcpState::FinWait1);
+    h.pkt(ToServer, FIN | ACK, C + 1, S + 5, b"");
+    assert_eq!(h.s.state(), TcpState::TimeWait);
+    h.pkt(ToClient, ACK, S + 5, C + 2, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+    assert_eq!(h.rec.stream(ToClient), "bye|");
+    assert_eq!(h.rec.stream(ToServer), "|");
+}
+
+#[test]
+fn out_of_order_segments_delivered_in_order() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    let base = C + 1;
+    h.pkt(ToServer, ACK, base + 10, S + 1, b"KLMNO");
+    h.pkt(ToServer, ACK, base + 5, S + 1, b"FGHIJ");
+    assert!(h.rec.evs.is_empty());
+    assert!(h.mem.used > 0);
+    h.pkt(ToServer, ACK, base, S + 1, b"ABCDE");
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHIJKLMNO");
+    assert_eq!(h.mem.used, 0);
+    // Delivered as the in-order packet, then the buffered (merged) data.
+    assert_eq!(h.rec.evs.len(), 2);
+    h.pkt(ToServer, ACK, base + 15, S + 1, b"P");
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHIJKLMNOP");
+    assert_eq!(h.mem.stats().reassembly_gap, 0);
+}
+
+#[test]
+fn retransmission_not_delivered_twice() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    let base = C + 1;
+    h.pkt(ToServer, ACK, base, S + 1, b"hello");
+    let ev = h.pkt(ToServer, ACK, base, S + 1, b"hello");
+    assert!(ev.contains(StreamEvent::PktRetransmission));
+    assert_eq!(h.mem.stats().pkt_retransmission, 1);
+    // Partly old: only the new bytes are delivered.
+    h.pkt(ToServer, ACK, base + 3, S + 1, b"loworld");
+    assert_eq!(h.rec.stream(ToServer), "helloworld");
+    // A keep-alive (one old byte) is not data.
+    let ev = h.pkt(ToServer, ACK, base + 9, S + 1, b"d");
+    assert!(ev.is_empty());
+    assert_eq!(h.rec.stream(ToServer), "helloworld");
+}
+
+#[test]
+fn overlap_with_same_data() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    let base = C + 1;
+    h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
+    let ev = h.pkt(ToServer, ACK, base, S + 1, b"ABCDEFGH");
+    assert!(ev.is_empty(), "{ev:?}");
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGH");
+    assert_eq!(h.mem.stats().overlap, 1);
+    assert_eq!(h.mem.stats().overlap_diff_data, 0);
+}
+
+#[test]
+fn overlap_with_different_data_first_wins() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    let base = C + 1;
+    h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
+    let ev = h.pkt(ToServer, ACK, base, S + 1, b"ABCDXXXXIJ");
+    assert!(ev.contains(StreamEvent::ReassemblyOverlapDifferentData));
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHIJ");
+    assert_eq!(h.mem.stats().overlap_diff_data, 1);
+
+    // Between buffered segments too.
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
+    let ev = h.pkt(ToServer, ACK, base + 2, S + 1, b"CDxxxxKL");
+    assert!(ev.contains(StreamEvent::ReassemblyOverlapDifferentData));
+    let ev = h.pkt(ToServer, ACK, base + 2, S + 1, b"CD");
+    assert!(!ev.contains(StreamEvent::ReassemblyOverlapDifferentData));
+    h.pkt(ToServer, ACK, base, S + 1, b"AB");
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHKL");
+    assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn sequence_wraparound() {
+    let mut h = Harness::new(TcpConfig::default());
+    let cisn = 0xffff_fff0u32;
+    h.handshake(cisn, S);
+    let base = cisn.wrapping_add(1);
+    let data: Vec<u8> = (0..40u8).map(|i| b'a' + (i % 26)).collect();
+    // The second half (past 2^32) first.
+    h.pkt(ToServer, ACK, base.wrapping_add(20), S + 1, &data[20..]);
+    assert!(
+        base.wrapping_add(20) < base,
+        "segment starts after the wrap"
+    );
+    h.pkt(ToServer, ACK, base, S + 1, &data[..20]);
+    assert_eq!(h.rec.stream(ToServer).as_bytes(), &data[..]);
+    // FIN after the wrap.
+    h.pkt(ToServer, FIN | ACK, base.wrapping_add(40), S + 1, b"");
+    assert_eq!(h.s.state(), TcpState::CloseWait);
+    assert_eq!(h.rec.closes(ToServer), 1);
+}
+
+#[test]
+fn gap_reported_at_finish() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    let base = C + 1;
+    h.pkt(ToServer, ACK, base, S + 1, b"aaaa");
+    h.pkt(ToServer, ACK, base + 8, S + 1, b"cccc");
+    assert_eq!(h.rec.stream(ToServer), "aaaa");
+    h.finish();
+    assert_eq!(h.rec.stream(ToServer), "aaaa[gap 4]cccc|");
+    assert_eq!(h.rec.stream(ToClient), "|");
+    assert_eq!(h.mem.stats().reassembly_gap, 1);
+}
+
+#[test]
+fn gap_when_receiver_acks_past_hole() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    let base = C + 1;
+    h.pkt(ToServer, ACK, base, S + 1, b"aaaa");
+    h.pkt(ToServer, ACK, base + 8, S + 1, b"cccc");
+    // The server acknowledges everything: it got the bytes we missed.
+    let ev = h.pkt(ToClient, ACK, S + 1, base + 12, b"");
+    assert!(ev.contains(StreamEvent::ReassemblySeqGap));
+    assert_eq!(h.rec.stream(ToServer), "aaaa[gap 4]cccc");
+    assert_eq!(h.mem.used, 0);
+    // A late copy of the missing data is old now.
+    h.pkt(ToServer, ACK, base + 4, S + 1, b"bbbb");
+    assert_eq!(h.rec.stream(ToServer), "aaaa[gap 4]cccc");
+}
+
+#[test]
+fn depth_limit() {
+    let mut h = Harness::new(TcpConfig {
+        reassembly_depth: 10,
+        ..TcpConfig::default()
+    });
+    h.handshake(C, S);
+    let base = C + 1;
+    h.pkt(ToServer, ACK, base + 8, S + 1, b"IJKLMNOP");
+    h.pkt(ToServer, ACK, base, S + 1, b"ABCDEFGH");
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHIJ");
+    assert_eq!(h.mem.stats().stream_depth_reached, 1);
+    assert_eq!(h.mem.used, 0);
+    h.pkt(ToServer, ACK, base + 16, S + 1, b"QRST");
+    h.pkt(ToClient, ACK, S + 1, base + 20, b"0123456789abc");
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHIJ");
+    assert_eq!(h.rec.stream(ToClient), "0123456789");
+    assert_eq!(h.mem.stats().stream_depth_reached, 2, "once per direction");
+    h.finish();
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHIJ|");
+}
+
+#[test]
+fn memcap_drop_becomes_gap() {
+    let mut h = Harness::with_memcap(TcpConfig::default(), 200);
+    h.handshake(C, S);
+    let base = C + 1;
+    h.pkt(ToServer, ACK, base + 150, S + 1, &[b'x'; 300]);
+    assert_eq!(h.mem.stats().segment_memcap_drop, 1);
+    assert_eq!(h.mem.used, 0);
+    // In-order data needs no memory.
+    h.pkt(ToServer, ACK, base, S + 1, &[b'a'; 100]);
+    assert_eq!(h.rec.stream(ToServer).len(), 100);
+    h.finish();
+    let expected = format!("{}[gap 350]|", "a".repeat(100));
+    assert_eq!(h.rec.stream(ToServer), expected);
+}
+
+#[test]
+fn rst_closes_session() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"data");
+    h.pkt(ToServer, ACK, C + 9, S + 1, b"late");
+    // A RST with the wrong sequence number is ignored.
+    h.pkt(ToClient, RST | ACK, S + 100, C + 5, b"");
+    assert_eq!(h.s.state(), TcpState::Established);
+    assert_eq!(h.mem.stats().invalid_packets, 1);
+    h.pkt(ToClient, RST | ACK, S + 1, C + 5, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+    // Buffered data is flushed with its gap, then both sides close.
+    assert_eq!(h.rec.stream(ToServer), "data[gap 4]late|");
+    assert_eq!(h.rec.stream(ToClient), "|");
+    assert_eq!(h.mem.stats().rst, 2);
+    assert_eq!(h.mem.used, 0);
+    // Nothing more is taken.
+    h.pkt(ToServer, ACK, C + 13, S + 1, b"more");
+    assert_eq!(h.rec.stream(ToServer), "data[gap 4]late|");
+}
+
+#[test]
+fn rst_in_syn_sent_refuses() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"");
+    h.pkt(ToClient, RST | ACK, 0, C + 1, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+}
+
+#[test]
+fn syn_reuse_after_close() {
+    let syn = |seq| tcp(SYN, seq, 0, 1024, TcpOptions::default());
+    let mut h = Harness::new(TcpConfig::default());
+    assert!(h.s.is_reuse(ToServer, &syn(1)), "untracked session");
+    h.handshake(C, S);
+    assert!(!h.s.is_reuse(ToServer, &syn(77)));
+    h.pkt(ToServer, FIN | ACK, C + 1, S + 1, b"");
+    assert_eq!(h.s.state(), TcpState::CloseWait);
+    assert!(
+        h.s.is_reuse(ToServer, &syn(77)),
+        "close_wait ranks above last_ack"
+    );
+    h.pkt(ToClient, FIN | ACK, S + 1, C + 2, b"");
+    h.pkt(ToServer, ACK, C + 2, S + 2, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+    assert!(h.s.is_reuse(ToServer, &syn(77)));
+    assert!(h.s.is_reuse(ToClient, &syn(77)));
+    assert!(
+        !h.s.is_reuse(ToServer, &syn(C)),
+        "same ISN: a retransmission"
+    );
+    let synack = tcp(SYN | ACK, 8, 78, 1024, TcpOptions::default());
+    assert!(
+        !h.s.is_reuse(ToClient, &synack),
+        "SYN/ACK only with midstream"
+    );
+    let ack = tcp(ACK, 8, 78, 1024, TcpOptions::default());
+    assert!(!h.s.is_reuse(ToServer, &ack));
+}
+
+#[test]
+fn midstream_off_ignores_session() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, PSH | ACK, 100, 200, b"hello");
+    h.pkt(ToClient, PSH | ACK, 200, 105, b"world");
+    assert_eq!(h.s.state(), TcpState::None);
+    assert!(h.rec.evs.is_empty());
+    assert_eq!(h.mem.stats().sessions, 0);
+    h.finish();
+    assert!(h.rec.evs.is_empty());
+}
+
+#[test]
+fn midstream_on_picks_up() {
+    let mut h = Harness::new(TcpConfig {
+        midstream: true,
+        ..TcpConfig::default()
+    });
+    h.pkt(ToServer, PSH | ACK, 100, 200, b"hello");
+    assert_eq!(h.s.state(), TcpState::Established);
+    assert!(h.s.is_midstream());
+    h.pkt(ToClient, PSH | ACK, 200, 105, b"world");
+    h.pkt(ToServer, PSH | ACK, 105, 205, b"!");
+    assert_eq!(h.rec.stream(ToServer), "hello!");
+    assert_eq!(h.rec.stream(ToClient), "world");
+    assert_eq!(h.mem.stats().midstream_pickups, 1);
+    assert_eq!(h.mem.stats().sessions, 1);
+}
+
+#[test]
+fn midstream_synack_pickup_reverses() {
+    let mut h = Harness::new(TcpConfig {
+        midstream: true,
+        ..TcpConfig::default()
+    });
+    // The flow saw the SYN/ACK first, so calls its sender the client.
+    h.pkt(ToServer, SYN | ACK, S, C + 1, b"");
+    assert_eq!(h.s.state(), TcpState::SynRecv);
+    assert!(h.s.reversed());
+    h.pkt(ToClient, ACK, C + 1, S + 1, b"");
+    assert_eq!(h.s.state(), TcpState::Established);
+    h.pkt(ToClient, PSH | ACK, C + 1, S + 1, b"request");
+    h.pkt(ToServer, PSH | ACK, S + 1, C + 8, b"response");
+    assert_eq!(h.rec.stream(ToServer), "request");
+    assert_eq!(h.rec.stream(ToClient), "response");
+}
+
+#[test]
+fn midstream_fin_pickup() {
+    let mut h = Harness::new(TcpConfig {
+        midstream: true,
+        ..TcpConfig::default()
+    });
+    h.pkt(ToServer, FIN | ACK, 100, 200, b"last words");
+    assert_eq!(h.s.state(), TcpState::FinWait1);
+    assert_eq!(h.rec.stream(ToServer), "last words|");
+}
+
+#[test]
+fn packets_without_session() {
+    let mut h = Harness::new(TcpConfig::default());
+    let ev = h.pkt(ToServer, RST, 1, 0, b"");
+    assert!(ev.contains(StreamEvent::RstButNoSession));
+    let ev = h.pkt(ToServer, FIN | ACK, 1, 1, b"");
+    assert!(ev.contains(StreamEvent::FinButNoSession));
+    assert_eq!(h.s.state(), TcpState::None);
+}
+
+#[test]
+fn synack_in_wrong_direction() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"");
+    let ev = h.pkt(ToServer, SYN | ACK, S, C + 1, b"");
+    assert!(ev.contains(StreamEvent::ThreeWhsSynackInWrongDirection));
+    let ev = h.pkt(ToClient, SYN | ACK, S, C + 7, b"");
+    assert!(ev.contains(StreamEvent::ThreeWhsSynackWithWrongAck));
+    assert_eq!(h.s.state(), TcpState::SynSent);
+    assert_eq!(h.mem.stats().invalid_packets, 2);
+}
+
+#[test]
+fn wrong_handshake_ack() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"");
+    h.pkt(ToClient, SYN | ACK, S, C + 1, b"");
+    let ev = h.pkt(ToServer, ACK, C + 1, S + 9, b"");
+    assert!(ev.contains(StreamEvent::ThreeWhsRightSeqWrongAckEvasion));
+    let ev = h.pkt(ToServer, ACK, C + 50_000, S + 9, b"");
+    assert!(ev.contains(StreamEvent::ThreeWhsWrongSeqWrongAck));
+    assert_eq!(h.s.state(), TcpState::SynRecv);
+}
+
+#[test]
+fn four_way_handshake() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"");
+    h.pkt(ToClient, SYN, S, 0, b"");
+    let ev = h.pkt(ToServer, SYN | ACK, C, S + 1, b"");
+    assert!(ev.is_empty(), "{ev:?}");
+    assert_eq!(h.s.state(), TcpState::SynRecv);
+    h.pkt(ToClient, ACK, S + 1, C + 1, b"");
+    assert_eq!(h.s.state(), TcpState::Established);
+    h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"hi");
+    assert_eq!(h.rec.stream(ToServer), "hi");
+}
+
+#[test]
+fn queued_synack_answered_by_ack() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"");
+    h.pkt(ToClient, SYN | ACK, S, C + 1, b"");
+    assert!(h.pkt(ToClient, SYN | ACK, 7000, C + 1, b"").is_empty());
+    h.pkt(ToServer, ACK, C + 1, 7001, b"");
+    assert_eq!(h.s.state(), TcpState::Established);
+    assert_eq!(h.s.stream_info(ToClient).isn, 7000);
+    h.pkt(ToClient, PSH | ACK, 7001, C + 1, b"from 7000");
+    assert_eq!(h.rec.stream(ToClient), "from 7000");
+}
+
+#[test]
+fn out_of_window_and_invalid_ack() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"");
+    // The server's receive window is 100 bytes.
+    h.full(
+        ToClient,
+        tcp(SYN | ACK, S, C + 1, 100, TcpOptions::default()),
+        b"",
+    );
+    h.pkt(ToServer, ACK, C + 1, S + 1, b"");
+    let ev = h.pkt(ToServer, ACK, C + 1 + 90, S + 1, &[b'z'; 20]);
+    assert!(ev.contains(StreamEvent::EstPacketOutOfWindow));
+    let ev = h.pkt(ToServer, ACK, C + 1, S + 1, &[b'y'; 50]);
+    assert!(ev.is_empty());
+    // The client acknowledges far beyond anything the server could send.
+    let ev = h.pkt(ToServer, ACK, C + 51, S + 1_000_000, b"");
+    assert!(ev.contains(StreamEvent::PktInvalidAck));
+    assert!(ev.contains(StreamEvent::EstInvalidAck));
+    assert_eq!(h.rec.stream(ToServer), "y".repeat(50));
+}
+
+#[test]
+fn syn_after_handshake_is_anomalous() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    assert!(
+        h.pkt(ToServer, SYN, C, 0, b"")
+            .contains(StreamEvent::EstSynResend)
+    );
+    assert!(
+        h.pkt(ToServer, SYN, C + 5, 0, b"")
+            .contains(StreamEvent::EstSynResendDiffSeq)
+    );
+    assert!(
+        h.pkt(ToClient, SYN, S, 0, b"")
+            .contains(StreamEvent::EstSynToclient)
+    );
+    assert!(
+        h.pkt(ToServer, SYN | ACK, C, S + 1, b"")
+            .contains(StreamEvent::EstSynackToserver)
+    );
+    // The server resending its SYN/ACK before confirming is fine.
+    assert!(h.pkt(ToClient, SYN | ACK, S, C + 1, b"").is_empty());
+    h.pkt(ToClient, ACK, S + 1, C + 1, b"");
+    assert!(
+        h.pkt(ToClient, SYN | ACK, S, C + 1, b"")
+            .contains(StreamEvent::EstSynackResend)
+    );
+    assert_eq!(h.s.state(), TcpState::Established);
+}
+
+#[test]
+fn options_recorded() {
+    let mut h = Harness::new(TcpConfig::default());
+    let syn_opts = TcpOptions {
+        mss: Some(1460),
+        window_scale: Some(7),
+        sack_permitted: true,
+        sack_blocks: 0,
+        timestamp: Some((111, 0)),
+    };
+    let synack_opts = TcpOptions {
+        window_scale: Some(8),
+        timestamp: Some((222, 111)),
+        ..syn_opts
+    };
+    h.full(ToServer, tcp(SYN, C, 0, 1000, syn_opts), b"");
+    h.full(ToClient, tcp(SYN | ACK, S, C + 1, 1000, synack_opts), b"");
+    h.full(
+        ToServer,
+        tcp(
+            ACK,
+            C + 1,
+            S + 1,
+            10,
+            TcpOptions {
+                timestamp: Some((112, 222)),
+                ..TcpOptions::default()
+            },
+        ),
+        b"",
+    );
+    let client = h.s.stream_info(ToServer);
+    let server = h.s.stream_info(ToClient);
+    assert_eq!((client.wscale, server.wscale), (7, 8));
+    assert_eq!(
+        (client.last_tsval, server.last_tsval),
+        (Some(112), Some(222))
+    );
+    assert!(client.sack_permitted && server.sack_permitted);
+    // The client's window of 10 is scaled by its shift of 7.
+    assert_eq!(server.window, 10 << 7);
+
+    // Scaling applies only when both sides offer it.
+    let mut h = Harness::new(TcpConfig::default());
+    h.full(ToServer, tcp(SYN, C, 0, 1000, syn_opts), b"");
+    h.full(
+        ToClient,
+        tcp(SYN | ACK, S, C + 1, 1000, TcpOptions::default()),
+        b"",
+    );
+    assert_eq!(h.s.stream_info(ToServer).wscale, 0);
+    assert_eq!(h.s.stream_info(ToClient).wscale, 0);
+}
+
+/// Deterministic pseudo-random numbers for the hostile tests.
+fn lcg(state: &mut u64) -> u64 {
+    *state = state
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    *state >> 33
+}
+
+#[test]
+fn hostile_tiny_segments_stay_bounded() {
+    let memcap = 256 * 1024;
+    let mut h = Harness::with_memcap(TcpConfig::default(), memcap);
+    h.handshake(C, S);
+    let base = C + 1;
+    let mut rng = 7u64;
+    let mut max_used = 0;
+    // 100k one-byte segments, none at the next expected offset, scattered
+    // over 64 KiB (within the window) so holes stay everywhere.
+    for _ in 0..100_000 {
+        let off = 1 + (lcg(&mut rng) % 65_000) as u32;
+        h.pkt(ToServer, ACK, base + off, S + 1, b"x");
+        max_used = max_used.max(h.mem.used);
+        assert!(h.mem.used <= memcap);
+    }
+    assert!(max_used > 0);
+    h.finish();
+    assert_eq!(h.mem.used, 0);
+    // Everything reported adds up to a consistent stream.
+    let total: u64 = h
+        .rec
+        .evs
+        .iter()
+        .map(|e| match e {
+            Ev::Data(_, d) => d.len() as u64,
+            Ev::Gap(_, n) => *n,
+            Ev::Close(_) => 0,
+        })
+        .sum();
+    assert!(total <= 65_001);
+}
+
+#[test]
+fn hostile_segment_patterns_bounded_by_limits() {
+    // Odd offsets only (a hole before every byte), far more than the
+    // segment limit, then descending adjacent segments (merge path).
+    let config = TcpConfig {
+        max_queued_segments: 1000,
+        ..TcpConfig::default()
+    };
+    let mut h = Harness::with_memcap(config, 64 * 1024 * 1024);
+    h.s = TcpSession::new(&TcpConfig {
+        max_queued_segments: 1000,
+        midstream: true,
+        reassembly_depth: 0,
+        ..TcpConfig::default()
+    });
+    h.pkt(ToServer, ACK, 1, 1, b"");
+    for i in 0..20_000u32 {
+        h.pkt(ToServer, ACK, 1 + 2 * i + 1, 1, b"o");
+        assert!(h.s.memory_used() <= 1000 * (64 + 4097));
+    }
+    let start = 1 + 50_000u32;
+    for i in (0..20_000u32).rev() {
+        h.pkt(ToServer, ACK, start + i, 1, b"d");
+    }
+    assert!(h.s.memory_used() <= 1000 * (64 + 4097) + 20_000);
+    h.finish();
+    let data: usize = h
+        .rec
+        .evs
+        .iter()
+        .map(|e| if let Ev::Data(_, d) = e { d.len() } else { 0 })
+        .sum();
+    assert_eq!(data, 40_000, "every byte delivered once");
+}
+
+#[test]
+fn hostile_overlapping_retransmissions() {
+    // Many overlapping copies of the same range with varying data: the
+    // first copy wins, memory stays bounded.
+    let mut h = Harness::with_memcap(TcpConfig::default(), 1024 * 1024);
+    h.handshake(C, S);
+    let base = C + 1;
+    let mut rng = 3u64;
+    for _ in 0..5_000 {
+        let off = 1 + (lcg(&mut rng) % 1000) as u32;
+        let len = 1 + (lcg(&mut rng) % 200) as usize;
+        let byte = b'a' + (lcg(&mut rng) % 26) as u8;
+        h.pkt(ToServer, ACK, base + off, S + 1, &vec![byte; len]);
+    }
+    assert!(h.mem.used <= 1024 + 64 * 1200);
+    h.pkt(ToServer, ACK, base, S + 1, b"0");
+    h.finish();
+    assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn state_names() {
+    let all = [
+        (TcpState::None, "none"),
+        (TcpState::SynSent, "syn_sent"),
+        (TcpState::SynRecv, "syn_recv"),
+        (TcpState::Established, "established"),
+        (TcpState::FinWait1, "fin_wait1"),
+        (TcpState::FinWait2, "fin_wait2"),
+        (TcpState::TimeWait, "time_wait"),
+        (TcpState::LastAck, "last_ack"),
+        (TcpState::CloseWait, "close_wait"),
+        (TcpState::Closing, "closing"),
+        (TcpState::Closed, "closed"),
+    ];
+    for (state, name) in all {
+        assert_eq!(state.name(), name);
+    }
+    for e in StreamEvent::ALL {
+        assert!(e.name().starts_with("stream."));
+    }
+    assert_eq!(StreamEvent::PktInvalidAck.name(), "stream.pkt_invalid_ack");
+}
+
+#[test]
+fn stream_events_list() {
+    let mut ev = StreamEvents::default();
+    for e in StreamEvent::ALL.iter().take(10) {
+        ev.push(*e);
+        ev.push(*e);
+    }
+    assert_eq!(ev.len(), MAX_STREAM_EVENTS);
+    assert_eq!(ev.overflow, 4, "each push that did not fit");
+    ev.clear();
+    assert!(ev.is_empty());
+}
