@@ -1243,6 +1243,76 @@ mod tests {
         assert_eq!(d.memory_used(), 0);
     }
 
+    /// Fragments decoded by the real decoder, and the rebuilt datagram
+    /// decoded again, as the worker does.
+    #[test]
+    fn end_to_end_with_decoder() {
+        use vigil_wire::{LinkType, Transport, decode_packet};
+        let mut d = Defragmenter::new(DefragConfig::default());
+
+        // IPv4: a UDP datagram (header + 12 bytes) split at 16.
+        let mut udp = vec![0x30, 0x39, 0x00, 0x35, 0, 20, 0, 0];
+        udp.extend_from_slice(b"hello world!");
+        let mut frags = vec![
+            v4_frag(40, 0, true, &udp[..16]).0,
+            v4_frag(40, 16, false, &udp[16..]).0,
+        ];
+        for f in &mut frags {
+            f[9] = 17;
+        }
+        let mut dec = Decoded::default();
+        let mut rebuilt = None;
+        for f in &frags {
+            decode_packet(LinkType::Raw, f, &mut dec);
+            assert!(
+                dec.ip.and_then(|ip| ip.frag).is_some(),
+                "decoder reports a fragment"
+            );
+            if let DefragOutcome::Reassembled(p) =
+                d.insert(ts(1), f, &dec, &mut EventList::default())
+            {
+                rebuilt = Some(p.to_vec());
+            }
+        }
+        let rebuilt = rebuilt.expect("reassembled");
+        decode_packet(LinkType::Raw, &rebuilt, &mut dec);
+        assert!(dec.events.is_empty(), "{:?}", dec.events);
+        assert!(dec.ip.is_some_and(|ip| ip.frag.is_none() && ip.checksum_ok));
+        assert!(
+            matches!(dec.transport, Transport::Udp(u) if u.src_port == 12345 && u.dst_port == 53)
+        );
+        assert_eq!(dec.payload(&rebuilt), b"hello world!");
+
+        // IPv6 with a hop-by-hop header before the fragment header: an
+        // ICMPv6 echo request split at 8.
+        let hbh = vec![0u8, 0, 1, 4, 0, 0, 0, 0];
+        let ext = [(0u8, hbh)];
+        let mut echo = vec![128u8, 0, 0, 0, 0x12, 0x34, 0, 7];
+        echo.extend_from_slice(b"ping-data");
+        let frags = [
+            v6_frag(9, 0, true, &ext, &echo[..8]).0,
+            v6_frag(9, 8, false, &ext, &echo[8..]).0,
+        ];
+        let mut rebuilt = None;
+        for f in &frags {
+            decode_packet(LinkType::Raw, f, &mut dec);
+            let fi = dec.ip.and_then(|ip| ip.frag).expect("fragment");
+            assert_eq!((fi.unfragmentable_len, fi.prev_nh_offset), (48, 40));
+            if let DefragOutcome::Reassembled(p) =
+                d.insert(ts(1), f, &dec, &mut EventList::default())
+            {
+                rebuilt = Some(p.to_vec());
+            }
+        }
+        let rebuilt = rebuilt.expect("reassembled");
+        decode_packet(LinkType::Raw, &rebuilt, &mut dec);
+        assert!(dec.ip.is_some_and(|ip| ip.frag.is_none() && ip.proto == 58));
+        assert!(
+            matches!(dec.transport, Transport::Icmpv6(i) if i.icmp_type == 128 && i.id == 0x1234 && i.seq == 7)
+        );
+        assert_eq!(d.memory_used(), 0);
+    }
+
     #[test]
     fn policy_names() {
         assert_eq!(DefragPolicy::from_name("bsd"), Some(DefragPolicy::Bsd));
