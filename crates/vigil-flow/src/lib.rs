@@ -32,3 +32,14 @@ impl Direction {
         }
     }
 }
+
+pub mod community_id;
+mod key;
+mod table;
+
+pub use key::{FlowKey, PacketTuple, worker_hash};
+pub use table::{
+    EndReason, FLOW_COST, Flow, FlowConfig, FlowEndSink, FlowState, FlowStats, FlowTable,
+    FlowTimeouts, Timeouts,
+};
+pub mod eve;

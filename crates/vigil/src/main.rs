@@ -1,1 +1,323 @@
-fn main() {}
+//! vigil: a network security monitor for IT and OT networks.
+//!
+//! The command line speaks Suricata's offline flags so vigil drops into
+//! existing scripts and test suites.
+
+mod config;
+mod output;
+mod runtime;
+mod stats;
+mod worker;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use config::ConfigMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use vigil_flow::FlowConfig;
+use vigil_flow::defrag::DefragConfig;
+use vigil_flow::eve::FlowRecordOptions;
+use worker::WorkerOptions;
+
+/// vigil reads packet captures, tracks flows and reassembles TCP, and writes
+/// Suricata-compatible EVE JSON (flow, anomaly and stats records) to
+/// LOG_DIR/eve.json.
+#[derive(Parser, Debug)]
+#[command(name = "vigil", disable_version_flag = true, after_help = EXAMPLES)]
+struct Cli {
+    /// Read packets from a pcap or pcapng file ("-" for stdin).
+    #[arg(short = 'r', value_name = "FILE")]
+    read: Option<PathBuf>,
+
+    /// Capture live from an interface (not available yet).
+    #[arg(short = 'i', value_name = "IFACE")]
+    interface: Option<String>,
+
+    /// Directory for eve.json (created if missing).
+    #[arg(short = 'l', value_name = "DIR", default_value = "vigil-out")]
+    log_dir: PathBuf,
+
+    /// Rule files (accepted for compatibility; the detection engine is not
+    /// part of this build yet, so rules are not evaluated).
+    #[arg(short = 'S', value_name = "RULES")]
+    rules: Vec<PathBuf>,
+
+    /// Rule file to add to those of the configuration (Suricata's -s).
+    #[arg(short = 's', value_name = "RULES")]
+    extra_rules: Vec<PathBuf>,
+
+    /// Run without the detection engine.
+    #[arg(long = "disable-detection")]
+    disable_detection: bool,
+
+    /// Checksum validation: "none" or "all" (accepted; vigil does not drop
+    /// packets for bad checksums).
+    #[arg(short = 'k', value_name = "none|all")]
+    checksum: Option<String>,
+
+    /// Suricata-style YAML configuration (the parts vigil understands).
+    #[arg(short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Override a configuration key, e.g. --set stream.midstream=true.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+
+    /// Treat any configuration or rule error as fatal.
+    #[arg(long = "init-errors-fatal")]
+    init_errors_fatal: bool,
+
+    /// Suricata run mode: single (1 worker), autofp or workers (--workers N,
+    /// default: number of CPUs).
+    #[arg(long = "runmode", value_name = "MODE")]
+    runmode: Option<String>,
+
+    /// Number of worker threads (default 1; output is byte-for-byte
+    /// deterministic with one worker).
+    #[arg(long = "workers", value_name = "N")]
+    workers: Option<usize>,
+
+    /// Do not show a progress bar.
+    #[arg(long = "no-progress")]
+    no_progress: bool,
+
+    /// Print nothing but errors.
+    #[arg(short = 'q', long = "quiet")]
+    quiet: bool,
+
+    /// Print the version and exit.
+    #[arg(short = 'V', long = "version")]
+    version: bool,
+
+    /// Print build information and exit.
+    #[arg(long = "build-info")]
+    build_info: bool,
+
+    /// Suricata options vigil accepts and ignores (for test-suite drop-in):
+    /// --simulate-ips, -v.
+    #[arg(long = "simulate-ips", hide = true)]
+    simulate_ips: bool,
+    #[arg(short = 'v', action = clap::ArgAction::Count, hide = true)]
+    verbose: u8,
+}
+
+const EXAMPLES: &str = "Examples:
+  vigil -r capture.pcap                 # flows, anomalies, stats into ./vigil-out/eve.json
+  vigil -r capture.pcapng -l /tmp/out --workers 2
+  tcpdump -w - | vigil -r -             # read from stdin
+
+Exit codes: 0 success; 1 fatal error (bad input, unreadable config), with the
+reason on stderr; 2 bad command line.";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match real_main(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vigil: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn build_info() -> String {
+    format!(
+        "vigil {}\nfeatures: pcap, pcapng, ethernet, sll, sll2, null, raw-ip, vlan, qinq, mpls, pppoe, gre, vxlan, ipv4, ipv6, ip-defrag, tcp-reassembly, eve-json, community-id\nprefilter: none (detection engine not built yet)\ntarget: {} {}\n",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+        std::env::consts::OS,
+    )
+}
+
+fn real_main(cli: Cli) -> Result<ExitCode> {
+    if cli.version {
+        println!("This is vigil version {}", env!("CARGO_PKG_VERSION"));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.build_info {
+        print!("{}", build_info());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if cli.interface.is_some() {
+        bail!("live capture (-i) is not available in this build; read a capture file with -r");
+    }
+    let Some(input) = cli.read.clone() else {
+        bail!("nothing to read: give a capture file with -r FILE (see --help)");
+    };
+    if let Some(k) = &cli.checksum {
+        if k != "none" && k != "all" {
+            bail!("-k expects 'none' or 'all', got '{k}'");
+        }
+    }
+
+    let mut conf = match &cli.config {
+        Some(path) => match ConfigMap::load_file(path) {
+            Ok(c) => c,
+            Err(e) if !cli.init_errors_fatal => {
+                eprintln!("vigil: warning: {e:#}; using built-in defaults");
+                ConfigMap::default()
+            }
+            Err(e) => return Err(e),
+        },
+        None => ConfigMap::default(),
+    };
+    for s in &cli.set {
+        conf.set(s)?;
+    }
+    let options = worker_options(&conf)?;
+    let workers = match (cli.workers, cli.runmode.as_deref()) {
+        (Some(0), _) => bail!("--workers must be at least 1"),
+        (Some(n), _) => n,
+        (None, None | Some("single")) => 1,
+        (None, Some("autofp" | "workers")) => {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+        (None, Some(other)) => bail!("unknown --runmode '{other}' (single, autofp or workers)"),
+    };
+    if !cli.quiet
+        && (!cli.rules.is_empty() || !cli.extra_rules.is_empty())
+        && !cli.disable_detection
+    {
+        eprintln!(
+            "vigil: note: rule files are accepted but not evaluated yet (no detection engine in this build)"
+        );
+    }
+
+    let run_config = runtime::RunConfig {
+        input: input.clone(),
+        log_dir: cli.log_dir.clone(),
+        workers,
+        worker: options,
+        progress: !cli.no_progress && !cli.quiet,
+    };
+    let summary = runtime::run(&run_config)?;
+    if !cli.quiet {
+        let secs = summary.elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            summary.packets as f64 / secs
+        } else {
+            0.0
+        };
+        eprintln!(
+            "vigil: {}: {} packets, {} bytes, {} flows, {} decoder events in {:.2} s ({:.0} packets/s); records in {}",
+            input.display(),
+            summary.packets,
+            summary.bytes,
+            summary.flows,
+            summary.decode_events,
+            secs,
+            rate,
+            summary.eve_path.display(),
+        );
+    }
+    if let Some(err) = summary.input_error {
+        eprintln!("vigil: error: {err} (everything before it was processed and written)");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds worker options from the configuration keys vigil understands.
+fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
+    let mut flow = FlowConfig::default();
+    if let Some(m) = conf.get_size("flow.memcap")? {
+        flow.memcap = usize::try_from(m).context("flow.memcap too large")?;
+    }
+    for (class, name) in [("default", 0), ("tcp", 1), ("udp", 2), ("icmp", 3)] {
+        let t = match name {
+            0 => &mut flow.timeouts.default,
+            1 => &mut flow.timeouts.tcp,
+            2 => &mut flow.timeouts.udp,
+            _ => &mut flow.timeouts.icmp,
+        };
+        for (key, slot) in [
+            ("new", &mut t.new),
+            ("established", &mut t.established),
+            ("closed", &mut t.closed),
+        ] {
+            if let Some(v) = conf.get_u64(&format!("flow-timeouts.{class}.{key}"))? {
+                *slot = u32::try_from(v).context("flow timeout too large")?;
+            }
+        }
+    }
+    if let Some(m) = conf.get_bool("stream.midstream")? {
+        flow.tcp.midstream = m;
+    }
+    if let Some(d) = conf.get_size("stream.reassembly.depth")? {
+        flow.tcp.reassembly_depth = d;
+    }
+    let mut defrag = DefragConfig::default();
+    if let Some(m) = conf.get_size("defrag.memcap")? {
+        defrag.memcap = usize::try_from(m).context("defrag.memcap too large")?;
+    }
+    if let Some(t) = conf.get_u64("defrag.timeout")? {
+        defrag.timeout_secs = u32::try_from(t).context("defrag.timeout too large")?;
+    }
+    let stream_memcap = match conf.get_size("stream.reassembly.memcap")? {
+        Some(m) => usize::try_from(m).context("stream.reassembly.memcap too large")?,
+        None => 256 << 20,
+    };
+    let eve = conf.output_prefix("eve-log");
+    let eve_key = |k: &str| eve.as_ref().map(|p| format!("{p}.{k}"));
+    let community_id = match eve_key("community-id") {
+        Some(k) => conf.get_bool(&k)?.unwrap_or(false),
+        None => true,
+    };
+    let seed = match eve_key("community-id-seed") {
+        Some(k) => conf.get_u64(&k)?.unwrap_or(0),
+        None => 0,
+    };
+    let (log_flows, log_decode, log_stream) = match &eve {
+        // With a Suricata config, follow its eve-log types list.
+        Some(prefix) => eve_types(conf, prefix)?,
+        // Built-in default: everything this stage produces.
+        None => (true, true, false),
+    };
+    Ok(WorkerOptions {
+        flow,
+        defrag,
+        stream_memcap,
+        log_flows,
+        log_decode_anomalies: log_decode,
+        log_stream_anomalies: log_stream,
+        flow_record: FlowRecordOptions {
+            community_id_seed: community_id.then_some(u16::try_from(seed).unwrap_or(0)),
+        },
+    })
+}
+
+/// Reads `types:` of a Suricata eve-log output: whether flow records and
+/// decode/stream anomalies are enabled.
+fn eve_types(conf: &ConfigMap, prefix: &str) -> Result<(bool, bool, bool)> {
+    let mut flows = false;
+    let mut decode = false;
+    let mut stream = false;
+    for i in 0..64 {
+        let base = format!("{prefix}.types.{i}");
+        // "- flow" is a plain scalar; "- anomaly: {...}" is a map.
+        if conf.get(&base) == Some("flow") || conf.get(&format!("{base}.flow.enabled")).is_some() {
+            flows = conf
+                .get_bool(&format!("{base}.flow.enabled"))?
+                .unwrap_or(true);
+        }
+        if conf.get(&base) == Some("anomaly") {
+            decode = false;
+        }
+        if conf.get(&format!("{base}.anomaly.enabled")).is_some()
+            || conf.get(&format!("{base}.anomaly.types.decode")).is_some()
+        {
+            let enabled = conf
+                .get_bool(&format!("{base}.anomaly.enabled"))?
+                .unwrap_or(true);
+            decode = enabled
+                && conf
+                    .get_bool(&format!("{base}.anomaly.types.decode"))?
+                    .unwrap_or(false);
+            stream = enabled
+                && conf
+                    .get_bool(&format!("{base}.anomaly.types.stream"))?
+                    .unwrap_or(false);
+        }
+    }
+    Ok((flows, decode, stream))
+}

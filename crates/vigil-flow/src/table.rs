@@ -1,0 +1,562 @@
+//! The flow table: finds or creates the flow of each packet, keeps its
+//! counters, ends flows on timeout, on memory pressure and at shutdown.
+//!
+//! Flows live in a slab (`Vec` of slots reused through a free list) indexed
+//! by a seeded hash map from [`FlowKey`]. Timeouts use a min-heap of
+//! deadlines with lazy re-validation: each live flow has one current entry;
+//! touching a flow does not touch the heap, and a popped entry whose flow was
+//! active since is pushed back with the new deadline. So a packet costs one
+//! hash lookup, and expiry is O(log n) per flow that actually ends.
+
+use crate::Direction;
+use crate::key::{FlowKey, PacketTuple};
+use crate::tcp::{TcpConfig, TcpSession, TcpState};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::net::IpAddr;
+use vigil_wire::{Decoded, Timestamp, Transport};
+
+/// Idle timeouts in seconds for one protocol class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Flow seen in one direction only (or TCP handshake not complete).
+    pub new: u32,
+    /// Flow seen in both directions (TCP established).
+    pub established: u32,
+    /// TCP connection closed.
+    pub closed: u32,
+}
+
+/// Timeouts per protocol, Suricata's `flow-timeouts` defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlowTimeouts {
+    pub default: Timeouts,
+    pub tcp: Timeouts,
+    pub udp: Timeouts,
+    pub icmp: Timeouts,
+}
+
+impl Default for FlowTimeouts {
+    fn default() -> Self {
+        FlowTimeouts {
+            default: Timeouts {
+                new: 30,
+                established: 300,
+                closed: 0,
+            },
+            tcp: Timeouts {
+                new: 60,
+                established: 600,
+                closed: 60,
+            },
+            udp: Timeouts {
+                new: 30,
+                established: 300,
+                closed: 0,
+            },
+            icmp: Timeouts {
+                new: 30,
+                established: 300,
+                closed: 0,
+            },
+        }
+    }
+}
+
+/// Flow table configuration.
+#[derive(Clone, Debug)]
+pub struct FlowConfig {
+    /// Upper bound on flow-table memory (flow records and index), bytes.
+    /// When reached, the least recently active flows are ended ("forced").
+    pub memcap: usize,
+    pub timeouts: FlowTimeouts,
+    pub tcp: TcpConfig,
+}
+
+impl Default for FlowConfig {
+    fn default() -> Self {
+        FlowConfig {
+            memcap: 128 << 20,
+            timeouts: FlowTimeouts::default(),
+            tcp: TcpConfig::default(),
+        }
+    }
+}
+
+/// Lifecycle state of a flow, as EVE's `flow.state` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowState {
+    New,
+    Established,
+    Closed,
+}
+
+impl FlowState {
+    /// EVE name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowState::New => "new",
+            FlowState::Established => "established",
+            FlowState::Closed => "closed",
+        }
+    }
+}
+
+/// Why a flow ended, as EVE's `flow.reason` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    /// Idle longer than its timeout.
+    Timeout,
+    /// Ended early: memory cap reached, or its tuple was reused by a new
+    /// TCP connection.
+    Forced,
+    /// End of input.
+    Shutdown,
+}
+
+impl EndReason {
+    /// EVE name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EndReason::Timeout => "timeout",
+            EndReason::Forced => "forced",
+            EndReason::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// One flow: identity (oriented by its initiator), counters and state.
+pub struct Flow {
+    /// Canonical key.
+    pub key: FlowKey,
+    /// Initiator's address and port.
+    pub src: IpAddr,
+    pub src_port: u16,
+    /// Responder's address and port.
+    pub dst: IpAddr,
+    pub dst_port: u16,
+    /// IP protocol number.
+    pub proto: u8,
+    /// ESP SPI (0 for other protocols).
+    pub spi: u32,
+    /// VLAN ids, outermost first (`vlan_count` valid).
+    pub vlan: [u16; 3],
+    pub vlan_count: u8,
+    /// Stable id printed as `flow_id`.
+    pub flow_id: u64,
+    /// First and last packet times.
+    pub start: Timestamp,
+    pub last: Timestamp,
+    /// Packets and bytes (whole captured frames) per direction, indexed by
+    /// [`Direction::index`].
+    pub pkts: [u64; 2],
+    pub bytes: [u64; 2],
+    /// OR of TCP flags seen per direction.
+    pub tcp_flags: [u8; 2],
+    /// First ICMP (type, code) seen per direction.
+    pub icmp: [Option<(u8, u8)>; 2],
+    pub state: FlowState,
+    /// TCP session tracking and reassembly (TCP flows only).
+    pub tcp: Option<Box<TcpSession>>,
+    /// Set when a rule alerted on the flow.
+    pub alerted: bool,
+    /// Application protocol, once detected.
+    pub app_proto: Option<&'static str>,
+    /// Creation order within the table (shutdown output order).
+    seq: u64,
+    /// Heap deadline currently queued for this flow.
+    queued_deadline: Timestamp,
+}
+
+impl Flow {
+    /// The VLAN ids, outermost first.
+    pub fn vlans(&self) -> &[u16] {
+        &self.vlan[..usize::from(self.vlan_count).min(3)]
+    }
+
+    /// TCP state, if the flow has a TCP session.
+    pub fn tcp_state(&self) -> Option<TcpState> {
+        self.tcp.as_ref().map(|s| s.state())
+    }
+
+    /// Updates [`Flow::state`] from the TCP session after it saw a packet.
+    pub fn sync_tcp_state(&mut self) {
+        if let Some(state) = self.tcp_state() {
+            self.state = match state {
+                TcpState::None | TcpState::SynSent | TcpState::SynRecv => self.state,
+                TcpState::Closed => FlowState::Closed,
+                _ => FlowState::Established,
+            };
+        }
+    }
+
+    fn timeout_secs(&self, timeouts: &FlowTimeouts) -> u32 {
+        let class = match self.proto {
+            6 => &timeouts.tcp,
+            17 => &timeouts.udp,
+            1 | 58 => &timeouts.icmp,
+            _ => &timeouts.default,
+        };
+        match self.state {
+            FlowState::New => class.new,
+            FlowState::Established => class.established,
+            FlowState::Closed => class.closed,
+        }
+    }
+
+    /// When this flow times out if no further packet arrives.
+    pub fn deadline(&self, timeouts: &FlowTimeouts) -> Timestamp {
+        Timestamp {
+            secs: self
+                .last
+                .secs
+                .saturating_add(i64::from(self.timeout_secs(timeouts))),
+            nanos: self.last.nanos,
+        }
+    }
+}
+
+/// Receives flows as they end. The flow is removed from the table after the
+/// call returns.
+pub trait FlowEndSink {
+    /// `now` is the packet time at which the flow ended.
+    fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason, now: Timestamp);
+}
+
+/// Counters of the flow table, named after Suricata's `flow.*` stats.
+#[derive(Clone, Debug, Default)]
+pub struct FlowStats {
+    /// flow.total
+    pub total: u64,
+    /// flow.tcp / flow.udp / flow.icmpv4 / flow.icmpv6
+    pub tcp: u64,
+    pub udp: u64,
+    pub icmpv4: u64,
+    pub icmpv6: u64,
+    /// flow.tcp_reuse
+    pub tcp_reuse: u64,
+    /// flow.memcap: flows ended early because the memory cap was reached.
+    pub memcap_evicted: u64,
+    /// flow.mgr.flows_timeout
+    pub timeouts: u64,
+    /// flow.end.state.{new,established,closed}
+    pub end_new: u64,
+    pub end_established: u64,
+    pub end_closed: u64,
+    /// flow.active (at the time of reading)
+    pub active: u64,
+    /// flow.memuse (bytes)
+    pub memuse: u64,
+    /// Peak number of flows held at once.
+    pub max_active: u64,
+}
+
+/// Approximate bytes one flow costs: the record, its index entry and heap
+/// entry. TCP session buffers are accounted by the stream memcap.
+pub const FLOW_COST: usize = std::mem::size_of::<Flow>()
+    + std::mem::size_of::<(FlowKey, u32)>()
+    + 16
+    + std::mem::size_of::<HeapEntry>();
+
+type HeapEntry = Reverse<(Timestamp, u32)>;
+
+/// A worker's flow table.
+pub struct FlowTable {
+    config: FlowConfig,
+    index: hashbrown::HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    slots: Vec<Option<Flow>>,
+    free: Vec<u32>,
+    deadlines: BinaryHeap<HeapEntry>,
+    next_seq: u64,
+    last_expiry_secs: i64,
+    stats: FlowStats,
+}
+
+impl FlowTable {
+    /// An empty table.
+    pub fn new(config: FlowConfig) -> FlowTable {
+        FlowTable {
+            config,
+            index: hashbrown::HashMap::with_hasher(foldhash::fast::RandomState::default()),
+            slots: Vec::new(),
+            free: Vec::new(),
+            deadlines: BinaryHeap::new(),
+            next_seq: 0,
+            last_expiry_secs: i64::MIN,
+            stats: FlowStats::default(),
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &FlowConfig {
+        &self.config
+    }
+
+    /// Counters, with `active`/`memuse` current.
+    pub fn stats(&self) -> FlowStats {
+        let mut s = self.stats.clone();
+        s.active = self.index.len() as u64;
+        s.memuse = (self.index.len() * FLOW_COST) as u64;
+        s
+    }
+
+    /// Number of live flows.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when no flow is live.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Ends flows idle past their timeout. Runs at most once per second of
+    /// packet time; call it for every packet.
+    pub fn advance(&mut self, now: Timestamp, sink: &mut dyn FlowEndSink) {
+        if now.secs <= self.last_expiry_secs {
+            return;
+        }
+        self.last_expiry_secs = now.secs;
+        while let Some(Reverse((deadline, slot))) = self.deadlines.peek().copied() {
+            if deadline >= now {
+                break;
+            }
+            self.deadlines.pop();
+            let Some(Some(flow)) = self.slots.get(slot as usize) else {
+                continue;
+            };
+            if flow.queued_deadline != deadline {
+                continue; // superseded entry
+            }
+            let actual = flow.deadline(&self.config.timeouts);
+            if actual < now {
+                self.stats.timeouts += 1;
+                self.end_flow(slot, EndReason::Timeout, now, sink);
+            } else {
+                self.requeue(slot, actual);
+            }
+        }
+    }
+
+    fn requeue(&mut self, slot: u32, deadline: Timestamp) {
+        if let Some(Some(flow)) = self.slots.get_mut(slot as usize) {
+            flow.queued_deadline = deadline;
+            self.deadlines.push(Reverse((deadline, slot)));
+        }
+    }
+
+    /// Finds or creates the flow of a decoded packet of `frame_len` bytes
+    /// and accounts the packet to it. Returns the flow and the packet's
+    /// direction, or `None` when the packet has no flow (not IP, fragment).
+    pub fn packet(
+        &mut self,
+        now: Timestamp,
+        decoded: &Decoded,
+        frame_len: usize,
+        sink: &mut dyn FlowEndSink,
+    ) -> Option<(&mut Flow, Direction)> {
+        let vlan = decoded.vlans();
+        // ICMP errors belong to the flow of the packet they quote, when that
+        // flow exists (as Suricata attaches them).
+        let mut found = None;
+        if let Some(emb) = PacketTuple::embedded_of(decoded) {
+            let key = FlowKey::new(&emb, vlan);
+            if let Some(&slot) = self.index.get(&key) {
+                // The error travels towards the quoted packet's sender.
+                let to = emb.src;
+                found = Some((slot, to));
+            }
+        }
+        let (slot, dir) = match found {
+            Some((slot, to)) => {
+                let flow = self.slots.get(slot as usize)?.as_ref()?;
+                let dir = if flow.src == to {
+                    Direction::ToClient
+                } else {
+                    Direction::ToServer
+                };
+                (slot, dir)
+            }
+            None => {
+                let tuple = PacketTuple::of(decoded)?;
+                let key = FlowKey::new(&tuple, vlan);
+                self.lookup_or_create(now, key, &tuple, decoded, sink)?
+            }
+        };
+        let flow = self.slots.get_mut(slot as usize)?.as_mut()?;
+        let d = dir.index();
+        flow.pkts[d] += 1;
+        flow.bytes[d] += frame_len as u64;
+        flow.last = now.max(flow.last);
+        match decoded.transport {
+            Transport::Tcp(t) => flow.tcp_flags[d] |= t.flags,
+            Transport::Icmpv4(i) | Transport::Icmpv6(i) => {
+                if flow.icmp[d].is_none() && flow.proto == decoded.ip.map_or(0, |ip| ip.proto) {
+                    flow.icmp[d] = Some((i.icmp_type, i.code));
+                }
+            }
+            _ => {}
+        }
+        if flow.proto != 6 && flow.state == FlowState::New && flow.pkts[0] > 0 && flow.pkts[1] > 0 {
+            flow.state = FlowState::Established;
+        }
+        Some((flow, dir))
+    }
+
+    fn lookup_or_create(
+        &mut self,
+        now: Timestamp,
+        key: FlowKey,
+        tuple: &PacketTuple,
+        decoded: &Decoded,
+        sink: &mut dyn FlowEndSink,
+    ) -> Option<(u32, Direction)> {
+        if let Some(&slot) = self.index.get(&key) {
+            let flow = self.slots.get(slot as usize)?.as_ref()?;
+            let dir = if flow.src == tuple.src && flow.src_port == tuple.src_port {
+                Direction::ToServer
+            } else {
+                Direction::ToClient
+            };
+            let timed_out = flow.deadline(&self.config.timeouts) < now;
+            let reused = match (&flow.tcp, decoded.transport) {
+                (Some(session), Transport::Tcp(t)) => session.is_reuse(dir, &t),
+                _ => false,
+            };
+            if !timed_out && !reused {
+                return Some((slot, dir));
+            }
+            if timed_out {
+                self.stats.timeouts += 1;
+                self.end_flow(slot, EndReason::Timeout, now, sink);
+            } else {
+                self.stats.tcp_reuse += 1;
+                self.end_flow(slot, EndReason::Forced, now, sink);
+            }
+        }
+        // Make room under the memory cap by ending the flows that have been
+        // idle longest (earliest deadlines).
+        while (self.index.len() + 1) * FLOW_COST > self.config.memcap {
+            let Some(Reverse((deadline, slot))) = self.deadlines.pop() else {
+                break;
+            };
+            let valid = matches!(self.slots.get(slot as usize), Some(Some(f)) if f.queued_deadline == deadline);
+            if valid {
+                self.stats.memcap_evicted += 1;
+                self.end_flow(slot, EndReason::Forced, now, sink);
+            }
+        }
+        let slot = self.create(now, key, tuple, decoded)?;
+        Some((slot, Direction::ToServer))
+    }
+
+    fn create(
+        &mut self,
+        now: Timestamp,
+        key: FlowKey,
+        tuple: &PacketTuple,
+        decoded: &Decoded,
+    ) -> Option<u32> {
+        let vlans = decoded.vlans();
+        let mut vlan = [0u16; 3];
+        for (slot, id) in vlan.iter_mut().zip(vlans) {
+            *slot = *id;
+        }
+        let tcp = matches!(decoded.transport, Transport::Tcp(_))
+            .then(|| Box::new(TcpSession::new(&self.config.tcp)));
+        let flow_id = {
+            let time_bits =
+                ((now.secs as u64 & 0xffff) << 32) | (u64::from(now.micros()) & 0xffff) << 16;
+            let id = (key.stable_hash() ^ time_bits.rotate_left(13)) & 0x0007_ffff_ffff_ffff;
+            id.max(1)
+        };
+        let flow = Flow {
+            key,
+            src: tuple.src,
+            src_port: tuple.src_port,
+            dst: tuple.dst,
+            dst_port: tuple.dst_port,
+            proto: tuple.proto,
+            spi: tuple.aux,
+            vlan,
+            vlan_count: vlans.len().min(3) as u8,
+            flow_id,
+            start: now,
+            last: now,
+            pkts: [0; 2],
+            bytes: [0; 2],
+            tcp_flags: [0; 2],
+            icmp: [None; 2],
+            state: FlowState::New,
+            tcp,
+            alerted: false,
+            app_proto: None,
+            seq: self.next_seq,
+            queued_deadline: Timestamp::default(),
+        };
+        self.next_seq += 1;
+        self.stats.total += 1;
+        match tuple.proto {
+            6 => self.stats.tcp += 1,
+            17 => self.stats.udp += 1,
+            1 => self.stats.icmpv4 += 1,
+            58 => self.stats.icmpv6 += 1,
+            _ => {}
+        }
+        let deadline = flow.deadline(&self.config.timeouts);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                *self.slots.get_mut(slot as usize)? = Some(flow);
+                slot
+            }
+            None => {
+                let slot = u32::try_from(self.slots.len()).ok()?;
+                self.slots.push(Some(flow));
+                slot
+            }
+        };
+        self.index.insert(key, slot);
+        self.requeue(slot, deadline);
+        self.stats.max_active = self.stats.max_active.max(self.index.len() as u64);
+        Some(slot)
+    }
+
+    fn end_flow(
+        &mut self,
+        slot: u32,
+        reason: EndReason,
+        now: Timestamp,
+        sink: &mut dyn FlowEndSink,
+    ) {
+        let Some(entry) = self.slots.get_mut(slot as usize) else {
+            return;
+        };
+        let Some(mut flow) = entry.take() else {
+            return;
+        };
+        match flow.state {
+            FlowState::New => self.stats.end_new += 1,
+            FlowState::Established => self.stats.end_established += 1,
+            FlowState::Closed => self.stats.end_closed += 1,
+        }
+        sink.flow_ended(&mut flow, reason, now);
+        self.index.remove(&flow.key);
+        self.free.push(slot);
+    }
+
+    /// Ends every live flow (end of input), in creation order so that output
+    /// is deterministic.
+    pub fn flush_all(&mut self, now: Timestamp, sink: &mut dyn FlowEndSink) {
+        let mut live: Vec<(u64, u32)> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.as_ref().map(|f| (f.seq, i as u32)))
+            .collect();
+        live.sort_unstable();
+        for (_, slot) in live {
+            self.end_flow(slot, EndReason::Shutdown, now, sink);
+        }
+        self.deadlines.clear();
+    }
+}
