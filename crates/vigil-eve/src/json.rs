@@ -172,7 +172,11 @@ pub fn escape_into(out: &mut Vec<u8>, value: &[u8]) {
             Err(err) => {
                 let (valid, after) = rest.split_at(err.valid_up_to());
                 escape_valid(out, valid);
-                let bad = err.error_len().unwrap_or(after.len()).max(1).min(after.len());
+                let bad = err
+                    .error_len()
+                    .unwrap_or(after.len())
+                    .max(1)
+                    .min(after.len());
                 for &b in after.iter().take(bad) {
                     hex_escape(out, b);
                 }

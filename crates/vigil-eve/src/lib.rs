@@ -10,5 +10,5 @@ pub mod format;
 mod header;
 mod json;
 
-pub use header::{EveHeader, Endpoints};
+pub use header::{Endpoints, EveHeader};
 pub use json::JsonWriter;

@@ -204,16 +204,27 @@ impl Flow {
         }
     }
 
-    /// When this flow times out if no further packet arrives.
+    /// When this flow times out if no further packet arrives. Like
+    /// Suricata, timeouts work in whole seconds: a flow is timed out at
+    /// packet time `t` when `last.secs + timeout < t.secs`.
     pub fn deadline(&self, timeouts: &FlowTimeouts) -> Timestamp {
         Timestamp {
-            secs: self
-                .last
-                .secs
-                .saturating_add(i64::from(self.timeout_secs(timeouts))),
-            nanos: self.last.nanos,
+            secs: self.last.secs.saturating_add(i64::from(self.timeout_secs(timeouts))),
+            nanos: 0,
         }
     }
+
+    /// True when the flow is timed out at `now`.
+    pub fn timed_out(&self, timeouts: &FlowTimeouts, now: Timestamp) -> bool {
+        self.deadline(timeouts).secs < now.secs
+    }
+}
+
+/// Protocols that get flows, as in Suricata: TCP, UDP, ICMP, ICMPv6, SCTP
+/// and ESP. Other IP protocols (IGMP, OSPF, PIM, ...) are decoded and
+/// counted but not tracked.
+pub fn tracks_flows(proto: u8) -> bool {
+    matches!(proto, 1 | 6 | 17 | 50 | 58 | 132)
 }
 
 /// Receives flows as they end. The flow is removed from the table after the
@@ -318,7 +329,7 @@ impl FlowTable {
         }
         self.last_expiry_secs = now.secs;
         while let Some(Reverse((deadline, slot))) = self.deadlines.peek().copied() {
-            if deadline >= now {
+            if deadline.secs >= now.secs {
                 break;
             }
             self.deadlines.pop();
@@ -329,7 +340,7 @@ impl FlowTable {
                 continue; // superseded entry
             }
             let actual = flow.deadline(&self.config.timeouts);
-            if actual < now {
+            if actual.secs < now.secs {
                 self.stats.timeouts += 1;
                 self.end_flow(slot, EndReason::Timeout, now, sink);
             } else {
@@ -379,6 +390,9 @@ impl FlowTable {
             }
             None => {
                 let tuple = PacketTuple::of(decoded)?;
+                if !tracks_flows(tuple.proto) {
+                    return None;
+                }
                 let key = FlowKey::new(&tuple, vlan);
                 self.lookup_or_create(now, key, &tuple, decoded, sink)?
             }
@@ -418,7 +432,7 @@ impl FlowTable {
             } else {
                 Direction::ToClient
             };
-            let timed_out = flow.deadline(&self.config.timeouts) < now;
+            let timed_out = flow.timed_out(&self.config.timeouts, now);
             let reused = match (&flow.tcp, decoded.transport) {
                 (Some(session), Transport::Tcp(t)) => session.is_reuse(dir, &t),
                 _ => false,
