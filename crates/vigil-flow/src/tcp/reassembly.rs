@@ -98,6 +98,11 @@ impl Reassembler {
         self.closed
     }
 
+    /// True when no data was seen yet.
+    pub(crate) fn is_pristine(&self) -> bool {
+        self.delivered == 0 && self.seen_end == 0 && self.queue.is_empty()
+    }
+
     /// Stream offset of `seq`, relative to the next byte to deliver (so it
     /// is right within 2 GiB either side of it, whatever the wrap-around).
     fn offset(&self, seq: u32) -> i64 {

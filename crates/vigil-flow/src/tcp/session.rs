@@ -329,14 +329,28 @@ impl TcpSession {
             self.reversed = dir == Direction::ToClient;
             io.mem.stats.sessions += 1;
             self.async_ = self.allow_async;
-            self.streams[0].syn(tcp.seq, &tcp.options);
-            // The SYN's window is never scaled.
-            self.streams[1].window = u32::from(tcp.window);
+            self.client_syn(tcp, payload, io);
             self.state = TcpState::SynSent;
         } else if has(f, ACK) && self.allow_midstream {
             self.pickup(dir, tcp, payload, TcpState::Established, io);
             self.streams[0].reasm.segment(tcp.seq, payload, io);
         }
+    }
+
+    /// Takes the client's SYN. Data on a SYN is taken as TCP Fast Open data
+    /// (the decoder does not report the TFO option; a server that did not
+    /// accept the data acknowledges only the SYN, and the client sends the
+    /// data again after the handshake, where it is a plain retransmission).
+    fn client_syn(&mut self, tcp: &TcpInfo, payload: &[u8], io: &mut Io<'_>) {
+        let client = &mut self.streams[0];
+        client.syn(tcp.seq, &tcp.options);
+        if !payload.is_empty() {
+            let data_seq = tcp.seq.wrapping_add(1);
+            client.next_seq = data_seq.wrapping_add(payload.len() as u32);
+            client.reasm.segment(data_seq, payload, io);
+        }
+        // The SYN's window is never scaled.
+        self.streams[1].window = u32::from(tcp.window);
     }
 
     /// Midstream pick-up from an ACK (or FIN) packet: its sender is taken as
@@ -411,6 +425,10 @@ impl TcpSession {
             self.streams[0].wscale = 0;
         }
         let client = &mut self.streams[0];
+        if ack == client.isn.wrapping_add(1) {
+            // Any data on the SYN was not accepted: it will come again.
+            client.next_seq = ack;
+        }
         client.last_ack = ack;
         client.window = u32::from(window);
         self.four_whs = false;
@@ -430,7 +448,8 @@ impl TcpSession {
         let client_isn = self.streams[0].isn;
         if has(f, SYN) && has(f, ACK) {
             if d == Direction::ToClient {
-                if tcp.ack != client_isn.wrapping_add(1) {
+                // The SYN/ACK acknowledges the SYN, or the SYN and its data.
+                if tcp.ack != client_isn.wrapping_add(1) && tcp.ack != self.streams[0].next_seq {
                     io.event(StreamEvent::ThreeWhsSynackWithWrongAck);
                     return false;
                 }
@@ -483,11 +502,11 @@ impl TcpSession {
                 self.four_whs = true;
                 self.streams[1].syn(tcp.seq, &tcp.options);
                 self.streams[0].window = u32::from(tcp.window);
-            } else {
+            } else if tcp.seq == client_isn || self.streams[0].reasm.is_pristine() {
                 // A resent SYN: take its values. Unlike Suricata, a new ISN
-                // replaces the old one, so the SYN/ACK for it is accepted.
-                self.streams[0].syn(tcp.seq, &tcp.options);
-                self.streams[1].window = u32::from(tcp.window);
+                // replaces the old one (unless data was already taken), so
+                // the SYN/ACK for it is accepted.
+                self.client_syn(tcp, payload, io);
             }
             return true;
         }
@@ -653,6 +672,7 @@ impl TcpSession {
         let (seq, ack) = (tcp.seq, tcp.ack);
         let len = payload.len() as u32;
         let has_ack = has(f, ACK);
+        let before = self.state;
 
         if has(f, RST) {
             if !self.rst_valid(d, tcp, io) {
@@ -723,6 +743,19 @@ impl TcpSession {
         }
         if has(f, FIN) {
             self.fin(d, seq.wrapping_add(len), has_ack, io);
+        } else if has_ack {
+            // As Suricata: in last_ack the client's ACK, in time_wait either
+            // side's ACK, sent after its FIN, ends the session.
+            let next = self.streams[si].next_seq;
+            let after_fin = seq == next || seq == next.wrapping_sub(1);
+            let closes = match before {
+                TcpState::LastAck => d == Direction::ToServer,
+                TcpState::TimeWait => true,
+                _ => false,
+            };
+            if after_fin && closes {
+                self.state = TcpState::Closed;
+            }
         }
         true
     }
@@ -762,8 +795,8 @@ impl TcpSession {
         false
     }
 
-    /// An ACK acknowledging the FIN of direction `ri` moves the closing
-    /// states on.
+    /// An ACK acknowledging the FIN of direction `ri` moves `fin_wait1` to
+    /// `fin_wait2` and `closing` to `time_wait`.
     fn fin_acked(&mut self, ri: usize, ack: u32) {
         let receiver = &mut self.streams[ri];
         let Some(fin_seq) = receiver.fin_seq else {
@@ -776,7 +809,6 @@ impl TcpSession {
         self.state = match self.state {
             TcpState::FinWait1 => TcpState::FinWait2,
             TcpState::Closing => TcpState::TimeWait,
-            TcpState::LastAck | TcpState::TimeWait => TcpState::Closed,
             state => state,
         };
     }

@@ -811,3 +811,45 @@ fn stream_events_list() {
     ev.clear();
     assert!(ev.is_empty());
 }
+
+#[test]
+fn syn_with_data_fast_open() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"GET / HTTP/1.1\r\n\r\n");
+    assert_eq!(h.rec.stream(ToServer), "GET / HTTP/1.1\r\n\r\n");
+    // The server accepts the data: its SYN/ACK acknowledges it.
+    assert!(h.pkt(ToClient, SYN | ACK, S, C + 19, b"").is_empty());
+    assert_eq!(h.s.state(), TcpState::SynRecv);
+    // It answers before the client's ACK was seen.
+    h.pkt(ToClient, PSH | ACK, S + 1, C + 19, b"HTTP/1.1 200 OK");
+    assert_eq!(h.s.state(), TcpState::Established);
+    assert_eq!(h.rec.stream(ToClient), "HTTP/1.1 200 OK");
+
+    // A server ignoring the data acknowledges the SYN only; the client
+    // resends the data after the handshake.
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"data");
+    h.pkt(ToClient, SYN | ACK, S, C + 1, b"");
+    h.pkt(ToServer, ACK, C + 1, S + 1, b"");
+    h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"data");
+    assert_eq!(h.s.state(), TcpState::Established);
+    assert_eq!(h.rec.stream(ToServer), "data");
+}
+
+#[test]
+fn last_ack_waits_for_the_clients_ack() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToServer, FIN | ACK, C + 1, S + 1, b"");
+    // The server's FIN does not acknowledge the client's FIN yet.
+    h.pkt(ToClient, FIN | ACK | PSH, S + 1, C + 1, b"bye");
+    assert_eq!(h.s.state(), TcpState::LastAck);
+    // The server acknowledging the client's FIN, or resending its FIN,
+    // does not end the session; the client's ACK does.
+    h.pkt(ToClient, ACK, S + 5, C + 2, b"");
+    h.pkt(ToClient, FIN | ACK | PSH, S + 1, C + 2, b"bye");
+    assert_eq!(h.s.state(), TcpState::LastAck);
+    h.pkt(ToServer, ACK, C + 2, S + 5, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+    assert_eq!(h.rec.stream(ToClient), "bye|");
+}
