@@ -28,9 +28,16 @@ impl PacketTuple {
             Transport::Udp(u) => (u.src_port, u.dst_port, 0),
             Transport::Sctp { src_port, dst_port } => (src_port, dst_port, 0),
             Transport::Esp { spi } => (0, 0, spi),
-            // ICMP and other protocols: one flow per address pair, as
-            // Suricata keys them.
-            Transport::Icmpv4(_) | Transport::Icmpv6(_) | Transport::Other(_) => (0, 0, 0),
+            // ICMP: Suricata's "ports" are (type, code) of the packet and the
+            // counterpart type (echo request <-> reply, ...), so a request
+            // and its reply share a flow and unrelated messages do not.
+            Transport::Icmpv4(i) => {
+                icmp_ports(i.icmp_type, i.code, icmpv4_counterpart(i.icmp_type))
+            }
+            Transport::Icmpv6(i) => {
+                icmp_ports(i.icmp_type, i.code, icmpv6_counterpart(i.icmp_type))
+            }
+            Transport::Other(_) => (0, 0, 0),
             Transport::None => return None,
         };
         Some(PacketTuple {
@@ -43,14 +50,15 @@ impl PacketTuple {
         })
     }
 
-    /// The tuple of the packet quoted in an ICMP error, when there is one.
+    /// The TCP/UDP tuple quoted in an ICMPv4 destination-unreachable
+    /// message: the only ICMP error Suricata attaches to the quoted flow.
     pub fn embedded_of(decoded: &Decoded) -> Option<PacketTuple> {
         let icmp = match decoded.transport {
-            Transport::Icmpv4(i) | Transport::Icmpv6(i) => i,
+            Transport::Icmpv4(i) if i.icmp_type == 3 && i.code <= 15 => i,
             _ => return None,
         };
         let emb = icmp.embedded?;
-        if !matches!(emb.proto, 6 | 17 | 132) {
+        if !matches!(emb.proto, 6 | 17) {
             return None;
         }
         Some(PacketTuple {
@@ -62,6 +70,58 @@ impl PacketTuple {
             aux: 0,
         })
     }
+}
+
+fn icmp_ports(icmp_type: u8, code: u8, counterpart: Option<u8>) -> (u16, u16, u32) {
+    (
+        u16::from(icmp_type) << 8 | u16::from(code),
+        u16::from(counterpart.unwrap_or(0)) << 8,
+        0,
+    )
+}
+
+/// The reply type of an ICMPv4 request type and vice versa.
+pub fn icmpv4_counterpart(t: u8) -> Option<u8> {
+    Some(match t {
+        8 => 0,
+        0 => 8,
+        13 => 14,
+        14 => 13,
+        15 => 16,
+        16 => 15,
+        10 => 9,
+        9 => 10,
+        17 => 18,
+        18 => 17,
+        _ => return None,
+    })
+}
+
+/// The reply type of an ICMPv6 request type and vice versa.
+pub fn icmpv6_counterpart(t: u8) -> Option<u8> {
+    Some(match t {
+        128 => 129,
+        129 => 128,
+        135 => 136,
+        136 => 135,
+        133 => 134,
+        134 => 133,
+        130 => 131,
+        131 => 130,
+        139 => 140,
+        140 => 139,
+        144 => 145,
+        145 => 144,
+        146 => 147,
+        147 => 146,
+        148 => 149,
+        149 => 148,
+        151 => 152,
+        152 => 151,
+        157 => 158,
+        158 => 157,
+        _ => return None,
+    })
 }
 
 /// Canonical, direction-independent flow key: the lower (address, port)
@@ -76,6 +136,9 @@ pub struct FlowKey {
     v6: bool,
     aux: u32,
     vlan: [u16; 3],
+    /// Non-zero for flows that no later packet may join (see
+    /// [`FlowKey::singleton`]).
+    unique: u64,
 }
 
 fn addr16(addr: IpAddr) -> [u8; 16] {
@@ -104,6 +167,16 @@ impl FlowKey {
             v6: tuple.src.is_ipv6(),
             aux: tuple.aux,
             vlan: vlans,
+            unique: 0,
+        }
+    }
+
+    /// A key no other packet maps to: Suricata gives an ICMP error whose
+    /// quoted flow is unknown a flow of its own that nothing joins later.
+    pub fn singleton(self, serial: u64) -> FlowKey {
+        FlowKey {
+            unique: serial.max(1),
+            ..self
         }
     }
 

@@ -14,7 +14,7 @@ use crate::tcp::{TcpConfig, TcpSession, TcpState};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::net::IpAddr;
-use vigil_wire::{Decoded, Timestamp, Transport};
+use vigil_wire::{Decoded, OuterUdp, Timestamp, Transport};
 
 /// Idle timeouts in seconds for one protocol class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,6 +190,16 @@ impl Flow {
         }
     }
 
+    fn account(&mut self, now: Timestamp, dir: Direction, bytes: usize) {
+        let d = dir.index();
+        self.pkts[d] += 1;
+        self.bytes[d] += bytes as u64;
+        self.last = now.max(self.last);
+        if self.proto != 6 && self.state == FlowState::New && self.pkts[0] > 0 && self.pkts[1] > 0 {
+            self.state = FlowState::Established;
+        }
+    }
+
     fn timeout_secs(&self, timeouts: &FlowTimeouts) -> u32 {
         let class = match self.proto {
             6 => &timeouts.tcp,
@@ -209,7 +219,10 @@ impl Flow {
     /// packet time `t` when `last.secs + timeout < t.secs`.
     pub fn deadline(&self, timeouts: &FlowTimeouts) -> Timestamp {
         Timestamp {
-            secs: self.last.secs.saturating_add(i64::from(self.timeout_secs(timeouts))),
+            secs: self
+                .last
+                .secs
+                .saturating_add(i64::from(self.timeout_secs(timeouts))),
             nanos: 0,
         }
     }
@@ -279,6 +292,8 @@ pub struct FlowTable {
     free: Vec<u32>,
     deadlines: BinaryHeap<HeapEntry>,
     next_seq: u64,
+    /// Serial numbers for singleton flows.
+    singletons: u64,
     last_expiry_secs: i64,
     stats: FlowStats,
 }
@@ -293,6 +308,7 @@ impl FlowTable {
             free: Vec::new(),
             deadlines: BinaryHeap::new(),
             next_seq: 0,
+            singletons: 0,
             last_expiry_secs: i64::MIN,
             stats: FlowStats::default(),
         }
@@ -356,73 +372,107 @@ impl FlowTable {
         }
     }
 
-    /// Finds or creates the flow of a decoded packet of `frame_len` bytes
-    /// and accounts the packet to it. Returns the flow and the packet's
-    /// direction, or `None` when the packet has no flow (not IP, fragment).
+    /// Finds or creates the flow of a decoded packet and accounts `bytes`
+    /// (see [`Decoded::flow_bytes`]) to it. Returns the flow and the
+    /// packet's direction, or `None` when the packet has no flow (not IP, a
+    /// fragment, or a protocol without flows).
     pub fn packet(
         &mut self,
         now: Timestamp,
         decoded: &Decoded,
-        frame_len: usize,
+        bytes: usize,
         sink: &mut dyn FlowEndSink,
     ) -> Option<(&mut Flow, Direction)> {
         let vlan = decoded.vlans();
-        // ICMP errors belong to the flow of the packet they quote, when that
-        // flow exists (as Suricata attaches them).
-        let mut found = None;
-        if let Some(emb) = PacketTuple::embedded_of(decoded) {
-            let key = FlowKey::new(&emb, vlan);
-            if let Some(&slot) = self.index.get(&key) {
-                // The error travels towards the quoted packet's sender.
-                let to = emb.src;
-                found = Some((slot, to));
-            }
+        let tuple = PacketTuple::of(decoded)?;
+        if !tracks_flows(tuple.proto) {
+            return None;
         }
-        let (slot, dir) = match found {
-            Some((slot, to)) => {
-                let flow = self.slots.get(slot as usize)?.as_ref()?;
-                let dir = if flow.src == to {
-                    Direction::ToClient
-                } else {
-                    Direction::ToServer
-                };
-                (slot, dir)
-            }
-            None => {
-                let tuple = PacketTuple::of(decoded)?;
-                if !tracks_flows(tuple.proto) {
-                    return None;
+        let (slot, dir) = match PacketTuple::embedded_of(decoded) {
+            // An ICMP destination-unreachable belongs to the flow of the
+            // packet it quotes; if that flow is unknown it gets a flow of its
+            // own that nothing joins later (as in Suricata).
+            Some(emb) => match self.index.get(&FlowKey::new(&emb, vlan)).copied() {
+                Some(slot) => {
+                    let flow = self.slots.get(slot as usize)?.as_ref()?;
+                    // The error travels towards the quoted packet's sender.
+                    let dir = if flow.src == emb.src {
+                        Direction::ToClient
+                    } else {
+                        Direction::ToServer
+                    };
+                    (slot, dir)
                 }
+                None => {
+                    self.singletons += 1;
+                    let key = FlowKey::new(&tuple, vlan).singleton(self.singletons);
+                    self.make_room(now, sink);
+                    (
+                        self.create(now, key, &tuple, vlan, false)?,
+                        Direction::ToServer,
+                    )
+                }
+            },
+            None => {
                 let key = FlowKey::new(&tuple, vlan);
-                self.lookup_or_create(now, key, &tuple, decoded, sink)?
+                let is_tcp = matches!(decoded.transport, Transport::Tcp(_));
+                let reuse_probe = match decoded.transport {
+                    Transport::Tcp(t) => Some(t),
+                    _ => None,
+                };
+                self.lookup_or_create(now, key, &tuple, vlan, is_tcp, reuse_probe, sink)?
             }
         };
         let flow = self.slots.get_mut(slot as usize)?.as_mut()?;
-        let d = dir.index();
-        flow.pkts[d] += 1;
-        flow.bytes[d] += frame_len as u64;
-        flow.last = now.max(flow.last);
+        flow.account(now, dir, bytes);
         match decoded.transport {
-            Transport::Tcp(t) => flow.tcp_flags[d] |= t.flags,
+            Transport::Tcp(t) => flow.tcp_flags[dir.index()] |= t.flags,
             Transport::Icmpv4(i) | Transport::Icmpv6(i) => {
-                if flow.icmp[d].is_none() && flow.proto == decoded.ip.map_or(0, |ip| ip.proto) {
-                    flow.icmp[d] = Some((i.icmp_type, i.code));
+                if flow.icmp[dir.index()].is_none() && matches!(flow.proto, 1 | 58) {
+                    flow.icmp[dir.index()] = Some((i.icmp_type, i.code));
                 }
             }
             _ => {}
         }
-        if flow.proto != 6 && flow.state == FlowState::New && flow.pkts[0] > 0 && flow.pkts[1] > 0 {
-            flow.state = FlowState::Established;
-        }
         Some((flow, dir))
     }
 
+    /// Accounts the outer UDP packet of a UDP-carried tunnel (VXLAN,
+    /// GENEVE, Teredo) to its own flow, as Suricata does.
+    pub fn outer_udp_packet(
+        &mut self,
+        now: Timestamp,
+        outer: &OuterUdp,
+        bytes: usize,
+        sink: &mut dyn FlowEndSink,
+    ) {
+        let tuple = PacketTuple {
+            src: outer.ip.src,
+            dst: outer.ip.dst,
+            src_port: outer.src_port,
+            dst_port: outer.dst_port,
+            proto: 17,
+            aux: 0,
+        };
+        let vlan = &outer.vlan[..usize::from(outer.vlan_count).min(3)];
+        let key = FlowKey::new(&tuple, vlan);
+        if let Some((slot, dir)) = self.lookup_or_create(now, key, &tuple, vlan, false, None, sink)
+        {
+            if let Some(Some(flow)) = self.slots.get_mut(slot as usize) {
+                flow.account(now, dir, bytes);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn lookup_or_create(
         &mut self,
         now: Timestamp,
         key: FlowKey,
         tuple: &PacketTuple,
-        decoded: &Decoded,
+        vlan: &[u16],
+        is_tcp: bool,
+        reuse_probe: Option<vigil_wire::TcpInfo>,
         sink: &mut dyn FlowEndSink,
     ) -> Option<(u32, Direction)> {
         if let Some(&slot) = self.index.get(&key) {
@@ -433,8 +483,8 @@ impl FlowTable {
                 Direction::ToClient
             };
             let timed_out = flow.timed_out(&self.config.timeouts, now);
-            let reused = match (&flow.tcp, decoded.transport) {
-                (Some(session), Transport::Tcp(t)) => session.is_reuse(dir, &t),
+            let reused = match (&flow.tcp, reuse_probe) {
+                (Some(session), Some(t)) => session.is_reuse(dir, &t),
                 _ => false,
             };
             if !timed_out && !reused {
@@ -448,8 +498,14 @@ impl FlowTable {
                 self.end_flow(slot, EndReason::Forced, now, sink);
             }
         }
-        // Make room under the memory cap by ending the flows that have been
-        // idle longest (earliest deadlines).
+        self.make_room(now, sink);
+        let slot = self.create(now, key, tuple, vlan, is_tcp)?;
+        Some((slot, Direction::ToServer))
+    }
+
+    /// Ends the longest-idle flows (earliest deadlines) until one more flow
+    /// fits under the memory cap.
+    fn make_room(&mut self, now: Timestamp, sink: &mut dyn FlowEndSink) {
         while (self.index.len() + 1) * FLOW_COST > self.config.memcap {
             let Some(Reverse((deadline, slot))) = self.deadlines.pop() else {
                 break;
@@ -460,8 +516,6 @@ impl FlowTable {
                 self.end_flow(slot, EndReason::Forced, now, sink);
             }
         }
-        let slot = self.create(now, key, tuple, decoded)?;
-        Some((slot, Direction::ToServer))
     }
 
     fn create(
@@ -469,15 +523,14 @@ impl FlowTable {
         now: Timestamp,
         key: FlowKey,
         tuple: &PacketTuple,
-        decoded: &Decoded,
+        vlans: &[u16],
+        is_tcp: bool,
     ) -> Option<u32> {
-        let vlans = decoded.vlans();
         let mut vlan = [0u16; 3];
         for (slot, id) in vlan.iter_mut().zip(vlans) {
             *slot = *id;
         }
-        let tcp = matches!(decoded.transport, Transport::Tcp(_))
-            .then(|| Box::new(TcpSession::new(&self.config.tcp)));
+        let tcp = is_tcp.then(|| Box::new(TcpSession::new(&self.config.tcp)));
         let flow_id = {
             let time_bits =
                 ((now.secs as u64 & 0xffff) << 32) | (u64::from(now.micros()) & 0xffff) << 16;

@@ -297,9 +297,27 @@ pub(crate) fn tunnel(cx: &mut Cx, inner: Inner, layer: Layer, data: &[u8], base:
     let saved_payload = (cx.out.payload_offset, cx.out.payload_len);
     let saved_outer = cx.out.tunnel_outer;
     let saved_vlans = cx.out.vlan_count;
+    let saved_kind = (cx.out.tunnel_kind, cx.out.tunnel_start, cx.out.tunnel_udp);
     if cx.out.tunnel_outer.is_none() {
         cx.out.tunnel_outer = cx.out.ip;
     }
+    if cx.out.tunnel_udp.is_none() && matches!(layer, Layer::Vxlan | Layer::Geneve | Layer::Teredo)
+    {
+        if let (Some(ip), Transport::Udp(udp)) = (cx.out.ip, cx.out.transport) {
+            cx.out.tunnel_udp = Some(crate::OuterUdp {
+                ip,
+                src_port: udp.src_port,
+                dst_port: udp.dst_port,
+                vlan: cx.out.vlan,
+                vlan_count: cx.out.vlan_count,
+            });
+        }
+    }
+    cx.out.tunnel_kind = Some(layer);
+    cx.out.tunnel_start = base;
+    // The inner packet's VLANs are its own: Suricata does not carry the
+    // outer frame's tags into the tunnelled flow.
+    cx.out.vlan_count = 0;
     cx.out.tunnel_depth = cx.out.tunnel_depth.saturating_add(1);
     cx.out.ip = None;
     cx.out.transport = Transport::None;
@@ -331,6 +349,7 @@ pub(crate) fn tunnel(cx: &mut Cx, inner: Inner, layer: Layer, data: &[u8], base:
         cx.out.tunnel_outer = saved_outer;
         cx.out.tunnel_depth = cx.out.tunnel_depth.saturating_sub(1);
         cx.out.vlan_count = saved_vlans;
+        (cx.out.tunnel_kind, cx.out.tunnel_start, cx.out.tunnel_udp) = saved_kind;
     }
 }
 

@@ -299,6 +299,42 @@ pub struct Decoded {
     /// When `tunnel_depth > 0`: the IP layer of the outermost packet (the
     /// tunnel endpoints, as EVE's `tunnel` object reports them).
     pub tunnel_outer: Option<IpInfo>,
+    /// The innermost tunnel unwrapped (Layer::Gre, Vxlan, Geneve, ...).
+    pub tunnel_kind: Option<Layer>,
+    /// Frame offset where the innermost tunnel's payload starts (its inner
+    /// Ethernet or IP header): Suricata accounts tunnelled packets from here.
+    pub tunnel_start: usize,
+    /// For UDP-carried tunnels (VXLAN, GENEVE, Teredo): the outer UDP
+    /// packet, which Suricata also tracks as a flow of its own.
+    pub tunnel_udp: Option<OuterUdp>,
+}
+
+/// The outer UDP packet of a UDP-carried tunnel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OuterUdp {
+    pub ip: IpInfo,
+    pub src_port: u16,
+    pub dst_port: u16,
+    /// VLAN ids of the outer frame, outermost first (`vlan_count` valid).
+    pub vlan: [u16; 3],
+    pub vlan_count: u8,
+}
+
+impl Decoded {
+    /// Bytes of `frame_len` that Suricata counts for this packet's flow: the
+    /// whole frame, or for a tunnelled packet the inner packet only (from the
+    /// inner IP header for VXLAN, which Suricata unwraps past the inner
+    /// Ethernet header; from the tunnel payload otherwise).
+    pub fn flow_bytes(&self, frame_len: usize) -> usize {
+        if self.tunnel_depth == 0 {
+            return frame_len;
+        }
+        let start = match (self.tunnel_kind, self.ip) {
+            (Some(Layer::Vxlan), Some(ip)) => ip.header_offset,
+            _ => self.tunnel_start,
+        };
+        frame_len.saturating_sub(start)
+    }
 }
 
 impl Decoded {

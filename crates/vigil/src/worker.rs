@@ -186,6 +186,10 @@ impl Worker {
                     ts,
                     &self.reassembled,
                     datagram,
+                    // Suricata's reassembled packet keeps the first
+                    // fragment's link header.
+                    self.decoded.ip.map_or(0, |ip| ip.header_offset)
+                        + self.reassembled.flow_bytes(datagram.len()),
                 );
             }
             if !events.is_empty() {
@@ -218,6 +222,7 @@ impl Worker {
                 ts,
                 &self.decoded,
                 pkt.data,
+                self.decoded.flow_bytes(pkt.data.len()),
             );
         }
         self.stream_event_count += self.stream_events.len() as u64;
@@ -240,6 +245,7 @@ impl Worker {
         ts: Timestamp,
         decoded: &Decoded,
         frame: &[u8],
+        flow_bytes: usize,
     ) {
         let mut ender = FlowEnder {
             out,
@@ -247,7 +253,10 @@ impl Worker {
             stream_mem,
             records: flow_records,
         };
-        let Some((flow, dir)) = flows.packet(ts, decoded, frame.len(), &mut ender) else {
+        if let Some(outer) = &decoded.tunnel_udp {
+            flows.outer_udp_packet(ts, outer, frame.len(), &mut ender);
+        }
+        let Some((flow, dir)) = flows.packet(ts, decoded, flow_bytes, &mut ender) else {
             return;
         };
         if let (Transport::Tcp(tcp), Some(session)) = (decoded.transport, flow.tcp.as_mut()) {
