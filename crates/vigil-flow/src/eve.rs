@@ -107,6 +107,11 @@ pub fn write_flow_record(
         if let Some(state) = flow.tcp_state() {
             if state != crate::tcp::TcpState::None {
                 w.string("state", state.name());
+                // Suricata reports the most disjoint stream-buffer regions
+                // seen per direction; vigil's reassembly keeps one ordered
+                // buffer per direction, so this is always 1.
+                w.uint("ts_max_regions", 1);
+                w.uint("tc_max_regions", 1);
             }
         }
         w.close_object();
