@@ -301,17 +301,17 @@ pub(crate) fn tunnel(cx: &mut Cx, inner: Inner, layer: Layer, data: &[u8], base:
     if cx.out.tunnel_outer.is_none() {
         cx.out.tunnel_outer = cx.out.ip;
     }
-    if cx.out.tunnel_udp.is_none() && matches!(layer, Layer::Vxlan | Layer::Geneve | Layer::Teredo)
+    if cx.out.tunnel_udp.is_none()
+        && matches!(layer, Layer::Vxlan | Layer::Geneve | Layer::Teredo)
+        && let (Some(ip), Transport::Udp(udp)) = (cx.out.ip, cx.out.transport)
     {
-        if let (Some(ip), Transport::Udp(udp)) = (cx.out.ip, cx.out.transport) {
-            cx.out.tunnel_udp = Some(crate::OuterUdp {
-                ip,
-                src_port: udp.src_port,
-                dst_port: udp.dst_port,
-                vlan: cx.out.vlan,
-                vlan_count: cx.out.vlan_count,
-            });
-        }
+        cx.out.tunnel_udp = Some(crate::OuterUdp {
+            ip,
+            src_port: udp.src_port,
+            dst_port: udp.dst_port,
+            vlan: cx.out.vlan,
+            vlan_count: cx.out.vlan_count,
+        });
     }
     cx.out.tunnel_kind = Some(layer);
     cx.out.tunnel_start = base;
@@ -469,7 +469,11 @@ mod tests {
             }
         }
         assert_eq!(out.tunnel_depth, 1);
-        assert_eq!(out.vlans(), &[10]);
+        // The tunnelled packet has no tags of its own (the outer frame's
+        // VLAN is not part of the inner flow, as in Suricata).
+        assert!(out.vlans().is_empty());
+        assert_eq!(out.tunnel_kind, Some(Layer::Gre));
+        assert_eq!(out.tunnel_start, 18 + 20 + 4);
         assert_eq!(out.payload(&frame), b"payload");
         assert!(out.layers.has(Layer::Gre) && out.layers.has(Layer::Vlan));
     }

@@ -72,6 +72,11 @@ mod tests {
         assert_eq!(outer.proto, 17);
         // Outer MACs are the ones recorded.
         assert_eq!(out.ether.unwrap().dst, [0, 1, 2, 3, 4, 5]);
+        // The outer UDP packet is kept for its own flow.
+        let udp = out.tunnel_udp.unwrap();
+        assert_eq!((udp.src_port, udp.dst_port), (40000, 4789));
+        assert_eq!(out.tunnel_kind, Some(Layer::Vxlan));
+        assert_eq!(out.flow_bytes(frame.len()), frame.len() - ip.header_offset);
     }
 
     #[test]
@@ -106,7 +111,9 @@ mod tests {
         assert!(out.events.contains(DecodeEvent::Ipv4PktTooSmall));
         assert_eq!(out.tunnel_depth, 0);
         assert!(out.tunnel_outer.is_none());
+        assert!(out.tunnel_udp.is_none() && out.tunnel_kind.is_none());
         assert!(matches!(out.transport, Transport::Udp(_)));
         assert_eq!(out.ip.unwrap().header_offset, 0);
+        assert_eq!(out.flow_bytes(frame.len()), frame.len());
     }
 }
