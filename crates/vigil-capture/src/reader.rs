@@ -606,15 +606,9 @@ impl CaptureReader {
                 format!("captured length {caplen} exceeds the maximum {MAX_CAPLEN}"),
             ));
         }
-        if st.snaplen != 0 && caplen > st.snaplen {
-            return Err(Fail::corrupt(
-                offset,
-                format!(
-                    "captured length {caplen} exceeds the snapshot length {}",
-                    st.snaplen
-                ),
-            ));
-        }
+        // A captured length above the header's snapshot length is accepted
+        // (up to MAX_CAPLEN): the snaplen is advisory, and libpcap and
+        // Wireshark read such records too rather than drop the rest of the file.
         let total = hdr_len + caplen as usize;
         need(src, total, offset, "record")?;
         let data_start = src.start + hdr_len;
@@ -820,15 +814,7 @@ impl CaptureReader {
                 let link = iface.link.ok_or_else(|| {
                     Fail::new(offset, CaptureErrorKind::UnsupportedLinkType(iface.dlt))
                 })?;
-                if iface.snaplen != 0 && caplen > iface.snaplen {
-                    return Err(Fail::corrupt(
-                        offset,
-                        format!(
-                            "captured length {caplen} exceeds the snapshot length {} of interface {if_id}",
-                            iface.snaplen
-                        ),
-                    ));
-                }
+                // caplen above the interface snaplen: accepted, as for pcap.
                 let (secs, nanos) = iface.scale.split(ticks);
                 Step::Packet(Rec {
                     data_start: src.start + 28,
