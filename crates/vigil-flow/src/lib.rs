@@ -40,6 +40,6 @@ mod table;
 pub use key::{FlowKey, PacketTuple, worker_hash};
 pub use table::{
     EndReason, FLOW_COST, Flow, FlowConfig, FlowEndSink, FlowState, FlowStats, FlowTable,
-    FlowTimeouts, Timeouts,
+    FlowTimeouts, Timeouts, max_flows_for,
 };
 pub mod eve;

@@ -284,9 +284,50 @@ pub const FLOW_COST: usize = std::mem::size_of::<Flow>()
 
 type HeapEntry = Reverse<(Timestamp, u32)>;
 
+/// Buckets hashbrown allocates for `n` entries (7/8 load, power of two).
+fn index_buckets(n: usize) -> usize {
+    if n < 8 {
+        8
+    } else {
+        n.saturating_mul(8).div_ceil(7).next_power_of_two()
+    }
+}
+
+/// Index capacity for `n` flows: twice the flows, so that the tombstones
+/// left by ended flows are always cleared by an in-place rehash (hashbrown
+/// rehashes in place only below half of its capacity) and the index never
+/// reallocates.
+fn index_capacity(n: usize) -> usize {
+    n.saturating_mul(2)
+}
+
+/// Bytes the table's structures take when sized for `n` flows: a slab slot,
+/// a heap entry and a free-list entry per flow, plus the index buckets (a
+/// key/slot pair and a control byte each).
+fn table_bytes(n: usize) -> usize {
+    let per_flow = std::mem::size_of::<Option<Flow>>()
+        + std::mem::size_of::<HeapEntry>()
+        + std::mem::size_of::<u32>();
+    let per_bucket = std::mem::size_of::<(FlowKey, u32)>() + 1;
+    n.saturating_mul(per_flow)
+        .saturating_add(index_buckets(index_capacity(n)).saturating_mul(per_bucket))
+}
+
+/// The most flows whose table structures fit in `memcap` bytes. The table
+/// is sized for exactly this many up front, so it never grows past the cap.
+pub fn max_flows_for(memcap: usize) -> usize {
+    let mut n = memcap / FLOW_COST;
+    while n > 0 && table_bytes(n) > memcap {
+        n -= n / 32 + 1;
+    }
+    n.max(1)
+}
+
 /// A worker's flow table.
 pub struct FlowTable {
     config: FlowConfig,
+    /// Flows that fit under the memory cap.
+    max_flows: usize,
     index: hashbrown::HashMap<FlowKey, u32, foldhash::fast::RandomState>,
     slots: Vec<Option<Flow>>,
     free: Vec<u32>,
@@ -301,12 +342,19 @@ pub struct FlowTable {
 impl FlowTable {
     /// An empty table.
     pub fn new(config: FlowConfig) -> FlowTable {
+        let max_flows = max_flows_for(config.memcap);
         FlowTable {
             config,
-            index: hashbrown::HashMap::with_hasher(foldhash::fast::RandomState::default()),
-            slots: Vec::new(),
-            free: Vec::new(),
-            deadlines: BinaryHeap::new(),
+            max_flows,
+            // Sized once for the cap: growth by doubling would overshoot it.
+            // Untouched capacity costs address space, not memory.
+            index: hashbrown::HashMap::with_capacity_and_hasher(
+                index_capacity(max_flows),
+                foldhash::fast::RandomState::default(),
+            ),
+            slots: Vec::with_capacity(max_flows),
+            free: Vec::with_capacity(max_flows),
+            deadlines: BinaryHeap::with_capacity(max_flows),
             next_seq: 0,
             singletons: 0,
             last_expiry_secs: i64::MIN,
@@ -323,8 +371,13 @@ impl FlowTable {
     pub fn stats(&self) -> FlowStats {
         let mut s = self.stats.clone();
         s.active = self.index.len() as u64;
-        s.memuse = (self.index.len() * FLOW_COST) as u64;
+        s.memuse = table_bytes(self.max_flows) as u64;
         s
+    }
+
+    /// Most flows held at once under the memory cap.
+    pub fn max_flows(&self) -> usize {
+        self.max_flows
     }
 
     /// Number of live flows.
@@ -506,7 +559,7 @@ impl FlowTable {
     /// Ends the longest-idle flows (earliest deadlines) until one more flow
     /// fits under the memory cap.
     fn make_room(&mut self, now: Timestamp, sink: &mut dyn FlowEndSink) {
-        while (self.index.len() + 1) * FLOW_COST > self.config.memcap {
+        while self.index.len() >= self.max_flows {
             let Some(Reverse((deadline, slot))) = self.deadlines.pop() else {
                 break;
             };

@@ -19,7 +19,7 @@ impl EveQueue {
     pub fn buffer(&mut self) -> Vec<u8> {
         self.empty
             .try_recv()
-            .unwrap_or_else(|_| Vec::with_capacity(512 * 1024))
+            .unwrap_or_else(|_| Vec::with_capacity(256 * 1024))
     }
 
     /// Hands a filled buffer to the writer.
@@ -44,7 +44,7 @@ impl EveWriter {
         let file = File::create(path)?;
         // Bounded: workers wait rather than pile up output in memory when
         // the disk is slower than they are.
-        let (full_tx, full_rx) = bounded::<Vec<u8>>(64);
+        let (full_tx, full_rx) = bounded::<Vec<u8>>(8);
         let (empty_tx, empty_rx) = unbounded::<Vec<u8>>();
         let handle = std::thread::Builder::new()
             .name("eve-writer".into())

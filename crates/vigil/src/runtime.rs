@@ -290,6 +290,7 @@ fn stats_tree(tree: &mut CounterTree, r: &WorkerReport) {
     tree.set("flow.end.state.closed", f.end_closed);
     tree.set("flow.mgr.flows_timeout", f.timeouts);
     tree.set("flow.max_active", f.max_active);
+    tree.set("flow.memuse", f.memuse);
     for (name, value) in r.tcp.counters() {
         tree.set(&format!("tcp.{name}"), value);
     }

@@ -65,6 +65,7 @@ impl StreamSink for NullStream {
 /// Ends flows: closes their TCP streams and writes the `flow` record.
 struct FlowEnder<'a> {
     out: &'a mut Vec<u8>,
+    queue: &'a mut EveQueue,
     options: &'a WorkerOptions,
     stream_mem: &'a mut StreamMemory,
     records: &'a mut u64,
@@ -85,6 +86,12 @@ impl FlowEndSink for FlowEnder<'_> {
             };
             write_flow_record(self.out, flow, reason, at, &self.options.flow_record);
             *self.records += 1;
+            // Many flows can end at once (shutdown, a burst of timeouts):
+            // hand full buffers on rather than grow one without bound.
+            if self.out.len() >= OUT_FLUSH {
+                let full = std::mem::replace(self.out, self.queue.buffer());
+                self.queue.send(full);
+            }
         }
     }
 }
@@ -144,6 +151,7 @@ impl Worker {
         {
             let mut ender = FlowEnder {
                 out: &mut self.out,
+                queue: &mut self.queue,
                 options: &self.options,
                 stream_mem: &mut self.stream_mem,
                 records: &mut self.flow_records,
@@ -182,6 +190,7 @@ impl Worker {
                     &mut self.tcp_stats,
                     &mut self.stream_events,
                     &mut self.out,
+                    &mut self.queue,
                     &mut self.flow_records,
                     ts,
                     &self.reassembled,
@@ -218,6 +227,7 @@ impl Worker {
                 &mut self.tcp_stats,
                 &mut self.stream_events,
                 &mut self.out,
+                &mut self.queue,
                 &mut self.flow_records,
                 ts,
                 &self.decoded,
@@ -241,6 +251,7 @@ impl Worker {
         tcp_stats: &mut TcpStats,
         stream_events: &mut StreamEvents,
         out: &mut Vec<u8>,
+        queue: &mut EveQueue,
         flow_records: &mut u64,
         ts: Timestamp,
         decoded: &Decoded,
@@ -249,6 +260,7 @@ impl Worker {
     ) {
         let mut ender = FlowEnder {
             out,
+            queue,
             options,
             stream_mem,
             records: flow_records,
@@ -289,6 +301,7 @@ impl Worker {
         {
             let mut ender = FlowEnder {
                 out: &mut self.out,
+                queue: &mut self.queue,
                 options: &self.options,
                 stream_mem: &mut self.stream_mem,
                 records: &mut self.flow_records,
