@@ -313,6 +313,17 @@ fn table_bytes(n: usize) -> usize {
         .saturating_add(index_buckets(index_capacity(n)).saturating_mul(per_bucket))
 }
 
+/// How much to grow a structure of capacity `cap` holding up to `max`
+/// entries: doubling, but never past `max` (unless already there).
+fn grow_step(cap: usize, max: usize) -> usize {
+    let target = cap.saturating_mul(2).max(64);
+    if cap < max {
+        target.min(max) - cap
+    } else {
+        cap / 8 + 1
+    }
+}
+
 /// The most flows whose table structures fit in `memcap` bytes. The table
 /// is sized for exactly this many up front, so it never grows past the cap.
 pub fn max_flows_for(memcap: usize) -> usize {
@@ -346,15 +357,15 @@ impl FlowTable {
         FlowTable {
             config,
             max_flows,
-            // Sized once for the cap: growth by doubling would overshoot it.
-            // Untouched capacity costs address space, not memory.
-            index: hashbrown::HashMap::with_capacity_and_hasher(
-                index_capacity(max_flows),
-                foldhash::fast::RandomState::default(),
-            ),
-            slots: Vec::with_capacity(max_flows),
-            free: Vec::with_capacity(max_flows),
-            deadlines: BinaryHeap::with_capacity(max_flows),
+            // Everything grows with use (a pre-sized index would touch a
+            // page per flow at random). The index never outgrows
+            // `index_capacity(max_flows)` because it holds at most
+            // `max_flows` keys; the slab and heap grow in steps capped at
+            // `max_flows` (see `grow`).
+            index: hashbrown::HashMap::with_hasher(foldhash::fast::RandomState::default()),
+            slots: Vec::new(),
+            free: Vec::new(),
+            deadlines: BinaryHeap::new(),
             next_seq: 0,
             singletons: 0,
             last_expiry_secs: i64::MIN,
@@ -421,6 +432,10 @@ impl FlowTable {
     fn requeue(&mut self, slot: u32, deadline: Timestamp) {
         if let Some(Some(flow)) = self.slots.get_mut(slot as usize) {
             flow.queued_deadline = deadline;
+            if self.deadlines.len() == self.deadlines.capacity() {
+                let cap = self.deadlines.capacity();
+                self.deadlines.reserve_exact(grow_step(cap, self.max_flows));
+            }
             self.deadlines.push(Reverse((deadline, slot)));
         }
     }
@@ -631,6 +646,10 @@ impl FlowTable {
             }
             None => {
                 let slot = u32::try_from(self.slots.len()).ok()?;
+                if self.slots.len() == self.slots.capacity() {
+                    let cap = self.slots.capacity();
+                    self.slots.reserve_exact(grow_step(cap, self.max_flows));
+                }
                 self.slots.push(Some(flow));
                 slot
             }
