@@ -699,3 +699,257 @@ impl FlowTable {
         self.deadlines.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_wire::{EmbeddedTuple, IcmpInfo, IpInfo, UdpInfo};
+
+    /// Collects ended flows: (src, pkts, bytes, reason).
+    #[derive(Default)]
+    struct Ended(Vec<(IpAddr, [u64; 2], [u64; 2], EndReason, FlowState)>);
+
+    impl FlowEndSink for Ended {
+        fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason, _now: Timestamp) {
+            self.0
+                .push((flow.src, flow.pkts, flow.bytes, reason, flow.state));
+        }
+    }
+
+    fn ip(src: &str, dst: &str, proto: u8) -> IpInfo {
+        IpInfo {
+            version: 4,
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            proto,
+            ttl: 64,
+            tos: 0,
+            id: 0,
+            header_offset: 14,
+            l4_offset: 34,
+            l4_len: 0,
+            frag: None,
+            dont_fragment: false,
+            checksum_ok: true,
+        }
+    }
+
+    fn udp(src: &str, sp: u16, dst: &str, dp: u16) -> Decoded {
+        Decoded {
+            ip: Some(ip(src, dst, 17)),
+            transport: Transport::Udp(UdpInfo {
+                src_port: sp,
+                dst_port: dp,
+                length: 8,
+            }),
+            ..Decoded::default()
+        }
+    }
+
+    fn icmp(src: &str, dst: &str, t: u8, code: u8, embedded: Option<EmbeddedTuple>) -> Decoded {
+        Decoded {
+            ip: Some(ip(src, dst, 1)),
+            transport: Transport::Icmpv4(IcmpInfo {
+                icmp_type: t,
+                code,
+                id: 1,
+                seq: 1,
+                embedded,
+            }),
+            ..Decoded::default()
+        }
+    }
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp::new(secs, 0)
+    }
+
+    #[test]
+    fn both_directions_share_a_flow() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        let mut sink = Ended::default();
+        let (_, d) = t
+            .packet(at(1), &udp("10.0.0.1", 5000, "10.0.0.2", 53), 60, &mut sink)
+            .unwrap();
+        assert_eq!(d, Direction::ToServer);
+        let (f, d) = t
+            .packet(at(1), &udp("10.0.0.2", 53, "10.0.0.1", 5000), 90, &mut sink)
+            .unwrap();
+        assert_eq!(d, Direction::ToClient);
+        assert_eq!(
+            (f.pkts, f.bytes, f.state),
+            ([1, 1], [60, 90], FlowState::Established)
+        );
+        t.flush_all(at(2), &mut sink);
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!(sink.0[0].3, EndReason::Shutdown);
+    }
+
+    #[test]
+    fn udp_idle_past_timeout_starts_a_new_flow_in_whole_seconds() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        let mut sink = Ended::default();
+        let p = udp("10.0.0.1", 5000, "10.0.0.2", 514);
+        t.packet(Timestamp::new(100, 900_000_000), &p, 60, &mut sink);
+        // 30.9 s later: 100 + 30 is not < 130, so still the same flow.
+        t.packet(Timestamp::new(130, 800_000_000), &p, 60, &mut sink);
+        assert!(sink.0.is_empty());
+        // 31 whole seconds after the last packet: timed out.
+        t.packet(at(161), &p, 60, &mut sink);
+        assert_eq!(sink.0.len(), 1);
+        assert_eq!(sink.0[0].1, [2, 0]);
+        assert_eq!(sink.0[0].3, EndReason::Timeout);
+        assert_eq!(t.stats().total, 2);
+    }
+
+    #[test]
+    fn advance_expires_idle_flows() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        let mut sink = Ended::default();
+        t.packet(at(10), &udp("10.0.0.1", 1, "10.0.0.2", 2), 60, &mut sink);
+        t.packet(at(10), &udp("10.0.0.3", 1, "10.0.0.2", 2), 60, &mut sink);
+        t.advance(at(40), &mut sink);
+        assert!(sink.0.is_empty());
+        t.advance(at(41), &mut sink);
+        assert_eq!(sink.0.len(), 2);
+        assert!(t.is_empty());
+        assert_eq!(t.stats().timeouts, 2);
+    }
+
+    #[test]
+    fn memcap_evicts_the_longest_idle_flows() {
+        let config = FlowConfig {
+            memcap: 64 * 1024,
+            ..FlowConfig::default()
+        };
+        let mut t = FlowTable::new(config);
+        let max = t.max_flows();
+        assert!(max > 10 && table_bytes(max) <= 64 * 1024);
+        let mut sink = Ended::default();
+        for i in 0..(max as u16 + 50) {
+            t.packet(
+                at(1),
+                &udp("10.0.0.1", 1000 + i, "10.0.0.2", 53),
+                60,
+                &mut sink,
+            );
+            assert!(t.len() <= max);
+        }
+        assert_eq!(sink.0.len(), 50);
+        assert!(sink.0.iter().all(|e| e.3 == EndReason::Forced));
+        assert_eq!(t.stats().memcap_evicted, 50);
+    }
+
+    #[test]
+    fn icmp_echo_pairs_but_other_types_do_not() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        let mut sink = Ended::default();
+        t.packet(
+            at(1),
+            &icmp("10.0.0.1", "10.0.0.2", 8, 0, None),
+            98,
+            &mut sink,
+        );
+        let (f, d) = t
+            .packet(
+                at(1),
+                &icmp("10.0.0.2", "10.0.0.1", 0, 0, None),
+                98,
+                &mut sink,
+            )
+            .unwrap();
+        assert_eq!(d, Direction::ToClient);
+        assert_eq!(f.icmp, [Some((8, 0)), Some((0, 0))]);
+        // An echo request from the other side is a different conversation.
+        t.packet(
+            at(1),
+            &icmp("10.0.0.2", "10.0.0.1", 8, 0, None),
+            98,
+            &mut sink,
+        );
+        // So is an unrelated message type.
+        t.packet(
+            at(1),
+            &icmp("10.0.0.1", "10.0.0.2", 13, 0, None),
+            60,
+            &mut sink,
+        );
+        assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn dest_unreachable_joins_the_quoted_flow_or_stands_alone() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        let mut sink = Ended::default();
+        t.packet(
+            at(1),
+            &udp("10.0.0.1", 5000, "10.0.0.2", 161),
+            60,
+            &mut sink,
+        );
+        let quoted = EmbeddedTuple {
+            src: "10.0.0.1".parse().unwrap(),
+            dst: "10.0.0.2".parse().unwrap(),
+            proto: 17,
+            src_port: 5000,
+            dst_port: 161,
+        };
+        let (f, d) = t
+            .packet(
+                at(1),
+                &icmp("10.0.0.2", "10.0.0.1", 3, 3, Some(quoted)),
+                70,
+                &mut sink,
+            )
+            .unwrap();
+        assert_eq!((d, f.proto, f.pkts), (Direction::ToClient, 17, [1, 1]));
+        // Quoting an unknown flow: a new ICMP flow each time.
+        let unknown = EmbeddedTuple {
+            src_port: 6000,
+            ..quoted
+        };
+        for _ in 0..2 {
+            let (f, _) = t
+                .packet(
+                    at(1),
+                    &icmp("10.0.0.2", "10.0.0.1", 3, 3, Some(unknown)),
+                    70,
+                    &mut sink,
+                )
+                .unwrap();
+            assert_eq!((f.proto, f.pkts), (1, [1, 0]));
+        }
+        assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn protocols_without_flows_are_skipped() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        let mut sink = Ended::default();
+        let igmp = Decoded {
+            ip: Some(ip("10.0.0.1", "224.0.0.22", 2)),
+            transport: Transport::Other(2),
+            ..Decoded::default()
+        };
+        assert!(t.packet(at(1), &igmp, 60, &mut sink).is_none());
+        assert!(
+            t.packet(at(1), &Decoded::default(), 60, &mut sink)
+                .is_none()
+        );
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn shutdown_order_is_creation_order() {
+        let mut t = FlowTable::new(FlowConfig::default());
+        let mut sink = Ended::default();
+        for i in 0..20u8 {
+            let src = format!("10.0.{i}.1");
+            t.packet(at(1), &udp(&src, 1, "10.9.9.9", 2), 60, &mut sink);
+        }
+        t.flush_all(at(2), &mut sink);
+        let order: Vec<String> = sink.0.iter().map(|e| e.0.to_string()).collect();
+        let expected: Vec<String> = (0..20).map(|i| format!("10.0.{i}.1")).collect();
+        assert_eq!(order, expected);
+    }
+}
