@@ -306,6 +306,7 @@ impl Worker {
                 stream_mem: &mut self.stream_mem,
                 records: &mut self.flow_records,
             };
+            self.flows.advance(now, &mut ender);
             self.flows.flush_all(now, &mut ender);
         }
         self.flush();
