@@ -437,7 +437,8 @@ impl Defragmenter {
             return DefragOutcome::Dropped;
         }
         if v6 && fi.more && data.len() % 8 != 0 {
-            events.push(DecodeEvent::Ipv6FragInvalidLength);
+            // The IPv6 decoder already raised decoder.ipv6.frag_invalid_length
+            // for this packet; raising it here too would count it twice.
             self.stats.invalid += 1;
             return DefragOutcome::Dropped;
         }
@@ -1204,7 +1205,9 @@ mod tests {
         let mut d = Defragmenter::new(DefragConfig::default());
         let (out, events) = feed(&mut d, 1, &v6_frag(5, 0, true, &[], &fill(b'A', 7)));
         assert!(out.is_none());
-        assert!(events.contains(DecodeEvent::Ipv6FragInvalidLength));
+        // Dropped; the event itself comes from the decoder, not twice.
+        assert!(!events.contains(DecodeEvent::Ipv6FragInvalidLength));
+        assert_eq!(d.stats().invalid, 1);
         assert_eq!(d.trackers(), 0);
 
         let (out, events) = feed(&mut d, 1, &v6_frag(6, 65528, false, &[], &fill(b'A', 16)));

@@ -146,6 +146,57 @@ decode_events! {
     Ieee8021ahHeaderTooSmall => "decoder.ieee8021ah.header_too_small",
 }
 
+impl DecodeEvent {
+    /// True for the anomalies that make Suricata treat the packet as invalid
+    /// (its `ENGINE_SET_INVALID_EVENT` class: headers too short, truncated,
+    /// wrong versions, impossible lengths), which `decoder.invalid` counts.
+    /// Other anomalies (odd options, unknown types, fragment oddities) only
+    /// raise their own counter.
+    pub fn is_invalid(self) -> bool {
+        let name = self.name();
+        if name == "decoder.vlan.unknown_type" || name == "decoder.too_many_layers" {
+            return true;
+        }
+        let tail = name.rsplit('.').next().unwrap_or("");
+        matches!(
+            tail,
+            "pkt_too_small"
+                | "header_too_small"
+                | "hlen_too_small"
+                | "trunc_pkt"
+                | "trunc_exthdr"
+                | "iplen_smaller_than_hlen"
+                | "wrong_ip_version"
+                | "invalid_optlen"
+                | "len_invalid"
+                | "hlen_invalid"
+                | "opt_invalid_len"
+                | "opt_malformed"
+                | "ipv4_trunc_pkt"
+                | "ipv4_unknown_ver"
+                | "ipv6_trunc_pkt"
+                | "ipv6_unknown_version"
+                | "invalid_ip_version"
+                | "unsupported_version"
+                | "too_many_layers"
+                | "too_many_vlan_layers"
+                | "wrong_version"
+                | "wrong_code"
+                | "malformed_tags"
+                | "unsup_proto"
+                | "wrong_type"
+                | "vju_pkt_too_small"
+                | "ip4_pkt_too_small"
+                | "ip6_pkt_too_small"
+                | "ipv4_in_ipv6_too_small"
+                | "ipv6_in_ipv6_too_small"
+                | "ipv4_in_ipv6_wrong_version"
+                | "ipv6_in_ipv6_wrong_version"
+                | "unsupported_type"
+        )
+    }
+}
+
 /// Most anomalies one packet can carry; further ones are dropped (counted).
 pub const MAX_EVENTS_PER_PACKET: usize = 8;
 
@@ -193,5 +244,38 @@ impl EventList {
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+}
+
+#[cfg(test)]
+mod invalid_tests {
+    use super::DecodeEvent;
+
+    #[test]
+    fn invalid_class_matches_suricata() {
+        // Seen as invalid by Suricata 7 on the benchmark capture.
+        for e in [
+            DecodeEvent::VlanUnknownType,
+            DecodeEvent::Ipv4TruncPkt,
+            DecodeEvent::Ipv4WrongIpVersion,
+            DecodeEvent::Ipv4OptInvalidLen,
+            DecodeEvent::Ipv6TruncExthdr,
+            DecodeEvent::TcpHlenTooSmall,
+            DecodeEvent::TcpInvalidOptlen,
+            DecodeEvent::UdpLenInvalid,
+        ] {
+            assert!(e.is_invalid(), "{}", e.name());
+        }
+        // Counted, but the packet stays valid.
+        for e in [
+            DecodeEvent::Ipv4OptPadRequired,
+            DecodeEvent::Ipv6FragInvalidLength,
+            DecodeEvent::Ipv6ZeroLenPadn,
+            DecodeEvent::Icmpv4UnknownType,
+            DecodeEvent::Ipv6ExthdrDuplFh,
+            DecodeEvent::UnknownEthertype,
+        ] {
+            assert!(!e.is_invalid(), "{}", e.name());
+        }
     }
 }

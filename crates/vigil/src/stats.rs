@@ -72,7 +72,7 @@ impl DecoderCounters {
             }
             bits &= bits - 1;
         }
-        if !decoded.events.is_empty() {
+        if decoded.events.iter().any(|e| e.is_invalid()) {
             self.invalid += 1;
         }
         for e in decoded.events.iter() {

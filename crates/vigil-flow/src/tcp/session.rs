@@ -14,6 +14,15 @@
 //! BSD host policy: a RST must carry exactly the next expected sequence
 //! number). Timestamps and window scale are recorded; PAWS checks are not
 //! done.
+//!
+//! Teardown follows Suricata's states, which name the session from the
+//! server's side: a client FIN in `established` gives `close_wait`, then the
+//! server's FIN `last_ack`, then the client's ACK `closed`; a server FIN
+//! gives `fin_wait1`, the client's ACK of it `fin_wait2`, the client's FIN
+//! `time_wait` (directly from `fin_wait1` with FIN+ACK; `closing` with a
+//! bare FIN), and the next ACK after the FINs `closed`. A valid RST closes
+//! from any state. On `closed` both streams are flushed (holes as gaps) and
+//! closed.
 
 use super::reassembly::{Io, Reassembler};
 use super::seq;
