@@ -33,9 +33,10 @@
 //!   link type is accepted, and the error is raised lazily, at the first
 //!   packet read on that interface (at that packet's block offset): an
 //!   unused exotic interface does not stop a file.
-//! - A captured length above the snapshot length (when that is non-zero) or
-//!   above [`MAX_CAPLEN`] is [`CaptureErrorKind::Corrupt`]; nothing is
-//!   allocated for it.
+//! - A captured length above [`MAX_CAPLEN`] is [`CaptureErrorKind::Corrupt`];
+//!   nothing is allocated for it. One above the header's snapshot length is
+//!   read whole: the snaplen is advisory (libpcap and Wireshark read such
+//!   records too).
 //!
 //! # Use of `pcap-parser`
 //!

@@ -266,7 +266,6 @@ struct PcapState {
     nanos: bool,
     /// Record header length: 16, or 24 for the modified (Kuznetzov) format.
     hdr_len: usize,
-    snaplen: u32,
     link: LinkType,
 }
 
@@ -479,7 +478,6 @@ impl CaptureReader {
         };
         need(src, 24, 0, "the pcap file header")?;
         let h = src.data();
-        let snaplen = rd32(h, 16, be);
         let dlt = rd32(h, 20, be) & LINKTYPE_MASK;
         let link = LinkType::from_dlt(dlt)
             .ok_or_else(|| Fail::new(20, CaptureErrorKind::UnsupportedLinkType(dlt)))?;
@@ -490,7 +488,6 @@ impl CaptureReader {
                 be,
                 nanos,
                 hdr_len,
-                snaplen,
                 link,
             }),
         ))

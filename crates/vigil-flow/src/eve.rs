@@ -104,15 +104,15 @@ pub fn write_flow_record(
                 w.boolean(name, true);
             }
         }
-        if let Some(state) = flow.tcp_state() {
-            if state != crate::tcp::TcpState::None {
-                w.string("state", state.name());
-                // Suricata reports the most disjoint stream-buffer regions
-                // seen per direction; vigil's reassembly keeps one ordered
-                // buffer per direction, so this is always 1.
-                w.uint("ts_max_regions", 1);
-                w.uint("tc_max_regions", 1);
-            }
+        if let Some(state) = flow.tcp_state()
+            && state != crate::tcp::TcpState::None
+        {
+            w.string("state", state.name());
+            // Suricata reports the most disjoint stream-buffer regions
+            // seen per direction; vigil's reassembly keeps one ordered
+            // buffer per direction, so this is always 1.
+            w.uint("ts_max_regions", 1);
+            w.uint("tc_max_regions", 1);
         }
         w.close_object();
     }

@@ -382,8 +382,21 @@ impl FlowTable {
     pub fn stats(&self) -> FlowStats {
         let mut s = self.stats.clone();
         s.active = self.index.len() as u64;
-        s.memuse = table_bytes(self.max_flows) as u64;
+        s.memuse = self.memory_in_use() as u64;
         s
+    }
+
+    /// Bytes the table's structures hold now (allocated capacity).
+    pub fn memory_in_use(&self) -> usize {
+        let per_bucket = std::mem::size_of::<(FlowKey, u32)>() + 1;
+        self.slots.capacity() * std::mem::size_of::<Option<Flow>>()
+            + self.deadlines.capacity() * std::mem::size_of::<HeapEntry>()
+            + self.free.capacity() * std::mem::size_of::<u32>()
+            + if self.index.capacity() == 0 {
+                0
+            } else {
+                index_buckets(self.index.capacity()) * per_bucket
+            }
     }
 
     /// Most flows held at once under the memory cap.
@@ -495,10 +508,10 @@ impl FlowTable {
         flow.account(now, dir, bytes);
         match decoded.transport {
             Transport::Tcp(t) => flow.tcp_flags[dir.index()] |= t.flags,
-            Transport::Icmpv4(i) | Transport::Icmpv6(i) => {
-                if flow.icmp[dir.index()].is_none() && matches!(flow.proto, 1 | 58) {
-                    flow.icmp[dir.index()] = Some((i.icmp_type, i.code));
-                }
+            Transport::Icmpv4(i) | Transport::Icmpv6(i)
+                if flow.icmp[dir.index()].is_none() && matches!(flow.proto, 1 | 58) =>
+            {
+                flow.icmp[dir.index()] = Some((i.icmp_type, i.code));
             }
             _ => {}
         }
@@ -525,10 +538,9 @@ impl FlowTable {
         let vlan = &outer.vlan[..usize::from(outer.vlan_count).min(3)];
         let key = FlowKey::new(&tuple, vlan);
         if let Some((slot, dir)) = self.lookup_or_create(now, key, &tuple, vlan, false, None, sink)
+            && let Some(Some(flow)) = self.slots.get_mut(slot as usize)
         {
-            if let Some(Some(flow)) = self.slots.get_mut(slot as usize) {
-                flow.account(now, dir, bytes);
-            }
+            flow.account(now, dir, bytes);
         }
     }
 
@@ -705,9 +717,12 @@ mod tests {
     use super::*;
     use vigil_wire::{EmbeddedTuple, IcmpInfo, IpInfo, UdpInfo};
 
-    /// Collects ended flows: (src, pkts, bytes, reason).
+    /// One ended flow: (src, pkts, bytes, reason, state).
+    type EndedFlow = (IpAddr, [u64; 2], [u64; 2], EndReason, FlowState);
+
+    /// Collects ended flows.
     #[derive(Default)]
-    struct Ended(Vec<(IpAddr, [u64; 2], [u64; 2], EndReason, FlowState)>);
+    struct Ended(Vec<EndedFlow>);
 
     impl FlowEndSink for Ended {
         fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason, _now: Timestamp) {

@@ -19,10 +19,8 @@ pub(crate) fn decode(cx: &mut Cx, data: &[u8], base: usize) {
         cx.event(DecodeEvent::UdpPktTooSmall);
         return;
     }
-    if data.len() != ulen {
-        // Still decoded: extra bytes after the UDP length are ignored.
-        cx.event(DecodeEvent::UdpHlenInvalid);
-    }
+    // A UDP length shorter than the IP payload is accepted silently (the
+    // extra bytes are ignored), as Suricata 7 does.
     if ulen < HEADER_LEN {
         cx.event(DecodeEvent::UdpLenInvalid);
         return;
@@ -97,17 +95,19 @@ mod tests {
             );
             assert_eq!(out.transport, Transport::None);
         }
-        // UDP length shorter than the IP payload: decoded, payload bounded.
+        // UDP length shorter than the IP payload: decoded, payload bounded,
+        // no anomaly (as Suricata 7).
         let mut short = d.clone();
         short[5] = 10;
         let out = dec_udp(&short);
-        assert!(out.events.contains(DecodeEvent::UdpHlenInvalid));
+        assert!(out.events.is_empty());
         assert_eq!(out.payload_len, 2);
         // UDP length below the header size.
         let mut tiny = d.clone();
         tiny[5] = 4;
         let out = dec_udp(&tiny);
         assert!(out.events.contains(DecodeEvent::UdpLenInvalid));
+        assert!(!out.events.contains(DecodeEvent::UdpHlenInvalid));
         assert_eq!(out.transport, Transport::None);
     }
 }

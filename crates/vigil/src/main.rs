@@ -144,10 +144,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     let Some(input) = cli.read.clone() else {
         bail!("nothing to read: give a capture file with -r FILE (see --help)");
     };
-    if let Some(k) = &cli.checksum {
-        if k != "none" && k != "all" {
-            bail!("-k expects 'none' or 'all', got '{k}'");
-        }
+    if let Some(k) = &cli.checksum
+        && k != "none"
+        && k != "all"
+    {
+        bail!("-k expects 'none' or 'all', got '{k}'");
     }
 
     let mut conf = match &cli.config {

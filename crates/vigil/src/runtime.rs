@@ -38,7 +38,6 @@ pub struct RunSummary {
     pub flows: u64,
     pub decode_events: u64,
     pub elapsed: Duration,
-    pub report: WorkerReport,
     pub eve_path: PathBuf,
     /// The input error that stopped reading early, if any.
     pub input_error: Option<CaptureError>,
@@ -96,10 +95,10 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
                         link: p.link,
                         pcap_cnt,
                     });
-                    if pcap_cnt % 4096 == 0 {
-                        if let Some(bar) = &progress {
-                            bar.set_position(reader.bytes_read());
-                        }
+                    if pcap_cnt.is_multiple_of(4096)
+                        && let Some(bar) = &progress
+                    {
+                        bar.set_position(reader.bytes_read());
                     }
                 }
                 Ok(None) => break,
@@ -146,7 +145,6 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         elapsed: started.elapsed(),
         eve_path,
         input_error,
-        report,
     })
 }
 
@@ -221,10 +219,10 @@ fn run_parallel(
                         let _ = tx.send(Work::Packets(full));
                     }
                 }
-                if *pcap_cnt % 4096 == 0 {
-                    if let Some(bar) = progress {
-                        bar.set_position(reader.bytes_read());
-                    }
+                if pcap_cnt.is_multiple_of(4096)
+                    && let Some(bar) = progress
+                {
+                    bar.set_position(reader.bytes_read());
                 }
             }
             Ok(None) => break,

@@ -235,6 +235,16 @@ impl Worker {
                 self.decoded.flow_bytes(pkt.data.len()),
             );
         }
+        if self.options.log_stream_anomalies && !self.stream_events.is_empty() {
+            write_stream_anomalies(
+                &mut self.out,
+                &self.decoded,
+                ts,
+                pkt.pcap_cnt,
+                &self.stream_events,
+                &mut self.anomaly_records,
+            );
+        }
         self.stream_event_count += self.stream_events.len() as u64;
         self.stream_events.clear();
         self.stream_memory_peak = self.stream_memory_peak.max(self.stream_mem.used as u64);
@@ -323,7 +333,22 @@ impl Worker {
     }
 }
 
-/// Writes one `anomaly` record per decoder event of the packet.
+/// Writes one `anomaly` record (type `stream`) per TCP stream event.
+fn write_stream_anomalies(
+    out: &mut Vec<u8>,
+    decoded: &Decoded,
+    ts: Timestamp,
+    pcap_cnt: u64,
+    events: &StreamEvents,
+    count: &mut u64,
+) {
+    for event in events.iter() {
+        write_anomaly(out, decoded, ts, pcap_cnt, "stream", event.name());
+        *count += 1;
+    }
+}
+
+/// Writes one `anomaly` record (type `decode`) per decoder event.
 fn write_anomalies(
     out: &mut Vec<u8>,
     decoded: &Decoded,
@@ -331,11 +356,29 @@ fn write_anomalies(
     pcap_cnt: u64,
     count: &mut u64,
 ) {
+    for event in decoded.events.iter() {
+        write_anomaly(out, decoded, ts, pcap_cnt, "decode", event.name());
+        *count += 1;
+    }
+}
+
+/// Writes one `anomaly` record about the packet `decoded`.
+fn write_anomaly(
+    out: &mut Vec<u8>,
+    decoded: &Decoded,
+    ts: Timestamp,
+    pcap_cnt: u64,
+    kind: &str,
+    event: &str,
+) {
     let endpoints = decoded.ip.map(|ip| {
         let ports = match decoded.transport {
             Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
             Transport::Udp(u) => Some((u.src_port, u.dst_port)),
             Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
+            // A port protocol whose header could not be read: Suricata
+            // prints the ports as 0.
+            _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
             _ => None,
         };
         Endpoints {
@@ -345,7 +388,7 @@ fn write_anomalies(
             proto: ip.proto,
         }
     });
-    for event in decoded.events.iter() {
+    {
         let mut w = JsonWriter::new(out);
         EveHeader {
             timestamp: ts,
@@ -358,11 +401,10 @@ fn write_anomalies(
         .write_open(&mut w);
         w.string("pkt_src", "wire/pcap");
         w.open_object_key("anomaly");
-        w.string("type", "decode");
-        w.string("event", event.name());
+        w.string("type", kind);
+        w.string("event", event);
         w.close_object();
         w.close_object();
         out.push(b'\n');
-        *count += 1;
     }
 }
