@@ -160,8 +160,11 @@ pub struct Flow {
     pub tcp: Option<Box<TcpSession>>,
     /// Set when a rule alerted on the flow.
     pub alerted: bool,
-    /// Application protocol, once detected.
+    /// Application protocol, once detected (`failed` when detection gave up).
     pub app_proto: Option<&'static str>,
+    /// Application-layer state, owned by the layer above (vigil-proto's
+    /// `AppState`); opaque here so the flow crate does not depend on it.
+    pub app: Option<Box<dyn std::any::Any + Send>>,
     /// Creation order within the table (shutdown output order).
     seq: u64,
     /// Heap deadline currently queued for this flow.
@@ -638,6 +641,7 @@ impl FlowTable {
             tcp,
             alerted: false,
             app_proto: None,
+            app: None,
             seq: self.next_seq,
             queued_deadline: Timestamp::default(),
         };

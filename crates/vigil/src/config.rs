@@ -138,6 +138,23 @@ impl ConfigMap {
         }
     }
 
+    /// Names of the direct children of `prefix` (`a` and `b` for keys
+    /// `prefix.a.x`, `prefix.b`), in key order.
+    pub fn child_names(&self, prefix: &str) -> Vec<String> {
+        let start = format!("{prefix}.");
+        let mut names: Vec<String> = Vec::new();
+        for key in self.values.range(start.clone()..) {
+            let Some(rest) = key.0.strip_prefix(&start) else {
+                break;
+            };
+            let child = rest.split('.').next().unwrap_or(rest);
+            if names.last().map(String::as_str) != Some(child) {
+                names.push(child.to_string());
+            }
+        }
+        names
+    }
+
     /// The dotted prefix of the `outputs` list item holding `name`
     /// (e.g. `outputs.1.eve-log`), if any.
     pub fn output_prefix(&self, name: &str) -> Option<String> {

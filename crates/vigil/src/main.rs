@@ -200,11 +200,12 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             0.0
         };
         eprintln!(
-            "vigil: {}: {} packets, {} bytes, {} flows, {} decoder events in {:.2} s ({:.0} packets/s); records in {}",
+            "vigil: {}: {} packets, {} bytes, {} flows, {} transactions, {} decoder events in {:.2} s ({:.0} packets/s); records in {}",
             input.display(),
             summary.packets,
             summary.bytes,
             summary.flows,
+            summary.app_records,
             summary.decode_events,
             secs,
             rate,
@@ -268,57 +269,91 @@ fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
         Some(k) => conf.get_u64(&k)?.unwrap_or(0),
         None => 0,
     };
-    let (log_flows, log_decode, log_stream) = match &eve {
+    let types = match &eve {
         // With a Suricata config, follow its eve-log types list.
         Some(prefix) => eve_types(conf, prefix)?,
-        // Built-in default: everything this stage produces.
-        None => (true, true, false),
+        // Built-in default: everything vigil produces.
+        None => EveTypes {
+            flows: true,
+            decode: true,
+            stream: false,
+            applayer: true,
+            app_records: None,
+        },
     };
+    let app_layer = conf.get_bool("app-layer.enabled")?.unwrap_or(true);
     Ok(WorkerOptions {
         flow,
         defrag,
         stream_memcap,
-        log_flows,
-        log_decode_anomalies: log_decode,
-        log_stream_anomalies: log_stream,
+        log_flows: types.flows,
+        log_decode_anomalies: types.decode,
+        log_stream_anomalies: types.stream,
+        log_app_anomalies: types.applayer,
+        app_layer,
+        app_record_types: types.app_records,
+        detection: vigil_proto::DetectionConfig::default(),
         flow_record: FlowRecordOptions {
             community_id_seed: community_id.then_some(u16::try_from(seed).unwrap_or(0)),
         },
     })
 }
 
-/// Reads `types:` of a Suricata eve-log output: whether flow records and
-/// decode/stream anomalies are enabled.
-fn eve_types(conf: &ConfigMap, prefix: &str) -> Result<(bool, bool, bool)> {
-    let mut flows = false;
-    let mut decode = false;
-    let mut stream = false;
-    for i in 0..64 {
+/// What the eve-log `types:` list enables.
+struct EveTypes {
+    flows: bool,
+    decode: bool,
+    stream: bool,
+    applayer: bool,
+    /// Application record types listed (`dns`, `http`, ...).
+    app_records: Option<Vec<String>>,
+}
+
+/// Reads `types:` of a Suricata eve-log output: flow records, anomaly
+/// records (decode / stream / applayer) and application record types.
+fn eve_types(conf: &ConfigMap, prefix: &str) -> Result<EveTypes> {
+    let mut t = EveTypes {
+        flows: false,
+        decode: false,
+        stream: false,
+        applayer: false,
+        app_records: Some(Vec::new()),
+    };
+    for i in 0..128 {
         let base = format!("{prefix}.types.{i}");
-        // "- flow" is a plain scalar; "- anomaly: {...}" is a map.
-        if conf.get(&base) == Some("flow") || conf.get(&format!("{base}.flow.enabled")).is_some() {
-            flows = conf
-                .get_bool(&format!("{base}.flow.enabled"))?
-                .unwrap_or(true);
-        }
-        if conf.get(&base) == Some("anomaly") {
-            decode = false;
-        }
-        if conf.get(&format!("{base}.anomaly.enabled")).is_some()
-            || conf.get(&format!("{base}.anomaly.types.decode")).is_some()
-        {
-            let enabled = conf
-                .get_bool(&format!("{base}.anomaly.enabled"))?
-                .unwrap_or(true);
-            decode = enabled
-                && conf
-                    .get_bool(&format!("{base}.anomaly.types.decode"))?
-                    .unwrap_or(false);
-            stream = enabled
-                && conf
-                    .get_bool(&format!("{base}.anomaly.types.stream"))?
-                    .unwrap_or(false);
+        // An item is either a plain name ("- flow") or a map ("- dns: {...}").
+        let name = match conf.get(&base) {
+            Some(n) => Some(n.to_string()),
+            None => conf.child_names(&base).into_iter().next(),
+        };
+        let Some(name) = name else { continue };
+        let enabled = conf
+            .get_bool(&format!("{base}.{name}.enabled"))?
+            .unwrap_or(true);
+        match name.as_str() {
+            "flow" => t.flows = enabled,
+            "anomaly" => {
+                // Suricata's defaults: decode and stream off, applayer on.
+                t.decode = enabled
+                    && conf
+                        .get_bool(&format!("{base}.anomaly.types.decode"))?
+                        .unwrap_or(false);
+                t.stream = enabled
+                    && conf
+                        .get_bool(&format!("{base}.anomaly.types.stream"))?
+                        .unwrap_or(false);
+                t.applayer = enabled
+                    && conf
+                        .get_bool(&format!("{base}.anomaly.types.applayer"))?
+                        .unwrap_or(true);
+            }
+            other if enabled => {
+                if let Some(list) = t.app_records.as_mut() {
+                    list.push(other.to_string());
+                }
+            }
+            _ => {}
         }
     }
-    Ok((flows, decode, stream))
+    Ok(t)
 }

@@ -37,6 +37,8 @@ pub struct RunSummary {
     pub bytes: u64,
     pub flows: u64,
     pub decode_events: u64,
+    /// Application transaction records written.
+    pub app_records: u64,
     pub elapsed: Duration,
     pub eve_path: PathBuf,
     /// The input error that stopped reading early, if any.
@@ -142,6 +144,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         bytes: report.decoder.bytes,
         flows: report.flow.total,
         decode_events: report.decoder.total_events(),
+        app_records: report.app_records,
         elapsed: started.elapsed(),
         eve_path,
         input_error,
@@ -269,6 +272,7 @@ fn merge_reports(total: &mut WorkerReport, r: &WorkerReport) {
     total.defrag.merge(&r.defrag);
     total.flow_records += r.flow_records;
     total.anomaly_records += r.anomaly_records;
+    total.app_records += r.app_records;
     total.stream_events += r.stream_events;
     total.stream_memory_peak += r.stream_memory_peak;
 }

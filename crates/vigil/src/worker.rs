@@ -1,6 +1,6 @@
-//! A worker: owns its flows, defragmenter and stream memory, and turns the
-//! packets it is given into EVE records. Nothing here is shared with other
-//! workers, so the per-packet path takes no lock.
+//! A worker: owns its flows, defragmenter, stream memory and application
+//! state, and turns the packets it is given into EVE records. Nothing here
+//! is shared with other workers, so the per-packet path takes no lock.
 
 use crate::output::EveQueue;
 use crate::stats::DecoderCounters;
@@ -9,6 +9,7 @@ use vigil_flow::defrag::{DefragConfig, DefragOutcome, DefragStats, Defragmenter}
 use vigil_flow::eve::{FlowRecordOptions, write_flow_record};
 use vigil_flow::tcp::{StreamEvents, StreamMemory, StreamSink, TcpStats};
 use vigil_flow::{Direction, EndReason, Flow, FlowConfig, FlowEndSink, FlowStats, FlowTable};
+use vigil_proto::{AppState, DetectionConfig, ParseOutput, Transaction};
 use vigil_wire::{Decoded, LinkType, Timestamp, Transport, decode_packet};
 
 /// What a worker writes and how it tracks state.
@@ -24,6 +25,14 @@ pub struct WorkerOptions {
     pub log_decode_anomalies: bool,
     /// Write `anomaly` records for stream events.
     pub log_stream_anomalies: bool,
+    /// Write `anomaly` records for application-layer events.
+    pub log_app_anomalies: bool,
+    /// Run application-layer detection and parsers.
+    pub app_layer: bool,
+    /// EVE record types of application protocols to write (`dns`, `http`,
+    /// `modbus`, ...); `None` writes all.
+    pub app_record_types: Option<Vec<String>>,
+    pub detection: DetectionConfig,
     pub flow_record: FlowRecordOptions,
 }
 
@@ -47,35 +56,120 @@ pub struct WorkerReport {
     pub flow_records: u64,
     /// Anomaly records written.
     pub anomaly_records: u64,
+    /// Application transaction records written.
+    pub app_records: u64,
     /// Stream events raised.
     pub stream_events: u64,
     /// Peak stream memory in use.
     pub stream_memory_peak: u64,
 }
 
-/// Stream consumer of this stage: data is counted only. The app-layer
-/// plugs in here.
-struct NullStream;
+/// Flush the EVE buffer to the writer beyond this size.
+const OUT_FLUSH: usize = 256 * 1024;
 
-impl StreamSink for NullStream {
-    fn on_data(&mut self, _dir: Direction, _data: &[u8]) {}
-    fn on_gap(&mut self, _dir: Direction, _len: u64) {}
+/// Feeds reassembled TCP data to a flow's application state.
+struct AppSink<'a> {
+    app: Option<&'a mut AppState>,
+    out: &'a mut ParseOutput,
 }
 
-/// Ends flows: closes their TCP streams and writes the `flow` record.
-struct FlowEnder<'a> {
-    out: &'a mut Vec<u8>,
-    queue: &'a mut EveQueue,
-    options: &'a WorkerOptions,
-    stream_mem: &'a mut StreamMemory,
-    records: &'a mut u64,
-}
-
-impl FlowEndSink for FlowEnder<'_> {
-    fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason, now: Timestamp) {
-        if let Some(session) = flow.tcp.as_mut() {
-            session.finish(self.stream_mem, &mut NullStream);
+impl StreamSink for AppSink<'_> {
+    fn on_data(&mut self, dir: Direction, data: &[u8]) {
+        if let Some(app) = self.app.as_deref_mut() {
+            app.on_stream(dir, data, self.out);
         }
+    }
+    fn on_gap(&mut self, dir: Direction, len: u64) {
+        if let Some(app) = self.app.as_deref_mut() {
+            app.on_gap(dir, len, self.out);
+        }
+    }
+}
+
+/// The application state stored in a flow, if any.
+fn app_of(flow_app: &mut Option<Box<dyn std::any::Any + Send>>) -> Option<&mut AppState> {
+    flow_app.as_mut().and_then(|a| a.downcast_mut::<AppState>())
+}
+
+/// Everything packet processing writes to, apart from the flow table: the
+/// output buffer, stream memory, parser output and counters. Also ends
+/// flows (it is the table's [`FlowEndSink`]).
+struct Emitter {
+    options: WorkerOptions,
+    out: Vec<u8>,
+    queue: EveQueue,
+    stream_mem: StreamMemory,
+    stream_events: StreamEvents,
+    parse_out: ParseOutput,
+    /// The packet being processed (for record headers).
+    pcap_cnt: u64,
+    flow_records: u64,
+    anomaly_records: u64,
+    app_records: u64,
+    stream_event_count: u64,
+    stream_memory_peak: u64,
+}
+
+impl Emitter {
+    fn flush_if_full(&mut self) {
+        if self.out.len() >= OUT_FLUSH {
+            let full = std::mem::replace(&mut self.out, self.queue.buffer());
+            self.queue.send(full);
+        }
+    }
+
+    /// Writes the records of the transactions and anomalies the parsers
+    /// produced for `flow`.
+    fn drain_app_output(&mut self, flow: &mut Flow, ts: Timestamp, pcap_cnt: Option<u64>) {
+        if self.parse_out.is_empty() {
+            return;
+        }
+        let mut txs = std::mem::take(&mut self.parse_out.txs);
+        for tx in txs.drain(..) {
+            let tx_id = app_of(&mut flow.app).map_or(0, |a| a.next_tx_id());
+            let wanted = match &self.options.app_record_types {
+                None => true,
+                Some(types) => types.iter().any(|t| t == tx.event_type()),
+            };
+            if wanted {
+                write_tx_record(&mut self.out, flow, tx.as_ref(), tx_id, ts, pcap_cnt);
+                self.app_records += 1;
+            }
+        }
+        // Hand the (empty) allocation back for reuse.
+        self.parse_out.txs = txs;
+        let events = std::mem::take(&mut self.parse_out.events);
+        if self.options.log_app_anomalies {
+            for ev in &events {
+                write_app_anomaly(&mut self.out, flow, ev, ts, pcap_cnt);
+                self.anomaly_records += 1;
+            }
+        }
+        self.parse_out.events = events;
+        self.parse_out.events.clear();
+        self.flush_if_full();
+    }
+}
+
+impl FlowEndSink for Emitter {
+    fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason, now: Timestamp) {
+        {
+            let Flow { tcp, app, .. } = flow;
+            let mut sink = AppSink {
+                app: app_of(app),
+                out: &mut self.parse_out,
+            };
+            if let Some(session) = tcp.as_mut() {
+                session.finish(&mut self.stream_mem, &mut sink);
+            }
+            if let Some(app) = sink.app {
+                app.finish(sink.out);
+            }
+        }
+        if let Some(app) = app_of(&mut flow.app) {
+            flow.app_proto = app.app_proto_name();
+        }
+        self.drain_app_output(flow, now, None);
         if self.options.log_flows {
             // A timed-out flow is stamped with its deadline rather than the
             // packet that noticed it, so the record does not depend on which
@@ -84,40 +178,25 @@ impl FlowEndSink for FlowEnder<'_> {
                 EndReason::Timeout => flow.deadline(&self.options.flow.timeouts).min(now),
                 _ => now,
             };
-            write_flow_record(self.out, flow, reason, at, &self.options.flow_record);
-            *self.records += 1;
-            // Many flows can end at once (shutdown, a burst of timeouts):
-            // hand full buffers on rather than grow one without bound.
-            if self.out.len() >= OUT_FLUSH {
-                let full = std::mem::replace(self.out, self.queue.buffer());
-                self.queue.send(full);
-            }
+            write_flow_record(&mut self.out, flow, reason, at, &self.options.flow_record);
+            self.flow_records += 1;
         }
+        // Many flows can end at once (shutdown, a burst of timeouts): hand
+        // full buffers on rather than grow one without bound.
+        self.flush_if_full();
     }
 }
 
 /// A packet-processing worker.
 pub struct Worker {
-    options: WorkerOptions,
     flows: FlowTable,
     defrag: Defragmenter,
-    stream_mem: StreamMemory,
-    tcp_stats: TcpStats,
     decoded: Decoded,
     reassembled: Decoded,
-    stream_events: StreamEvents,
     decoder: DecoderCounters,
-    out: Vec<u8>,
-    queue: EveQueue,
     last_ts: Timestamp,
-    flow_records: u64,
-    anomaly_records: u64,
-    stream_event_count: u64,
-    stream_memory_peak: u64,
+    emit: Emitter,
 }
-
-/// Flush the EVE buffer to the writer beyond this size.
-const OUT_FLUSH: usize = 256 * 1024;
 
 impl Worker {
     /// A worker writing to `queue`.
@@ -127,20 +206,24 @@ impl Worker {
         Worker {
             flows: FlowTable::new(options.flow.clone()),
             defrag: Defragmenter::new(options.defrag.clone()),
-            stream_mem: StreamMemory::new(options.stream_memcap),
-            tcp_stats: TcpStats::default(),
             decoded: Decoded::default(),
             reassembled: Decoded::default(),
-            stream_events: StreamEvents::default(),
             decoder: DecoderCounters::default(),
-            out,
-            queue,
             last_ts: Timestamp::default(),
-            flow_records: 0,
-            anomaly_records: 0,
-            stream_event_count: 0,
-            stream_memory_peak: 0,
-            options,
+            emit: Emitter {
+                stream_mem: StreamMemory::new(options.stream_memcap),
+                stream_events: StreamEvents::default(),
+                parse_out: ParseOutput::default(),
+                out,
+                queue,
+                pcap_cnt: 0,
+                flow_records: 0,
+                anomaly_records: 0,
+                app_records: 0,
+                stream_event_count: 0,
+                stream_memory_peak: 0,
+                options,
+            },
         }
     }
 
@@ -148,27 +231,19 @@ impl Worker {
     pub fn process(&mut self, pkt: &PacketIn<'_>) {
         let ts = pkt.ts.max(self.last_ts);
         self.last_ts = ts;
-        {
-            let mut ender = FlowEnder {
-                out: &mut self.out,
-                queue: &mut self.queue,
-                options: &self.options,
-                stream_mem: &mut self.stream_mem,
-                records: &mut self.flow_records,
-            };
-            self.flows.advance(ts, &mut ender);
-        }
+        self.emit.pcap_cnt = pkt.pcap_cnt;
+        self.flows.advance(ts, &mut self.emit);
         self.defrag.expire(ts);
 
         decode_packet(pkt.link, pkt.data, &mut self.decoded);
         self.decoder.count(&self.decoded, pkt.data.len());
-        if self.options.log_decode_anomalies && !self.decoded.events.is_empty() {
+        if self.emit.options.log_decode_anomalies && !self.decoded.events.is_empty() {
             write_anomalies(
-                &mut self.out,
+                &mut self.emit.out,
                 &self.decoded,
                 ts,
                 pkt.pcap_cnt,
-                &mut self.anomaly_records,
+                &mut self.emit.anomaly_records,
             );
         }
 
@@ -183,22 +258,17 @@ impl Worker {
                 for e in self.reassembled.events.iter() {
                     events.push(e);
                 }
-                Self::flow_packet(
+                // Suricata's reassembled packet keeps the first fragment's
+                // link header.
+                let bytes = self.decoded.ip.map_or(0, |ip| ip.header_offset)
+                    + self.reassembled.flow_bytes(datagram.len());
+                flow_packet(
                     &mut self.flows,
-                    &self.options,
-                    &mut self.stream_mem,
-                    &mut self.tcp_stats,
-                    &mut self.stream_events,
-                    &mut self.out,
-                    &mut self.queue,
-                    &mut self.flow_records,
+                    &mut self.emit,
                     ts,
                     &self.reassembled,
                     datagram,
-                    // Suricata's reassembled packet keeps the first
-                    // fragment's link header.
-                    self.decoded.ip.map_or(0, |ip| ip.header_offset)
-                        + self.reassembled.flow_bytes(datagram.len()),
+                    bytes,
                 );
             }
             if !events.is_empty() {
@@ -207,100 +277,52 @@ impl Worker {
                         *c += 1;
                     }
                 }
-                if self.options.log_decode_anomalies {
+                if self.emit.options.log_decode_anomalies {
                     let mut carrier = self.decoded.clone();
                     carrier.events = events;
                     write_anomalies(
-                        &mut self.out,
+                        &mut self.emit.out,
                         &carrier,
                         ts,
                         pkt.pcap_cnt,
-                        &mut self.anomaly_records,
+                        &mut self.emit.anomaly_records,
                     );
                 }
             }
         } else {
-            Self::flow_packet(
+            let bytes = self.decoded.flow_bytes(pkt.data.len());
+            flow_packet(
                 &mut self.flows,
-                &self.options,
-                &mut self.stream_mem,
-                &mut self.tcp_stats,
-                &mut self.stream_events,
-                &mut self.out,
-                &mut self.queue,
-                &mut self.flow_records,
+                &mut self.emit,
                 ts,
                 &self.decoded,
                 pkt.data,
-                self.decoded.flow_bytes(pkt.data.len()),
+                bytes,
             );
         }
-        if self.options.log_stream_anomalies && !self.stream_events.is_empty() {
+        let emit = &mut self.emit;
+        if emit.options.log_stream_anomalies && !emit.stream_events.is_empty() {
             write_stream_anomalies(
-                &mut self.out,
+                &mut emit.out,
                 &self.decoded,
                 ts,
                 pkt.pcap_cnt,
-                &self.stream_events,
-                &mut self.anomaly_records,
+                &emit.stream_events,
+                &mut emit.anomaly_records,
             );
         }
-        self.stream_event_count += self.stream_events.len() as u64;
-        self.stream_events.clear();
-        self.stream_memory_peak = self.stream_memory_peak.max(self.stream_mem.used as u64);
-        if self.out.len() >= OUT_FLUSH {
+        emit.stream_event_count += emit.stream_events.len() as u64;
+        emit.stream_events.clear();
+        emit.stream_memory_peak = emit.stream_memory_peak.max(emit.stream_mem.used as u64);
+        if emit.out.len() >= OUT_FLUSH {
             self.flush();
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn flow_packet(
-        flows: &mut FlowTable,
-        options: &WorkerOptions,
-        stream_mem: &mut StreamMemory,
-        tcp_stats: &mut TcpStats,
-        stream_events: &mut StreamEvents,
-        out: &mut Vec<u8>,
-        queue: &mut EveQueue,
-        flow_records: &mut u64,
-        ts: Timestamp,
-        decoded: &Decoded,
-        frame: &[u8],
-        flow_bytes: usize,
-    ) {
-        let mut ender = FlowEnder {
-            out,
-            queue,
-            options,
-            stream_mem,
-            records: flow_records,
-        };
-        if let Some(outer) = &decoded.tunnel_udp {
-            flows.outer_udp_packet(ts, outer, frame.len(), &mut ender);
-        }
-        let Some((flow, dir)) = flows.packet(ts, decoded, flow_bytes, &mut ender) else {
-            return;
-        };
-        if let (Transport::Tcp(tcp), Some(session)) = (decoded.transport, flow.tcp.as_mut()) {
-            let payload = decoded.payload(frame);
-            session.on_packet(
-                ts,
-                dir,
-                &tcp,
-                payload,
-                ender.stream_mem,
-                &mut NullStream,
-                stream_events,
-            );
-            let _ = tcp_stats;
-            flow.sync_tcp_state();
-        }
-    }
-
     fn flush(&mut self) {
-        if !self.out.is_empty() {
-            let full = std::mem::replace(&mut self.out, self.queue.buffer());
-            self.queue.send(full);
+        if !self.emit.out.is_empty() {
+            let full = std::mem::replace(&mut self.emit.out, self.emit.queue.buffer());
+            self.emit.queue.send(full);
         }
     }
 
@@ -308,29 +330,170 @@ impl Worker {
     /// the counters.
     pub fn finish(mut self, now: Timestamp) -> WorkerReport {
         let now = now.max(self.last_ts);
-        {
-            let mut ender = FlowEnder {
-                out: &mut self.out,
-                queue: &mut self.queue,
-                options: &self.options,
-                stream_mem: &mut self.stream_mem,
-                records: &mut self.flow_records,
-            };
-            self.flows.advance(now, &mut ender);
-            self.flows.flush_all(now, &mut ender);
-        }
+        // Flows idle past their timeout end as `timeout` first, exactly as
+        // if this worker had seen a packet at `now`: so the output does not
+        // depend on how packets were spread over workers.
+        self.flows.advance(now, &mut self.emit);
+        self.flows.flush_all(now, &mut self.emit);
         self.flush();
         WorkerReport {
             decoder: self.decoder.clone(),
             flow: self.flows.stats(),
-            tcp: self.stream_mem.stats().clone(),
+            tcp: self.emit.stream_mem.stats().clone(),
             defrag: self.defrag.stats().clone(),
-            flow_records: self.flow_records,
-            anomaly_records: self.anomaly_records,
-            stream_events: self.stream_event_count,
-            stream_memory_peak: self.stream_memory_peak,
+            flow_records: self.emit.flow_records,
+            anomaly_records: self.emit.anomaly_records,
+            app_records: self.emit.app_records,
+            stream_events: self.emit.stream_event_count,
+            stream_memory_peak: self.emit.stream_memory_peak,
         }
     }
+}
+
+/// Accounts a decoded packet to its flow, runs TCP tracking and the
+/// application layer, and writes what they produce.
+fn flow_packet(
+    flows: &mut FlowTable,
+    emit: &mut Emitter,
+    ts: Timestamp,
+    decoded: &Decoded,
+    frame: &[u8],
+    flow_bytes: usize,
+) {
+    if let Some(outer) = &decoded.tunnel_udp {
+        flows.outer_udp_packet(ts, outer, frame.len(), emit);
+    }
+    let Some((flow, dir)) = flows.packet(ts, decoded, flow_bytes, emit) else {
+        return;
+    };
+    let payload = decoded.payload(frame);
+    let app_transport = match decoded.transport {
+        Transport::Tcp(_) => Some(vigil_proto::Transport::Tcp),
+        Transport::Udp(_) => Some(vigil_proto::Transport::Udp),
+        _ => None,
+    };
+    if emit.options.app_layer
+        && flow.app.is_none()
+        && !payload.is_empty()
+        && let Some(t) = app_transport
+    {
+        flow.app = Some(Box::new(AppState::new(
+            t,
+            flow.src_port,
+            flow.dst_port,
+            emit.options.detection,
+        )));
+    }
+    {
+        let Flow { tcp, app, .. } = &mut *flow;
+        let app = app_of(app);
+        match (decoded.transport, tcp.as_mut()) {
+            (Transport::Tcp(info), Some(session)) => {
+                let mut sink = AppSink {
+                    app,
+                    out: &mut emit.parse_out,
+                };
+                session.on_packet(
+                    ts,
+                    dir,
+                    &info,
+                    payload,
+                    &mut emit.stream_mem,
+                    &mut sink,
+                    &mut emit.stream_events,
+                );
+            }
+            (Transport::Udp(_), _) => {
+                if let Some(app) = app {
+                    app.on_datagram(dir, payload, &mut emit.parse_out);
+                }
+            }
+            _ => {}
+        }
+    }
+    flow.sync_tcp_state();
+    if let Some(app) = app_of(&mut flow.app) {
+        flow.app_proto = app.app_proto_name();
+    }
+    let pcap_cnt = emit.pcap_cnt;
+    emit.drain_app_output(flow, ts, Some(pcap_cnt));
+}
+
+/// Writes the EVE record of one application transaction.
+fn write_tx_record(
+    out: &mut Vec<u8>,
+    flow: &Flow,
+    tx: &dyn Transaction,
+    tx_id: u64,
+    ts: Timestamp,
+    pcap_cnt: Option<u64>,
+) {
+    let ports = matches!(flow.proto, 6 | 17 | 132).then_some((flow.src_port, flow.dst_port));
+    let endpoints = match tx.log_direction() {
+        Direction::ToServer => Endpoints {
+            src: flow.src,
+            dst: flow.dst,
+            ports,
+            proto: flow.proto,
+        },
+        Direction::ToClient => Endpoints {
+            src: flow.dst,
+            dst: flow.src,
+            ports: ports.map(|(s, d)| (d, s)),
+            proto: flow.proto,
+        },
+    };
+    let mut w = JsonWriter::new(out);
+    EveHeader {
+        timestamp: ts,
+        flow_id: Some(flow.flow_id),
+        pcap_cnt,
+        event_type: tx.event_type(),
+        vlan: flow.vlans(),
+        endpoints: Some(endpoints),
+    }
+    .write_open(&mut w);
+    w.string("pkt_src", "wire/pcap");
+    w.uint("tx_id", tx_id);
+    tx.write_eve(&mut w);
+    w.close_object();
+    out.push(b'\n');
+}
+
+/// Writes an `anomaly` record of type `applayer`.
+fn write_app_anomaly(
+    out: &mut Vec<u8>,
+    flow: &Flow,
+    ev: &vigil_proto::AppEvent,
+    ts: Timestamp,
+    pcap_cnt: Option<u64>,
+) {
+    let ports = matches!(flow.proto, 6 | 17 | 132).then_some((flow.src_port, flow.dst_port));
+    let mut w = JsonWriter::new(out);
+    EveHeader {
+        timestamp: ts,
+        flow_id: Some(flow.flow_id),
+        pcap_cnt,
+        event_type: "anomaly",
+        vlan: flow.vlans(),
+        endpoints: Some(Endpoints {
+            src: flow.src,
+            dst: flow.dst,
+            ports,
+            proto: flow.proto,
+        }),
+    }
+    .write_open(&mut w);
+    w.string("pkt_src", "wire/pcap");
+    w.string("app_proto", ev.proto.name());
+    w.open_object_key("anomaly");
+    w.string("app_proto", ev.proto.name());
+    w.string("type", "applayer");
+    w.string("event", ev.name);
+    w.string("layer", "proto_parser");
+    w.close_object();
+    w.close_object();
+    out.push(b'\n');
 }
 
 /// Writes one `anomaly` record (type `stream`) per TCP stream event.
@@ -388,23 +551,21 @@ fn write_anomaly(
             proto: ip.proto,
         }
     });
-    {
-        let mut w = JsonWriter::new(out);
-        EveHeader {
-            timestamp: ts,
-            flow_id: None,
-            pcap_cnt: Some(pcap_cnt),
-            event_type: "anomaly",
-            vlan: decoded.vlans(),
-            endpoints,
-        }
-        .write_open(&mut w);
-        w.string("pkt_src", "wire/pcap");
-        w.open_object_key("anomaly");
-        w.string("type", kind);
-        w.string("event", event);
-        w.close_object();
-        w.close_object();
-        out.push(b'\n');
+    let mut w = JsonWriter::new(out);
+    EveHeader {
+        timestamp: ts,
+        flow_id: None,
+        pcap_cnt: Some(pcap_cnt),
+        event_type: "anomaly",
+        vlan: decoded.vlans(),
+        endpoints,
     }
+    .write_open(&mut w);
+    w.string("pkt_src", "wire/pcap");
+    w.open_object_key("anomaly");
+    w.string("type", kind);
+    w.string("event", event);
+    w.close_object();
+    w.close_object();
+    out.push(b'\n');
 }

@@ -1,0 +1,7 @@
+//! dhcp: not implemented yet (placeholder registration, never detected).
+
+use crate::registry::placeholder;
+use crate::{AppProto, ProtoInfo};
+
+/// Registration of dhcp.
+pub static INFO: ProtoInfo = placeholder(AppProto::Dhcp);

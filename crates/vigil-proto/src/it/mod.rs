@@ -1,0 +1,10 @@
+//! IT protocols.
+
+pub mod dhcp;
+pub mod dns;
+pub mod ftp;
+pub mod http;
+pub mod smb;
+pub mod smtp;
+pub mod ssh;
+pub mod tls;

@@ -1,0 +1,185 @@
+//! Application layer: protocol detection and one parser per protocol.
+//!
+//! Each protocol is one module (`it::dns`, `ot::modbus`, ...) that owns
+//! everything about it: probing, parsing into transactions, the named
+//! buffers rules match on, and its EVE record. A module describes itself
+//! with a [`ProtoInfo`] listed in [`registry::PROTOCOLS`]; adding a protocol
+//! means adding one module and one line there.
+//!
+//! Per flow, an [`AppState`] first detects the protocol from the first bytes
+//! in either direction (port hints first, then every prober), then feeds the
+//! parser in-order stream data (TCP) or datagrams (UDP). Parsers hand back
+//! finished transactions and anomalies through a [`ParseOutput`].
+
+pub mod it;
+pub mod ot;
+pub mod registry;
+mod state;
+
+pub use state::{AppState, DetectionConfig};
+pub use vigil_flow::Direction;
+
+use vigil_eve::JsonWriter;
+
+/// An application protocol, named as Suricata names it in `app_proto`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AppProto {
+    Http,
+    Dns,
+    Tls,
+    Ssh,
+    Smb,
+    Ftp,
+    FtpData,
+    Smtp,
+    Dhcp,
+    Modbus,
+    Dnp3,
+    Enip,
+    Iec104,
+    S7comm,
+    Mms,
+    Bacnet,
+    Opcua,
+}
+
+impl AppProto {
+    /// The `app_proto` string (Suricata's for the protocols it has).
+    pub fn name(self) -> &'static str {
+        match self {
+            AppProto::Http => "http",
+            AppProto::Dns => "dns",
+            AppProto::Tls => "tls",
+            AppProto::Ssh => "ssh",
+            AppProto::Smb => "smb",
+            AppProto::Ftp => "ftp",
+            AppProto::FtpData => "ftp-data",
+            AppProto::Smtp => "smtp",
+            AppProto::Dhcp => "dhcp",
+            AppProto::Modbus => "modbus",
+            AppProto::Dnp3 => "dnp3",
+            AppProto::Enip => "enip",
+            AppProto::Iec104 => "iec104",
+            AppProto::S7comm => "s7comm",
+            AppProto::Mms => "mms",
+            AppProto::Bacnet => "bacnet",
+            AppProto::Opcua => "opcua",
+        }
+    }
+
+    /// Looks a protocol up by its `app_proto` name.
+    pub fn from_name(name: &str) -> Option<AppProto> {
+        registry::PROTOCOLS
+            .iter()
+            .map(|p| p.proto)
+            .find(|p| p.name() == name)
+    }
+}
+
+/// The transport a parser runs over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// A reassembled, in-order byte stream per direction.
+    Tcp,
+    /// One datagram at a time.
+    Udp,
+}
+
+/// What a prober says about the first bytes of a stream or datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Probe {
+    /// This is the protocol.
+    Match,
+    /// Too few bytes to tell.
+    NeedMore,
+    /// Not this protocol.
+    NoMatch,
+}
+
+/// A prober: looks at the first bytes seen in `dir`.
+pub type ProbeFn = fn(dir: Direction, data: &[u8]) -> Probe;
+
+/// How a protocol plugs in: ports, probers and its parser constructor.
+pub struct ProtoInfo {
+    pub proto: AppProto,
+    /// Ports that make this protocol the first guess (either side).
+    pub tcp_ports: &'static [u16],
+    pub udp_ports: &'static [u16],
+    /// Content probers; `None` when the protocol does not run on it.
+    pub probe_tcp: Option<ProbeFn>,
+    pub probe_udp: Option<ProbeFn>,
+    /// Only detect this protocol on its ports (for protocols whose first
+    /// bytes are too weak a signature to claim arbitrary traffic).
+    pub port_only: bool,
+    /// A new parser for one flow.
+    pub new_parser: fn(Transport) -> Box<dyn AppParser>,
+}
+
+/// The per-flow parser of one protocol.
+pub trait AppParser: Send {
+    /// In-order stream data (TCP) or one whole datagram (UDP) in `dir`.
+    fn parse(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput);
+    /// `len` bytes are missing in `dir` (TCP only). The parser resyncs or
+    /// gives up on the direction; the default ignores it.
+    fn gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
+        let _ = (dir, len, out);
+    }
+    /// End of the flow: emit transactions still open (incomplete ones
+    /// included, as Suricata logs them at flow end).
+    fn finish(&mut self, out: &mut ParseOutput) {
+        let _ = out;
+    }
+}
+
+/// One application transaction (request and response, or a single message),
+/// ready to log and to match rules against.
+pub trait Transaction: Send {
+    /// EVE `event_type` of its record (`dns`, `http`, `modbus`, ...).
+    fn event_type(&self) -> &'static str;
+    /// Orientation of its EVE record: `ToServer` writes the client as
+    /// `src_ip` (most protocols), `ToClient` the server.
+    fn log_direction(&self) -> Direction {
+        Direction::ToServer
+    }
+    /// Writes the protocol object of the record, e.g. `"dns":{...}`, into an
+    /// open record object.
+    fn write_eve(&self, w: &mut JsonWriter<'_>);
+    /// The content of a named rule buffer (`dns.query`, `http.uri`, ...).
+    fn buffer(&self, name: &str) -> Option<&[u8]> {
+        let _ = name;
+        None
+    }
+}
+
+/// A protocol anomaly, logged as an `anomaly` record of type `applayer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppEvent {
+    pub proto: AppProto,
+    /// Suricata's event name where it has one (e.g. `INVALID_LENGTH`).
+    pub name: &'static str,
+}
+
+/// Where parsers put what they produce. Reused by the worker between
+/// packets: it drains `txs` and `events` after each call.
+#[derive(Default)]
+pub struct ParseOutput {
+    pub txs: Vec<Box<dyn Transaction>>,
+    pub events: Vec<AppEvent>,
+}
+
+impl ParseOutput {
+    /// Queues a finished transaction.
+    pub fn tx(&mut self, tx: impl Transaction + 'static) {
+        self.txs.push(Box::new(tx));
+    }
+
+    /// Raises an anomaly.
+    pub fn event(&mut self, proto: AppProto, name: &'static str) {
+        self.events.push(AppEvent { proto, name });
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.txs.is_empty() && self.events.is_empty()
+    }
+}

@@ -1,0 +1,7 @@
+//! enip: not implemented yet (placeholder registration, never detected).
+
+use crate::registry::placeholder;
+use crate::{AppProto, ProtoInfo};
+
+/// Registration of enip.
+pub static INFO: ProtoInfo = placeholder(AppProto::Enip);

@@ -1,0 +1,7 @@
+//! modbus: not implemented yet (placeholder registration, never detected).
+
+use crate::registry::placeholder;
+use crate::{AppProto, ProtoInfo};
+
+/// Registration of modbus.
+pub static INFO: ProtoInfo = placeholder(AppProto::Modbus);
