@@ -141,6 +141,11 @@ pub trait Transaction: Send {
     fn log_direction(&self) -> Direction {
         Direction::ToServer
     }
+    /// Whether the record's header carries `tx_id`. Suricata's loggers
+    /// omit it for some protocols (modbus, dnp3); default true.
+    fn logs_tx_id(&self) -> bool {
+        true
+    }
     /// Writes the protocol object of the record, e.g. `"dns":{...}`, into an
     /// open record object.
     fn write_eve(&self, w: &mut JsonWriter<'_>);

@@ -454,7 +454,9 @@ fn write_tx_record(
     }
     .write_open(&mut w);
     w.string("pkt_src", "wire/pcap");
-    w.uint("tx_id", tx_id);
+    if tx.logs_tx_id() {
+        w.uint("tx_id", tx_id);
+    }
     tx.write_eve(&mut w);
     w.close_object();
     out.push(b'\n');
