@@ -20,13 +20,14 @@
 //!
 //! # Overlaps
 //!
-//! The first copy of a byte wins (the common case of Suricata's default
-//! target policy): a retransmission or overlapping segment never changes data
-//! already buffered, and data already delivered is never delivered twice.
+//! Which copy of a byte wins where buffered segments overlap follows the
+//! receiving host's [`OsPolicy`] as Suricata's `stream-tcp-list.c` does
+//! (with the default `bsd` or `windows` policy a segment that starts before
+//! a buffered one replaces its bytes, otherwise the buffered copy stays).
 //! Where an overlapping segment carries different bytes than the buffered
-//! copy, `stream.reassembly_overlap_different_data` is raised. Bytes already
-//! delivered are not kept, so a retransmission of delivered data cannot be
-//! compared (it is counted as a retransmission).
+//! copy, `stream.reassembly_overlap_different_data` is raised. Data already
+//! delivered is never delivered again, and is not kept, so a retransmission
+//! of delivered data cannot be compared (it is counted as a retransmission).
 //!
 //! # Gaps
 //!
@@ -54,6 +55,117 @@ pub use session::TcpSession;
 
 use crate::Direction;
 
+/// A host's TCP stack, as Suricata's `host-os-policy`: it decides which
+/// overlapping data a host keeps, which RSTs it accepts and how it checks
+/// timestamps. Suricata uses [`OsPolicy::Bsd`] for hosts not configured; its
+/// shipped `suricata.yaml` maps all of IPv4 to [`OsPolicy::Windows`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OsPolicy {
+    #[default]
+    Bsd,
+    /// `bsd-right` (handled as `bsd`, as Suricata does for streams).
+    BsdRight,
+    OldLinux,
+    Linux,
+    OldSolaris,
+    Solaris,
+    Hpux10,
+    Hpux11,
+    Irix,
+    Macos,
+    Windows,
+    Vista,
+    Windows2k3,
+    /// Keep the first copy of overlapping data.
+    First,
+    /// Keep the last copy of overlapping data.
+    Last,
+}
+
+impl OsPolicy {
+    /// Parses a Suricata `host-os-policy` name.
+    pub fn from_name(name: &str) -> Option<OsPolicy> {
+        Some(match name {
+            "bsd" => OsPolicy::Bsd,
+            "bsd-right" => OsPolicy::BsdRight,
+            "old-linux" => OsPolicy::OldLinux,
+            "linux" => OsPolicy::Linux,
+            "old-solaris" => OsPolicy::OldSolaris,
+            "solaris" => OsPolicy::Solaris,
+            "hpux10" => OsPolicy::Hpux10,
+            "hpux11" => OsPolicy::Hpux11,
+            "irix" => OsPolicy::Irix,
+            "macos" => OsPolicy::Macos,
+            "windows" => OsPolicy::Windows,
+            "vista" => OsPolicy::Vista,
+            "windows2k3" => OsPolicy::Windows2k3,
+            "first" => OsPolicy::First,
+            "last" => OsPolicy::Last,
+            _ => return None,
+        })
+    }
+
+    /// The Suricata configuration name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OsPolicy::Bsd => "bsd",
+            OsPolicy::BsdRight => "bsd-right",
+            OsPolicy::OldLinux => "old-linux",
+            OsPolicy::Linux => "linux",
+            OsPolicy::OldSolaris => "old-solaris",
+            OsPolicy::Solaris => "solaris",
+            OsPolicy::Hpux10 => "hpux10",
+            OsPolicy::Hpux11 => "hpux11",
+            OsPolicy::Irix => "irix",
+            OsPolicy::Macos => "macos",
+            OsPolicy::Windows => "windows",
+            OsPolicy::Vista => "vista",
+            OsPolicy::Windows2k3 => "windows2k3",
+            OsPolicy::First => "first",
+            OsPolicy::Last => "last",
+        }
+    }
+
+    /// The policy as Suricata's stream engine applies it (it folds
+    /// `bsd-right` into `bsd` and `old-solaris` into `solaris`).
+    pub(crate) fn effective(self) -> OsPolicy {
+        match self {
+            OsPolicy::BsdRight => OsPolicy::Bsd,
+            OsPolicy::OldSolaris => OsPolicy::Solaris,
+            p => p,
+        }
+    }
+
+    /// Where a new segment overlaps a buffered one, whether the host keeps
+    /// the new bytes (Suricata's `DoHandleDataOverlap`, IDS mode). Ranges
+    /// are `(start, end)` stream offsets.
+    pub(crate) fn new_data_wins(self, new: (i64, i64), old: (i64, i64)) -> bool {
+        use OsPolicy::*;
+        let p = self.effective();
+        if p == Last {
+            return true;
+        }
+        if new.0 == old.0 {
+            if new.1 < old.1 {
+                return false;
+            }
+            return match p {
+                Linux => new.1 > old.1,
+                OldLinux | Solaris | Hpux11 => true,
+                _ => false,
+            };
+        }
+        if new.0 < old.0 {
+            return match p {
+                Solaris | Hpux11 => new.1 >= old.1,
+                Bsd | Hpux10 | Irix | Windows | Windows2k3 | OldLinux | Linux | Macos => true,
+                _ => false,
+            };
+        }
+        matches!(p, Solaris | Hpux11) && new.1 > old.1
+    }
+}
+
 /// Stream engine settings (Suricata's `stream:` section).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcpConfig {
@@ -74,6 +186,9 @@ pub struct TcpConfig {
     /// Most out-of-order bytes buffered per direction, handled as
     /// `max_queued_segments`.
     pub max_queued_bytes: usize,
+    /// Host policy of both ends unless [`TcpSession::set_host_policies`]
+    /// says otherwise (Suricata's default without `host-os-policy`: bsd).
+    pub os_policy: OsPolicy,
 }
 
 impl Default for TcpConfig {
@@ -84,6 +199,7 @@ impl Default for TcpConfig {
             async_oneside: false,
             max_queued_segments: 4096,
             max_queued_bytes: 4 * 1024 * 1024,
+            os_policy: OsPolicy::Bsd,
         }
     }
 }
@@ -212,6 +328,8 @@ stream_events! {
     RstButNoSession => "stream.rst_but_no_session",
     ShutdownSynResend => "stream.shutdown_syn_resend",
     PktInvalidAck => "stream.pkt_invalid_ack",
+    PktInvalidTimestamp => "stream.pkt_invalid_timestamp",
+    SuspectedRstInject => "stream.suspected_rst_inject",
     RstInvalidAck => "stream.rst_invalid_ack",
     PktRetransmission => "stream.pkt_retransmission",
     ReassemblySeqGap => "stream.reassembly_seq_gap",

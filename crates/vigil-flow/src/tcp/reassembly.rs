@@ -6,14 +6,18 @@
 //! byte to deliver with a signed 32-bit difference.
 //!
 //! Out-of-order data waits in a `BTreeMap` keyed by offset. The map holds
-//! non-overlapping segments only: a new segment is trimmed against what is
-//! buffered (the first copy of a byte wins) and its remaining pieces are
-//! inserted, merged with the segment just before them when adjacent (and
-//! with a small one just after), so a stream of tiny segments does not grow
-//! the map. Every operation is O(log n) in the number of buffered segments
-//! plus the length of the packet, and `n` is capped per direction.
+//! non-overlapping segments only: where a new segment overlaps buffered
+//! data the receiver's [`OsPolicy`] decides which bytes stay (the buffered
+//! ones are overwritten in place when the new ones win), and the new
+//! segment's remaining pieces are inserted, merged with the segment just
+//! before them when adjacent (and with a small one just after), so a stream
+//! of tiny segments does not grow the map. Policies compare a new segment
+//! with the buffered piece it overlaps, whose start may be later (trimmed)
+//! or earlier (merged) than the original segment's, where Suricata compares
+//! original segments. Every operation is O(log n) in the number of buffered
+//! segments plus the length of the packet, and `n` is capped per direction.
 
-use super::{StreamEvent, StreamEvents, StreamMemory, StreamSink};
+use super::{OsPolicy, StreamEvent, StreamEvents, StreamMemory, StreamSink};
 use crate::Direction;
 use std::collections::BTreeMap;
 
@@ -39,6 +43,18 @@ impl Io<'_> {
     }
 }
 
+/// Data of one segment on its way in.
+#[derive(Clone, Copy)]
+struct NewData<'a> {
+    /// Stream offset of `data`'s first byte.
+    start: u64,
+    data: &'a [u8],
+    /// The whole segment's range, for the overlap policy.
+    orig: (i64, i64),
+    /// The receiving host's policy.
+    policy: OsPolicy,
+}
+
 /// Reassembly state of one direction.
 #[derive(Debug)]
 pub(crate) struct Reassembler {
@@ -60,6 +76,8 @@ pub(crate) struct Reassembler {
     depth: u64,
     depth_hit: bool,
     closed: bool,
+    /// A gap was reported.
+    had_gap: bool,
     max_segments: usize,
     max_bytes: usize,
 }
@@ -78,6 +96,7 @@ impl Reassembler {
             depth,
             depth_hit: false,
             closed: false,
+            had_gap: false,
             max_segments: max_segments.max(1),
             max_bytes,
         }
@@ -96,6 +115,11 @@ impl Reassembler {
 
     pub(crate) fn is_closed(&self) -> bool {
         self.closed
+    }
+
+    /// True once a gap was reported (data was lost).
+    pub(crate) fn had_gap(&self) -> bool {
+        self.had_gap
     }
 
     /// True when no data was seen yet.
@@ -129,14 +153,16 @@ impl Reassembler {
         self.uncharge(charged, io);
     }
 
-    /// Handles the payload of a segment starting at `seq`.
-    pub(crate) fn segment(&mut self, seq: u32, data: &[u8], io: &mut Io<'_>) {
+    /// Handles the payload of a segment starting at `seq`; `policy` is the
+    /// receiving host's.
+    pub(crate) fn segment(&mut self, seq: u32, data: &[u8], policy: OsPolicy, io: &mut Io<'_>) {
         if self.closed || data.is_empty() {
             return;
         }
         let delivered = self.delivered as i64;
         let start = self.offset(seq);
         let end = start + data.len() as i64;
+        let orig = (start, end);
         if end <= delivered {
             io.mem.stats.pkt_retransmission += 1;
             io.event(StreamEvent::PktRetransmission);
@@ -168,17 +194,39 @@ impl Reassembler {
         let Some(slice) = data.get(skip..skip + (to - from) as usize) else {
             return;
         };
+        let new = NewData {
+            start: from,
+            data: slice,
+            orig,
+            policy,
+        };
         if from == self.delivered {
-            self.deliver_from(from, slice, io);
+            self.deliver_from(new, io);
         } else {
-            self.enqueue(from, slice, io);
+            self.enqueue(new, io);
         }
     }
 
-    /// Delivers `data` (which starts at `start == delivered`) and then
-    /// whatever buffered data became contiguous. Buffered bytes win over the
-    /// new ones where both exist. With empty `data` this only drains.
-    fn deliver_from(&mut self, start: u64, data: &[u8], io: &mut Io<'_>) {
+    /// Delivers buffered data contiguous with what was delivered.
+    fn drain(&mut self, io: &mut Io<'_>) {
+        let none = NewData {
+            start: self.delivered,
+            data: &[],
+            orig: (0, 0),
+            policy: OsPolicy::First,
+        };
+        self.deliver_from(none, io);
+    }
+
+    /// Delivers new data (which starts at `delivered`) and then whatever
+    /// buffered data became contiguous. Where both exist the policy picks.
+    fn deliver_from(&mut self, new: NewData<'_>, io: &mut Io<'_>) {
+        let NewData {
+            start,
+            data,
+            orig,
+            policy,
+        } = new;
         let end = start + data.len() as u64;
         let mut overlapped = false;
         let mut differs = false;
@@ -198,13 +246,30 @@ impl Reassembler {
                     self.uncharge(qlen + SEGMENT_OVERHEAD, io);
                     let qend = qs + qlen as u64;
                     let (ov_start, ov_end) = (cur.max(qs).max(start), qend.min(end));
+                    let mut new_wins = false;
                     if ov_end > ov_start {
                         overlapped = true;
                         let new = data.get((ov_start - start) as usize..(ov_end - start) as usize);
                         let old = qdata.get((ov_start - qs) as usize..(ov_end - qs) as usize);
-                        differs |= new != old;
+                        if new != old {
+                            differs = true;
+                            new_wins = policy.new_data_wins(orig, (qs as i64, qend as i64));
+                        }
                     }
-                    if qend > cur
+                    if new_wins {
+                        // The new bytes for the overlap (which starts at
+                        // `cur`), then the rest of the buffered segment.
+                        if let Some(part) =
+                            data.get((cur - start) as usize..(ov_end - start) as usize)
+                        {
+                            self.emit(part, io);
+                        }
+                        if qend > ov_end
+                            && let Some(rest) = qdata.get((ov_end - qs) as usize..)
+                        {
+                            self.emit(rest, io);
+                        }
+                    } else if qend > cur
                         && let Some(rest) = qdata.get((cur - qs) as usize..)
                     {
                         self.emit(rest, io);
@@ -236,12 +301,46 @@ impl Reassembler {
         }
     }
 
-    /// Buffers out-of-order `data` starting at `start > delivered`.
-    fn enqueue(&mut self, start: u64, data: &[u8], io: &mut Io<'_>) {
+    /// Buffers out-of-order new data (starting after `delivered`).
+    fn enqueue(&mut self, new: NewData<'_>, io: &mut Io<'_>) {
+        let NewData {
+            start,
+            data,
+            orig,
+            policy,
+        } = new;
         let end = start + data.len() as u64;
-        let mut cur = start;
+        // First the overlaps with what is buffered, against the buffered
+        // pieces as they are (before the new ones merge with them): the
+        // policy decides whose bytes stay.
         let mut overlapped = false;
         let mut differs = false;
+        let lower = self
+            .queue
+            .range(..=start)
+            .next_back()
+            .filter(|(k, q)| **k + q.len() as u64 > start)
+            .map_or(start, |(k, _)| *k);
+        for (&qs, q) in self.queue.range_mut(lower..end) {
+            let qend = qs + q.len() as u64;
+            let (ov_start, ov_end) = (qs.max(start), qend.min(end));
+            if ov_end <= ov_start {
+                continue;
+            }
+            overlapped = true;
+            let new = data.get((ov_start - start) as usize..(ov_end - start) as usize);
+            if let Some(new) = new
+                && let Some(old) = q.get_mut((ov_start - qs) as usize..(ov_end - qs) as usize)
+                && new != &old[..]
+            {
+                differs = true;
+                if policy.new_data_wins(orig, (qs as i64, qend as i64)) {
+                    old.copy_from_slice(new);
+                }
+            }
+        }
+        // Then the uncovered pieces.
+        let mut cur = start;
         while cur < end {
             if self.closed || self.depth_hit {
                 break;
@@ -251,28 +350,26 @@ impl Reassembler {
                 // rest is in order now.
                 let from = self.delivered.max(cur);
                 if let Some(rest) = data.get((from - start) as usize..) {
-                    self.deliver_from(from, rest, io);
+                    let rest = NewData {
+                        start: from,
+                        data: rest,
+                        orig,
+                        policy,
+                    };
+                    self.deliver_from(rest, io);
                 }
                 break;
             }
-            // Already covered by buffered data: the buffered copy wins.
+            // Already covered by buffered data (handled above).
             let covering = self
                 .queue
                 .range(..=cur)
                 .next_back()
                 .map(|(&qs, q)| (qs, qs + q.len() as u64));
-            if let Some((qs, qend)) = covering
+            if let Some((_, qend)) = covering
                 && qend > cur
             {
-                let ov_end = qend.min(end);
-                overlapped = true;
-                let new = data.get((cur - start) as usize..(ov_end - start) as usize);
-                let old = self
-                    .queue
-                    .get(&qs)
-                    .and_then(|q| q.get((cur - qs) as usize..(ov_end - qs) as usize));
-                differs |= new != old;
-                cur = ov_end;
+                cur = qend.min(end);
                 continue;
             }
             // An uncovered piece, up to the next buffered segment.
@@ -347,7 +444,7 @@ impl Reassembler {
         if target > self.delivered {
             self.gap(target - self.delivered, io);
         }
-        self.deliver_from(self.delivered, &[], io);
+        self.drain(io);
     }
 
     /// The receiver acknowledged up to `ack`: a hole below it before
@@ -367,7 +464,7 @@ impl Reassembler {
         let target = (acked as u64).min(first);
         if target > self.delivered {
             self.gap(target - self.delivered, io);
-            self.deliver_from(self.delivered, &[], io);
+            self.drain(io);
         }
     }
 
@@ -413,7 +510,7 @@ impl Reassembler {
             if first > self.delivered {
                 self.gap(first - self.delivered, io);
             }
-            self.deliver_from(self.delivered, &[], io);
+            self.drain(io);
         }
         if !self.closed && !self.depth_hit {
             let end = self.seen_end.max(self.fin_offset.unwrap_or(0));
@@ -461,6 +558,7 @@ impl Reassembler {
         }
         if len > 0 {
             io.sink.on_gap(self.dir, len);
+            self.had_gap = true;
             self.delivered += len;
             io.mem.stats.reassembly_gap += 1;
             io.event(StreamEvent::ReassemblySeqGap);

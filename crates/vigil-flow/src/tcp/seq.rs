@@ -1,6 +1,11 @@
 //! TCP sequence number comparisons modulo 2^32 (RFC 1982 style), as
 //! Suricata's `SEQ_LT` & co.
 
+/// `a < b` in sequence space.
+pub(crate) fn lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
 /// `a <= b` in sequence space.
 pub(crate) fn leq(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) <= 0
@@ -26,5 +31,6 @@ mod tests {
         assert!(leq(7, 7) && geq(7, 7) && !gt(7, 7));
         assert!(leq(0xffff_fff0, 5) && geq(5, 0xffff_fff0));
         assert!(gt(2, 1) && !leq(2, 1));
+        assert!(lt(0xffff_fff0, 5) && !lt(7, 7));
     }
 }

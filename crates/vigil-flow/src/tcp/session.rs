@@ -26,7 +26,7 @@
 
 use super::reassembly::{Io, Reassembler};
 use super::seq;
-use super::{StreamEvent, StreamEvents, StreamMemory, StreamSink, TcpConfig, TcpState};
+use super::{OsPolicy, StreamEvent, StreamEvents, StreamMemory, StreamSink, TcpConfig, TcpState};
 use crate::Direction;
 use vigil_wire::{TcpInfo, TcpOptions, Timestamp, tcp_flags};
 
@@ -35,6 +35,10 @@ const WSCALE_MAX: u8 = 14;
 /// Different SYN/ACKs remembered while waiting for the handshake's ACK
 /// (Suricata's `stream.max-synack-queued` default).
 const MAX_SYNACK_QUEUED: usize = 5;
+/// Timestamp values of resent SYNs remembered, to check the SYN/ACK's echo.
+const MAX_SYN_TSVALS: usize = 4;
+/// RFC 7323 PAWS: a timestamp older than 24 days no longer counts.
+const PAWS_24DAYS: i64 = 24 * 24 * 60 * 60;
 
 fn has(flags: u8, bit: u8) -> bool {
     flags & bit != 0
@@ -72,6 +76,10 @@ struct Stream {
     wscale_offered: bool,
     sack_ok: bool,
     last_tsval: Option<u32>,
+    /// Packet time (seconds) of the last timestamp taken.
+    last_ts_secs: i64,
+    /// The sender's handshake timestamp was zero.
+    zero_ts: bool,
     fin_seq: Option<u32>,
     fin_acked: bool,
     reasm: Reassembler,
@@ -88,6 +96,8 @@ impl Stream {
             wscale_offered: false,
             sack_ok: false,
             last_tsval: None,
+            last_ts_secs: 0,
+            zero_ts: false,
             fin_seq: None,
             fin_acked: false,
             reasm: Reassembler::new(
@@ -99,8 +109,8 @@ impl Stream {
         }
     }
 
-    /// Takes the sender's ISN and SYN options.
-    fn syn(&mut self, seq: u32, options: &TcpOptions) {
+    /// Takes the sender's ISN and SYN options (at packet time `now`).
+    fn syn(&mut self, seq: u32, options: &TcpOptions, now: i64) {
         self.isn = seq;
         self.next_seq = seq.wrapping_add(1);
         self.reasm.init(seq.wrapping_add(1));
@@ -108,6 +118,8 @@ impl Stream {
         self.wscale = options.window_scale.unwrap_or(0).min(WSCALE_MAX);
         self.sack_ok = options.sack_permitted;
         self.last_tsval = options.timestamp.map(|(tsval, _)| tsval);
+        self.last_ts_secs = now;
+        self.zero_ts = self.last_tsval == Some(0);
     }
 }
 
@@ -133,6 +145,20 @@ pub struct TcpSession {
     /// The server sent an ACK after the handshake.
     confirmed: bool,
     synacks: [Option<QueuedSynAck>; MAX_SYNACK_QUEUED],
+    /// Timestamp values of the client's SYNs (resends included).
+    syn_tsvals: [Option<u32>; MAX_SYN_TSVALS],
+    /// Both sides use timestamps: packets are checked against them (PAWS).
+    timestamps: bool,
+    /// The side whose RST closed the session, and the state before it: if
+    /// that side goes on sending, the RST was likely injected and the
+    /// session resumes (as Suricata does).
+    rst_from: Option<Direction>,
+    before_rst: TcpState,
+    /// Data was lost (a gap was reported): RSTs are then accepted without
+    /// checks, as Suricata's `STREAMTCP_FLAG_LOSSY_BE_LIBERAL`.
+    lossy: bool,
+    /// Host policies of the flow's initiator and responder.
+    host_policy: [OsPolicy; 2],
     allow_midstream: bool,
     allow_async: bool,
     last_seen: Timestamp,
@@ -153,6 +179,12 @@ impl TcpSession {
             four_whs: false,
             confirmed: false,
             synacks: [None; MAX_SYNACK_QUEUED],
+            syn_tsvals: [None; MAX_SYN_TSVALS],
+            timestamps: false,
+            rst_from: None,
+            before_rst: TcpState::None,
+            lossy: false,
+            host_policy: [config.os_policy; 2],
             allow_midstream: config.midstream,
             allow_async: config.async_oneside,
             last_seen: Timestamp::default(),
@@ -176,6 +208,22 @@ impl TcpSession {
     /// True when the session was picked up without seeing its handshake.
     pub fn is_midstream(&self) -> bool {
         self.midstream
+    }
+
+    /// Sets the host policies (Suricata's `host-os-policy` looked up for
+    /// each address) of the flow's initiator and responder; both default to
+    /// [`TcpConfig::os_policy`]. They decide how each host, as a receiver,
+    /// resolves overlapping data and which RSTs and timestamps it accepts.
+    pub fn set_host_policies(&mut self, initiator: OsPolicy, responder: OsPolicy) {
+        self.host_policy = [initiator, responder];
+    }
+
+    /// Policy of the host receiving stream `si` (session orientation).
+    fn receiver_policy(&self, si: usize) -> OsPolicy {
+        // The receiver is the session's other side; map it to the flow.
+        let side = 1 - si.min(1);
+        let flow_side = if self.reversed { 1 - side } else { side };
+        self.host_policy[flow_side]
     }
 
     /// Time of the last packet given to [`TcpSession::on_packet`].
@@ -275,23 +323,57 @@ impl TcpSession {
             return;
         }
         let d = if self.reversed { dir.reverse() } else { dir };
-        let accepted = match self.state {
-            TcpState::None | TcpState::Closed => true,
-            TcpState::SynSent => self.packet_syn_sent(d, tcp, payload, &mut io),
-            TcpState::SynRecv => self.packet_syn_recv(d, tcp, payload, &mut io),
-            _ => self.packet_open(d, tcp, payload, &mut io),
-        };
-        if !accepted {
+        if self.state == TcpState::Closed {
+            if has(tcp.flags, RST) || self.rst_from != Some(d) {
+                return;
+            }
+            // The sender of the RST that closed the session goes on: if the
+            // state before the RST takes the packet, the RST was likely
+            // injected and the session resumes (Suricata's RST_RECV logic).
+            self.state = self.before_rst;
+            if self.dispatch(d, tcp, payload, &mut io) {
+                io.event(StreamEvent::SuspectedRstInject);
+                self.rst_from = None;
+            } else {
+                if self.state == self.before_rst {
+                    self.state = TcpState::Closed;
+                }
+                io.mem.stats.invalid_packets += 1;
+            }
+        } else if !self.dispatch(d, tcp, payload, &mut io) {
             io.mem.stats.invalid_packets += 1;
         }
-        if self.state == TcpState::Closed {
-            self.close_streams(&mut io);
+        if !self.lossy && self.streams.iter().any(|s| s.reasm.had_gap()) {
+            self.lossy = true;
         }
+    }
+
+    fn dispatch(&mut self, d: Direction, tcp: &TcpInfo, payload: &[u8], io: &mut Io<'_>) -> bool {
+        match self.state {
+            TcpState::None | TcpState::Closed => true,
+            TcpState::SynSent => self.packet_syn_sent(d, tcp, payload, io),
+            TcpState::SynRecv => self.packet_syn_recv(d, tcp, payload, io),
+            _ => self.packet_open(d, tcp, payload, io),
+        }
+    }
+
+    /// A valid RST from `d` closes the session. One taken in `syn_sent` or
+    /// `established` is tentative (see `rst_from`): as observed with
+    /// Suricata 7.0.10, a RST in the closing states is final.
+    fn reset(&mut self, d: Direction) {
+        let tentative = matches!(self.state, TcpState::SynSent | TcpState::Established);
+        self.rst_from = tentative.then_some(d);
+        self.before_rst = self.state;
+        self.state = TcpState::Closed;
     }
 
     /// Flow end: delivers whatever is buffered (holes as gaps), then closes
     /// both directions. A session that never started (state `none`) has
     /// nothing to deliver and reports nothing.
+    ///
+    /// A direction is closed earlier when its FIN is reached; a RST does not
+    /// close the streams by itself, since Suricata resumes a session whose
+    /// RST sender keeps sending (an injected RST must not end inspection).
     pub fn finish(&mut self, mem: &mut StreamMemory, sink: &mut dyn StreamSink) {
         if self.state == TcpState::None {
             return;
@@ -325,8 +407,9 @@ impl TcpSession {
             }
             self.pickup(dir, tcp, payload, TcpState::FinWait1, io);
             let fin_seq = tcp.seq.wrapping_add(payload.len() as u32);
+            let policy = self.receiver_policy(0);
             let client = &mut self.streams[0];
-            client.reasm.segment(tcp.seq, payload, io);
+            client.reasm.segment(tcp.seq, payload, policy, io);
             client.fin_seq = Some(fin_seq);
             client.next_seq = fin_seq.wrapping_add(1);
             client.reasm.set_fin(fin_seq, io);
@@ -342,7 +425,8 @@ impl TcpSession {
             self.state = TcpState::SynSent;
         } else if has(f, ACK) && self.allow_midstream {
             self.pickup(dir, tcp, payload, TcpState::Established, io);
-            self.streams[0].reasm.segment(tcp.seq, payload, io);
+            let policy = self.receiver_policy(0);
+            self.streams[0].reasm.segment(tcp.seq, payload, policy, io);
         }
     }
 
@@ -351,12 +435,23 @@ impl TcpSession {
     /// accept the data acknowledges only the SYN, and the client sends the
     /// data again after the handshake, where it is a plain retransmission).
     fn client_syn(&mut self, tcp: &TcpInfo, payload: &[u8], io: &mut Io<'_>) {
+        let now = self.last_seen.secs;
+        if self.state == TcpState::None || tcp.seq != self.streams[0].isn {
+            self.syn_tsvals = [None; MAX_SYN_TSVALS];
+        }
+        if let Some((tsval, _)) = tcp.options.timestamp
+            && !self.syn_tsvals.contains(&Some(tsval))
+        {
+            self.syn_tsvals.rotate_right(1);
+            self.syn_tsvals[0] = Some(tsval);
+        }
+        let policy = self.receiver_policy(0);
         let client = &mut self.streams[0];
-        client.syn(tcp.seq, &tcp.options);
+        client.syn(tcp.seq, &tcp.options, now);
         if !payload.is_empty() {
             let data_seq = tcp.seq.wrapping_add(1);
             client.next_seq = data_seq.wrapping_add(payload.len() as u32);
-            client.reasm.segment(data_seq, payload, io);
+            client.reasm.segment(data_seq, payload, policy, io);
         }
         // The SYN's window is never scaled.
         self.streams[1].window = u32::from(tcp.window);
@@ -387,6 +482,7 @@ impl TcpSession {
         client.window = u32::from(u16::MAX) << WSCALE_MAX;
         client.sack_ok = true;
         client.last_tsval = tcp.options.timestamp.map(|(tsval, _)| tsval);
+        client.last_ts_secs = self.last_seen.secs;
         let server = &mut self.streams[1];
         server.isn = ack.wrapping_sub(1);
         server.reasm.init(ack);
@@ -395,6 +491,10 @@ impl TcpSession {
         server.wscale = WSCALE_MAX;
         server.window = u32::from(tcp.window) << WSCALE_MAX;
         server.sack_ok = true;
+        if let Some((_, tsecr)) = tcp.options.timestamp {
+            server.last_tsval = Some(tsecr);
+            self.timestamps = true;
+        }
         self.state = state;
     }
 
@@ -405,9 +505,11 @@ impl TcpSession {
         io.mem.stats.midstream_pickups += 1;
         self.midstream = true;
         self.async_ = self.allow_async;
+        let now = self.last_seen.secs;
         let server = &mut self.streams[1];
-        server.syn(tcp.seq, &tcp.options);
+        server.syn(tcp.seq, &tcp.options, now);
         server.last_ack = tcp.seq.wrapping_add(1);
+        self.timestamps = tcp.options.timestamp.is_some();
         let client = &mut self.streams[0];
         client.isn = tcp.ack.wrapping_sub(1);
         client.reasm.init(tcp.ack);
@@ -426,8 +528,10 @@ impl TcpSession {
     /// The server's SYN/ACK answering the client's SYN.
     fn take_synack(&mut self, seq: u32, ack: u32, window: u16, options: &TcpOptions) {
         let client_offered = self.streams[0].wscale_offered;
+        self.timestamps = self.streams[0].last_tsval.is_some() && options.timestamp.is_some();
+        let now = self.last_seen.secs;
         let server = &mut self.streams[1];
-        server.syn(seq, options);
+        server.syn(seq, options, now);
         server.last_ack = seq.wrapping_add(1);
         if !(client_offered && server.wscale_offered) {
             server.wscale = 0;
@@ -455,6 +559,12 @@ impl TcpSession {
         use tcp_flags::{ACK, FIN, RST, SYN};
         let f = tcp.flags;
         let client_isn = self.streams[0].isn;
+        if d == Direction::ToClient && !self.syn_echo_valid(tcp) {
+            // Answers with a timestamp echo the client never sent: not from
+            // the real peer (Suricata's check against "evil servers").
+            io.event(StreamEvent::PktInvalidTimestamp);
+            return false;
+        }
         if has(f, SYN) && has(f, ACK) {
             if d == Direction::ToClient {
                 // The SYN/ACK acknowledges the SYN, or the SYN and its data.
@@ -489,15 +599,21 @@ impl TcpSession {
             return true;
         }
         if has(f, RST) {
-            // A refusal acknowledges the SYN; the client's own RST carries
-            // its ISN (or the next number).
-            let valid = if d == Direction::ToClient {
-                has(f, ACK) && tcp.ack == client_isn.wrapping_add(1)
-            } else {
-                tcp.seq == client_isn || tcp.seq == client_isn.wrapping_add(1)
-            };
+            if d == Direction::ToServer {
+                // As Suricata: only this exact form of client RST closes a
+                // session in syn_sent; others are ignored.
+                if tcp.seq == client_isn && tcp.window == 0 && tcp.ack == client_isn.wrapping_add(1)
+                {
+                    self.reset(d);
+                }
+                return true;
+            }
+            // A refusal: any ACK must acknowledge the SYN, and the sequence
+            // number be one the client's host accepts.
+            let ack_ok = !has(f, ACK) || tcp.ack == client_isn.wrapping_add(1);
+            let valid = ack_ok && (self.lossy || self.rst_seq_ok(d, tcp.seq, payload.len() as u32));
             if valid {
-                self.state = TcpState::Closed;
+                self.reset(d);
             }
             return valid;
         }
@@ -509,7 +625,8 @@ impl TcpSession {
             if d == Direction::ToClient {
                 // The server sends its own SYN: simultaneous open / 4WHS.
                 self.four_whs = true;
-                self.streams[1].syn(tcp.seq, &tcp.options);
+                let now = self.last_seen.secs;
+                self.streams[1].syn(tcp.seq, &tcp.options, now);
                 self.streams[0].window = u32::from(tcp.window);
             } else if tcp.seq == client_isn || self.streams[0].reasm.is_pristine() {
                 // A resent SYN: take its values. Unlike Suricata, a new ISN
@@ -550,10 +667,10 @@ impl TcpSession {
         use tcp_flags::{ACK, FIN, RST, SYN};
         let f = tcp.flags;
         if has(f, RST) {
-            if !self.rst_valid(d, tcp, io) {
+            if !self.rst_valid(d, tcp, payload.len() as u32, io) {
                 return false;
             }
-            self.state = TcpState::Closed;
+            self.reset(d);
             return true;
         }
         if has(f, FIN) {
@@ -684,19 +801,24 @@ impl TcpSession {
         let before = self.state;
 
         if has(f, RST) {
-            if !self.rst_valid(d, tcp, io) {
+            if !self.rst_valid(d, tcp, len, io) {
                 return false;
             }
             if has_ack && seq::gt(ack, self.streams[ri].last_ack) {
                 self.streams[ri].last_ack = ack;
             }
             // Suricata hands a RST's payload to reassembly as well.
-            self.streams[si].reasm.segment(seq, payload, io);
-            self.state = TcpState::Closed;
+            let policy = self.receiver_policy(si);
+            self.streams[si].reasm.segment(seq, payload, policy, io);
+            self.reset(d);
             return true;
         }
         if has(f, SYN) {
             return self.syn_in_open(d, tcp, io);
+        }
+        if !self.ts_valid(si, tcp) {
+            io.event(StreamEvent::PktInvalidTimestamp);
+            return false;
         }
         if has_ack && !self.ack_valid(ri, ack) {
             io.event(StreamEvent::PktInvalidAck);
@@ -724,12 +846,43 @@ impl TcpSession {
         }
 
         let scale = self.streams[si].wscale;
+        let timestamps = self.timestamps;
+        let now = self.last_seen.secs;
+        let policy = self.receiver_policy(si).effective();
         let sender = &mut self.streams[si];
         if !keepalive && seq::gt(seq.wrapping_add(len), sender.next_seq) {
             sender.next_seq = seq.wrapping_add(len);
         }
-        if let Some((tsval, _)) = tcp.options.timestamp {
-            sender.last_tsval = Some(tsval);
+        if let Some((tsval, _)) = tcp.options.timestamp
+            && (timestamps || sender.last_tsval.is_none())
+        {
+            // As Suricata's StreamTcpHandleTimestamp, which runs after the
+            // sequence update: only a packet at the next sequence number
+            // (no data) moves the reference timestamp.
+            let at_next = seq == sender.next_seq;
+            if timestamps && sender.zero_ts {
+                match policy {
+                    // These hosts do not take a zero handshake timestamp.
+                    OsPolicy::Linux | OsPolicy::Windows2k3 => self.timestamps = false,
+                    OsPolicy::OldLinux | OsPolicy::Windows | OsPolicy::Vista => {
+                        sender.zero_ts = false
+                    }
+                    _ => {}
+                }
+            }
+            if at_next || sender.last_tsval.is_none() {
+                sender.last_tsval = Some(tsval);
+            }
+            sender.last_ts_secs = now;
+        }
+        let fin_ignored = has(f, FIN) && matches!(before, TcpState::TimeWait | TcpState::LastAck);
+        if has_ack && (before != TcpState::Established || has(f, FIN)) && !fin_ignored {
+            // As Suricata's FIN and closing-state handlers: the peer has
+            // acknowledged data we did not see.
+            let receiver = &mut self.streams[ri];
+            if seq::gt(ack, receiver.next_seq) {
+                receiver.next_seq = ack;
+            }
         }
         if has_ack {
             // What this packet acknowledges, and the sender's window for the
@@ -744,7 +897,8 @@ impl TcpSession {
             }
         }
         if !keepalive && len > 0 {
-            self.streams[si].reasm.segment(seq, payload, io);
+            let policy = self.receiver_policy(si);
+            self.streams[si].reasm.segment(seq, payload, policy, io);
         }
         if has_ack {
             self.streams[ri].reasm.on_ack(ack, io);
@@ -755,8 +909,13 @@ impl TcpSession {
         } else if has_ack {
             // As Suricata: in last_ack the client's ACK, in time_wait either
             // side's ACK, sent after its FIN, ends the session.
+            // (Suricata's next number for the client excludes its FIN, the
+            // server's includes it.)
             let next = self.streams[si].next_seq;
-            let after_fin = seq == next || seq == next.wrapping_sub(1);
+            let after_fin = match d {
+                Direction::ToServer => seq == next || seq == next.wrapping_add(1),
+                Direction::ToClient => seq == next || seq == next.wrapping_sub(1),
+            };
             let closes = match before {
                 TcpState::LastAck => d == Direction::ToServer,
                 TcpState::TimeWait => true,
@@ -831,7 +990,15 @@ impl TcpSession {
             return;
         }
         sender.fin_seq = Some(fin_seq);
-        let after = fin_seq.wrapping_add(1);
+        // Suricata counts the FIN in the next sequence number only for a
+        // server FIN in established (its RST checks depend on it).
+        let counted = matches!(self.state, TcpState::SynRecv | TcpState::Established)
+            && d == Direction::ToClient;
+        let after = if counted {
+            fin_seq.wrapping_add(1)
+        } else {
+            fin_seq
+        };
         if seq::gt(after, sender.next_seq) {
             sender.next_seq = after;
         }
@@ -862,18 +1029,106 @@ impl TcpSession {
         !seq::gt(ack, receiver.last_ack.wrapping_add(receiver.window))
     }
 
-    /// Suricata's default (BSD) RST check: exactly the next sequence number
-    /// (at or after it for async sessions), and a sane ACK if any.
-    fn rst_valid(&self, d: Direction, tcp: &TcpInfo, io: &mut Io<'_>) -> bool {
+    /// Suricata's RST check (`StreamTcpValidateRst`): anything once data
+    /// was lost; else a valid timestamp and ACK, and a sequence number the
+    /// receiving host accepts: exactly the next one for most policies (at
+    /// or after it for HP-UX 11 and async sessions, within the window for
+    /// Linux and Solaris).
+    fn rst_valid(&self, d: Direction, tcp: &TcpInfo, len: u32, io: &mut Io<'_>) -> bool {
+        if self.lossy {
+            return true;
+        }
+        if !self.ts_valid(d.index(), tcp) {
+            io.event(StreamEvent::PktInvalidTimestamp);
+            return false;
+        }
         if has(tcp.flags, tcp_flags::ACK) && !self.ack_valid(d.reverse().index(), tcp.ack) {
             io.event(StreamEvent::RstInvalidAck);
             return false;
         }
-        let next = self.streams[d.index()].next_seq;
+        self.rst_seq_ok(d, tcp.seq, len)
+    }
+
+    /// Whether the receiving host accepts a RST at `seq` (with `len` bytes).
+    fn rst_seq_ok(&self, d: Direction, seq: u32, len: u32) -> bool {
+        let sender = &self.streams[d.index()];
+        let next = sender.next_seq;
         if self.async_ {
-            seq::geq(tcp.seq, next)
+            return seq::geq(seq, next);
+        }
+        match self.receiver_policy(d.index()).effective() {
+            OsPolicy::Hpux11 => seq::geq(seq, next),
+            OsPolicy::OldLinux | OsPolicy::Linux | OsPolicy::Solaris => {
+                seq::geq(seq.wrapping_add(len), sender.last_ack)
+                    && seq::lt(seq, next.wrapping_add(sender.window))
+            }
+            _ => seq == next,
+        }
+    }
+
+    /// Suricata's PAWS check (`StreamTcpValidateTimestamp`) for the
+    /// receiving host's policy: once both sides use timestamps, a packet
+    /// whose timestamp is older than the sender's last one (Linux: by more
+    /// than one) is rejected, unless that one is more than 24 days old and
+    /// the packet is at the next sequence number; a zero timestamp is
+    /// rejected except by old Linux, Windows and Solaris hosts. Packets
+    /// without the option pass.
+    fn ts_valid(&self, si: usize, tcp: &TcpInfo) -> bool {
+        use OsPolicy::*;
+        if !self.timestamps {
+            return true;
+        }
+        let Some((tsval, _)) = tcp.options.timestamp else {
+            return true;
+        };
+        let policy = self.receiver_policy(si).effective();
+        let sender = &self.streams[si];
+        let mut last = sender.last_tsval.unwrap_or(0);
+        let mut check = true;
+        if sender.zero_ts {
+            match policy {
+                Linux | Windows2k3 => check = false,
+                OldLinux | Windows | Vista if tcp.seq == sender.next_seq => {
+                    last = tsval;
+                    check = false;
+                }
+                _ => {}
+            }
+        }
+        if policy == Hpux11 && tcp.seq != sender.next_seq {
+            check = false;
+        }
+        if tsval == 0 && !matches!(policy, OldLinux | Windows | Windows2k3 | Vista | Solaris) {
+            return false;
+        }
+        if !check {
+            return true;
+        }
+        let now = self.last_seen.secs;
+        let last_secs = if sender.last_ts_secs == 0 && self.midstream {
+            now
         } else {
-            tcp.seq == next
+            sender.last_ts_secs
+        };
+        let stale = now > last_secs.saturating_add(PAWS_24DAYS);
+        let slack = u32::from(policy == Linux);
+        let older = (tsval.wrapping_sub(last).wrapping_add(slack) as i32) < 0;
+        let expired = sender.last_tsval.unwrap_or(0) != 0 && stale;
+        if !older && !expired {
+            return true;
+        }
+        tcp.seq == sender.next_seq && stale
+    }
+
+    /// In `syn_sent`, an answer's timestamp echo must be one the client
+    /// sent (or zero), and zero if the client sent none.
+    fn syn_echo_valid(&self, tcp: &TcpInfo) -> bool {
+        let Some((_, echo)) = tcp.options.timestamp else {
+            return true;
+        };
+        match self.streams[0].last_tsval {
+            Some(last) => last == 0 || echo == 0 || self.syn_tsvals.contains(&Some(echo)),
+            None => echo == 0,
         }
     }
 }

@@ -280,17 +280,28 @@ fn overlap_with_same_data() {
 }
 
 #[test]
-fn overlap_with_different_data_first_wins() {
+fn overlap_with_different_data_bsd_policy() {
+    // Suricata's default (bsd) target policy: a segment that starts before
+    // a buffered one replaces its bytes; one starting at or after it does not.
     let mut h = Harness::new(TcpConfig::default());
     h.handshake(C, S);
     let base = C + 1;
     h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
     let ev = h.pkt(ToServer, ACK, base, S + 1, b"ABCDXXXXIJ");
     assert!(ev.contains(StreamEvent::ReassemblyOverlapDifferentData));
-    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHIJ");
+    assert_eq!(h.rec.stream(ToServer), "ABCDXXXXIJ");
     assert_eq!(h.mem.stats().overlap_diff_data, 1);
 
-    // Between buffered segments too.
+    // Same start: the buffered copy stays.
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
+    let ev = h.pkt(ToServer, ACK, base + 4, S + 1, b"WXYZ");
+    assert!(ev.contains(StreamEvent::ReassemblyOverlapDifferentData));
+    h.pkt(ToServer, ACK, base, S + 1, b"ABCD");
+    assert_eq!(h.rec.stream(ToServer), "ABCDEFGH");
+
+    // Between buffered segments: the earlier-starting one wins.
     let mut h = Harness::new(TcpConfig::default());
     h.handshake(C, S);
     h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
@@ -299,8 +310,70 @@ fn overlap_with_different_data_first_wins() {
     let ev = h.pkt(ToServer, ACK, base + 2, S + 1, b"CD");
     assert!(!ev.contains(StreamEvent::ReassemblyOverlapDifferentData));
     h.pkt(ToServer, ACK, base, S + 1, b"AB");
-    assert_eq!(h.rec.stream(ToServer), "ABCDEFGHKL");
+    assert_eq!(h.rec.stream(ToServer), "ABCDxxxxKL");
     assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn overlap_first_and_last_policies() {
+    let base = C + 1;
+    for (policy, expected) in [
+        (OsPolicy::First, "ABCDEFGHIJ"),
+        (OsPolicy::Last, "ABCDXXXXIJ"),
+    ] {
+        let mut h = Harness::new(TcpConfig::default());
+        h.s.set_host_policies(OsPolicy::Bsd, policy);
+        h.handshake(C, S);
+        h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
+        h.pkt(ToServer, ACK, base, S + 1, b"ABCDXXXXIJ");
+        assert_eq!(h.rec.stream(ToServer), expected, "{policy:?}");
+    }
+    // Same start: only some hosts take the new copy.
+    for (policy, expected) in [
+        (OsPolicy::Solaris, "ABCDWXYZ"),
+        (OsPolicy::Windows, "ABCDEFGH"),
+    ] {
+        let mut h = Harness::new(TcpConfig::default());
+        h.s.set_host_policies(OsPolicy::Bsd, policy);
+        h.handshake(C, S);
+        h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
+        h.pkt(ToServer, ACK, base + 4, S + 1, b"WXYZ");
+        h.pkt(ToServer, ACK, base, S + 1, b"ABCD");
+        assert_eq!(h.rec.stream(ToServer), expected, "{policy:?}");
+    }
+    assert_eq!(OsPolicy::from_name("vista"), Some(OsPolicy::Vista));
+    assert_eq!(OsPolicy::Windows2k3.name(), "windows2k3");
+}
+
+#[test]
+fn rst_accepted_after_data_loss() {
+    // As Suricata: once a gap was seen, RSTs are not checked.
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToServer, ACK, C + 1, S + 1, b"aaaa");
+    h.pkt(ToServer, ACK, C + 9, S + 1, b"cccc");
+    h.pkt(ToClient, ACK, S + 1, C + 13, b"");
+    assert_eq!(h.mem.stats().reassembly_gap, 1);
+    h.pkt(ToServer, RST | ACK, C + 5000, S + 1, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+}
+
+#[test]
+fn linux_host_accepts_rst_in_window() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.s.set_host_policies(OsPolicy::Bsd, OsPolicy::Linux);
+    h.handshake(C, S);
+    // Not the next sequence number, but within the server's window.
+    h.pkt(ToServer, RST, C + 100, 0, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToServer, RST, C + 100, 0, b"");
+    assert_eq!(
+        h.s.state(),
+        TcpState::Established,
+        "bsd wants the exact number"
+    );
 }
 
 #[test]
@@ -405,14 +478,121 @@ fn rst_closes_session() {
     assert_eq!(h.mem.stats().invalid_packets, 1);
     h.pkt(ToClient, RST | ACK, S + 1, C + 5, b"");
     assert_eq!(h.s.state(), TcpState::Closed);
-    // Buffered data is flushed with its gap, then both sides close.
+    assert_eq!(h.mem.stats().rst, 2);
+    // The side that received the RST is not heard any more.
+    h.pkt(ToServer, ACK, C + 13, S + 1, b"more");
+    assert_eq!(h.rec.stream(ToServer), "data");
+    // At flow end buffered data is flushed with its gap, then both close.
+    h.finish();
     assert_eq!(h.rec.stream(ToServer), "data[gap 4]late|");
     assert_eq!(h.rec.stream(ToClient), "|");
-    assert_eq!(h.mem.stats().rst, 2);
-    assert_eq!(h.mem.used, 0);
-    // Nothing more is taken.
-    h.pkt(ToServer, ACK, C + 13, S + 1, b"more");
-    assert_eq!(h.rec.stream(ToServer), "data[gap 4]late|");
+}
+
+#[test]
+fn injected_rst_resumes_session() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"GET /");
+    // A RST "from the server" with the right numbers...
+    h.pkt(ToClient, RST | ACK, S + 1, C + 6, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+    // ...but the server goes on: the RST was injected.
+    let ev = h.pkt(ToClient, PSH | ACK, S + 1, C + 6, b"200 OK");
+    assert!(ev.contains(StreamEvent::SuspectedRstInject));
+    assert_eq!(h.s.state(), TcpState::Established);
+    h.pkt(ToServer, PSH | ACK, C + 6, S + 7, b" more");
+    assert_eq!(h.rec.stream(ToServer), "GET / more");
+    assert_eq!(h.rec.stream(ToClient), "200 OK");
+}
+
+#[test]
+fn rst_at_the_fin_sequence_number() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.handshake(C, S);
+    h.pkt(ToServer, FIN | ACK, C + 1, S + 1, b"");
+    assert_eq!(h.s.state(), TcpState::CloseWait);
+    h.pkt(ToServer, RST, C + 1, 0, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+}
+
+fn ts_opts(tsval: u32, tsecr: u32) -> TcpOptions {
+    TcpOptions {
+        timestamp: Some((tsval, tsecr)),
+        ..TcpOptions::default()
+    }
+}
+
+#[test]
+fn syn_sent_answer_with_foreign_timestamp_echo() {
+    // The client's SYN carries no timestamp: a RST echoing one is forged.
+    let mut h = Harness::new(TcpConfig::default());
+    h.pkt(ToServer, SYN, C, 0, b"");
+    let ev = h.full(
+        ToClient,
+        tcp(RST | ACK, 0, C + 1, 0, ts_opts(100, 100)),
+        b"",
+    );
+    assert!(ev.contains(StreamEvent::PktInvalidTimestamp));
+    assert_eq!(h.s.state(), TcpState::SynSent);
+    // The SYN carries one: the echo must match it.
+    let mut h = Harness::new(TcpConfig::default());
+    h.full(ToServer, tcp(SYN, C, 0, 1000, ts_opts(500, 0)), b"");
+    let ev = h.full(
+        ToClient,
+        tcp(SYN | ACK, S, C + 1, 1000, ts_opts(9, 499)),
+        b"",
+    );
+    assert!(ev.contains(StreamEvent::PktInvalidTimestamp));
+    assert_eq!(h.s.state(), TcpState::SynSent);
+    h.full(
+        ToClient,
+        tcp(SYN | ACK, S, C + 1, 1000, ts_opts(9, 500)),
+        b"",
+    );
+    assert_eq!(h.s.state(), TcpState::SynRecv);
+}
+
+#[test]
+fn paws_rejects_old_and_zero_timestamps() {
+    let mut h = Harness::new(TcpConfig::default());
+    h.full(ToServer, tcp(SYN, C, 0, 1000, ts_opts(500, 0)), b"");
+    h.full(
+        ToClient,
+        tcp(SYN | ACK, S, C + 1, 1000, ts_opts(9000, 500)),
+        b"",
+    );
+    h.full(
+        ToServer,
+        tcp(ACK, C + 1, S + 1, 1000, ts_opts(501, 9000)),
+        b"",
+    );
+    assert_eq!(h.s.state(), TcpState::Established);
+    h.full(
+        ToServer,
+        tcp(PSH | ACK, C + 1, S + 1, 1000, ts_opts(502, 9000)),
+        b"good",
+    );
+    // An older timestamp than the client's last one: rejected.
+    let ev = h.full(
+        ToServer,
+        tcp(PSH | ACK, C + 5, S + 1, 1000, ts_opts(400, 9000)),
+        b"evil",
+    );
+    assert!(ev.contains(StreamEvent::PktInvalidTimestamp));
+    // A zero timestamp, on a RST too: rejected.
+    let ev = h.full(
+        ToClient,
+        tcp(RST | ACK, S + 1, C + 5, 0, ts_opts(0, 502)),
+        b"",
+    );
+    assert!(ev.contains(StreamEvent::PktInvalidTimestamp));
+    assert_eq!(h.s.state(), TcpState::Established);
+    h.full(
+        ToServer,
+        tcp(PSH | ACK, C + 5, S + 1, 1000, ts_opts(503, 9000)),
+        b"!",
+    );
+    assert_eq!(h.rec.stream(ToServer), "good!");
 }
 
 #[test]
