@@ -115,8 +115,13 @@ pub struct DefragConfig {
     pub max_fragments: usize,
     /// Most datagrams being reassembled at once (Suricata `defrag.trackers`).
     pub max_trackers: usize,
-    /// Overlap policy.
+    /// Overlap policy for destinations not in `host_policies` (Suricata's
+    /// default without `host-os-policy`: bsd).
     pub policy: DefragPolicy,
+    /// Per-destination policies, as Suricata's `host-os-policy`: `(network
+    /// address, prefix length, policy)`, longest prefix wins. Suricata's
+    /// shipped `suricata.yaml` maps `0.0.0.0/0` to windows.
+    pub host_policies: Vec<(IpAddr, u8, DefragPolicy)>,
 }
 
 impl Default for DefragConfig {
@@ -127,8 +132,37 @@ impl Default for DefragConfig {
             max_fragments: 1024,
             max_trackers: 65535,
             policy: DefragPolicy::Bsd,
+            host_policies: Vec::new(),
         }
     }
+}
+
+impl DefragConfig {
+    /// The policy for datagrams to `dst`.
+    pub fn policy_for(&self, dst: IpAddr) -> DefragPolicy {
+        let mut best: Option<(u8, DefragPolicy)> = None;
+        for &(net, len, policy) in &self.host_policies {
+            if prefix_match(net, len, dst) && best.is_none_or(|(l, _)| len >= l) {
+                best = Some((len, policy));
+            }
+        }
+        best.map_or(self.policy, |(_, p)| p)
+    }
+}
+
+/// True when `addr` is in `net/len` (same address family).
+fn prefix_match(net: IpAddr, len: u8, addr: IpAddr) -> bool {
+    let (a, b, bits): (u128, u128, u32) = match (net, addr) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => (u32::from(n).into(), u32::from(a).into(), 32),
+        (IpAddr::V6(n), IpAddr::V6(a)) => (u128::from(n), u128::from(a), 128),
+        _ => return false,
+    };
+    let len = u32::from(len).min(bits);
+    if len == 0 {
+        return true;
+    }
+    let shift = bits - len;
+    (a >> shift) == (b >> shift)
 }
 
 /// Defragmentation counters. [`DefragStats::counters`] gives the ones
@@ -250,10 +284,12 @@ struct Tracker {
     /// Bytes charged to the memcap for this tracker.
     charged: usize,
     arrivals: u32,
+    /// Overlap policy, from the destination when the tracker started.
+    policy: DefragPolicy,
 }
 
 impl Tracker {
-    fn new(now: Timestamp) -> Tracker {
+    fn new(now: Timestamp, policy: DefragPolicy) -> Tracker {
         Tracker {
             frags: Vec::new(),
             data: Vec::new(),
@@ -264,6 +300,7 @@ impl Tracker {
             last_seen: now,
             charged: TRACKER_OVERHEAD,
             arrivals: 0,
+            policy,
         }
     }
 
@@ -505,18 +542,19 @@ impl Defragmenter {
                 self.stats.max_trackers_reached += 1;
                 return DefragOutcome::Dropped;
             }
-            self.trackers.insert(key, Tracker::new(ts));
+            let policy = self.config.policy_for(ip.dst);
+            self.trackers.insert(key, Tracker::new(ts, policy));
             self.used += TRACKER_OVERHEAD;
         }
 
         let cost = FRAG_OVERHEAD + data.len() + header.map_or(0, |(h, _)| h.len());
         let fits = self.fits(cost);
-        let policy = self.config.policy;
         let max_fragments = self.config.max_fragments;
         let Some(t) = self.trackers.get_mut(&key) else {
             return DefragOutcome::Dropped;
         };
         t.last_seen = ts;
+        let policy = t.policy;
         if t.frags.len() >= max_fragments {
             events.push(ignored);
             self.stats.max_fragments_drops += 1;
@@ -606,7 +644,7 @@ impl Defragmenter {
 
         // Resolve overlaps: apply fragments in arrival order; for each byte
         // the policy decides whether a later fragment replaces the owner.
-        let policy = self.config.policy;
+        let policy = t.policy;
         self.order.clear();
         self.order.extend(0..t.frags.len() as u32);
         self.order
@@ -1314,6 +1352,47 @@ mod tests {
             matches!(dec.transport, Transport::Icmpv6(i) if i.icmp_type == 128 && i.id == 0x1234 && i.seq == 7)
         );
         assert_eq!(d.memory_used(), 0);
+    }
+
+    #[test]
+    fn host_policies_by_destination() {
+        let config = DefragConfig {
+            host_policies: vec![
+                (IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0, DefragPolicy::Windows),
+                (
+                    IpAddr::V4(Ipv4Addr::new(2, 2, 0, 0)),
+                    16,
+                    DefragPolicy::Linux,
+                ),
+            ],
+            ..DefragConfig::default()
+        };
+        assert_eq!(
+            config.policy_for(IpAddr::V4(Ipv4Addr::new(9, 9, 9, 9))),
+            DefragPolicy::Windows
+        );
+        assert_eq!(
+            config.policy_for(IpAddr::V4(Ipv4Addr::new(2, 2, 2, 2))),
+            DefragPolicy::Linux
+        );
+        assert_eq!(
+            config.policy_for(IpAddr::V6(Ipv6Addr::LOCALHOST)),
+            DefragPolicy::Bsd
+        );
+        // The test fragments go to 2.2.2.2: Linux keeps the later fragment
+        // starting at the same offset, bsd the earlier one.
+        let mut d = Defragmenter::new(config);
+        feed(&mut d, 1, &v4_frag(3, 0, true, &fill(b'A', 8)));
+        let out = feed(&mut d, 1, &v4_frag(3, 0, false, &fill(b'B', 16)))
+            .0
+            .expect("reassembled");
+        assert_eq!(&out[20..], &fill(b'B', 16)[..]);
+        let mut d = Defragmenter::new(DefragConfig::default());
+        feed(&mut d, 1, &v4_frag(3, 0, true, &fill(b'A', 8)));
+        let out = feed(&mut d, 1, &v4_frag(3, 0, false, &fill(b'B', 16)))
+            .0
+            .expect("reassembled");
+        assert_eq!(&out[20..], b"AAAAAAAABBBBBBBB");
     }
 
     #[test]
