@@ -1396,6 +1396,44 @@ mod tests {
     }
 
     #[test]
+    fn random_fragments_never_panic() {
+        let mut rng = 5u64;
+        let mut next = || {
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            rng >> 33
+        };
+        let mut d = Defragmenter::new(DefragConfig {
+            memcap: 64 * 1024,
+            max_fragments: 32,
+            max_trackers: 8,
+            ..DefragConfig::default()
+        });
+        for i in 0..20_000i64 {
+            let id = (next() % 12) as u16;
+            let off = (next() % 64) as u32 * 8;
+            let len = (next() % 200) as usize;
+            let more = next() % 4 != 0;
+            let pkt = if next() % 2 == 0 {
+                v4_frag(id, off, more, &fill(b'a' + (next() % 26) as u8, len))
+            } else {
+                v6_frag(u32::from(id), off, more, &[], &fill(b'a', len))
+            };
+            let mut events = EventList::default();
+            if let DefragOutcome::Reassembled(p) =
+                d.insert(ts(i / 100), &pkt.0, &pkt.1, &mut events)
+            {
+                assert!(p.len() >= 20);
+            }
+            assert!(d.memory_used() <= 64 * 1024);
+            d.expire(ts(i / 100));
+        }
+        d.expire(ts(10_000));
+        assert_eq!(d.memory_used(), 0);
+    }
+
+    #[test]
     fn policy_names() {
         assert_eq!(DefragPolicy::from_name("bsd"), Some(DefragPolicy::Bsd));
         assert_eq!(

@@ -1,5 +1,6 @@
 //! Session and reassembly tests with hand-made TCP headers.
 
+use super::reassembly::SEGMENT_OVERHEAD;
 use super::*;
 use crate::Direction::{self, ToClient, ToServer};
 use vigil_wire::tcp_flags::{ACK, FIN, PSH, RST, SYN};
@@ -1032,4 +1033,64 @@ fn last_ack_waits_for_the_clients_ack() {
     h.pkt(ToServer, ACK, C + 2, S + 5, b"");
     assert_eq!(h.s.state(), TcpState::Closed);
     assert_eq!(h.rec.stream(ToClient), "bye|");
+}
+
+#[test]
+fn random_packets_never_panic_and_account_memory() {
+    // Random flags, numbers near the session's and payloads, in both
+    // directions, under every policy and with midstream on and off.
+    let policies = [
+        OsPolicy::Bsd,
+        OsPolicy::Linux,
+        OsPolicy::Solaris,
+        OsPolicy::Last,
+        OsPolicy::Hpux11,
+    ];
+    let mut rng = 11u64;
+    for round in 0..200u32 {
+        let config = TcpConfig {
+            midstream: round % 2 == 0,
+            async_oneside: round % 3 == 0,
+            reassembly_depth: if round % 5 == 0 { 300 } else { 0 },
+            max_queued_segments: 16,
+            ..TcpConfig::default()
+        };
+        let mut h = Harness::with_memcap(config, 4096);
+        let p = policies[(round as usize) % policies.len()];
+        h.s.set_host_policies(p, policies[(round as usize + 1) % policies.len()]);
+        let (c, s) = (lcg(&mut rng) as u32, lcg(&mut rng) as u32);
+        for _ in 0..300 {
+            let dir = if lcg(&mut rng) % 2 == 0 {
+                ToServer
+            } else {
+                ToClient
+            };
+            let flags = [
+                SYN,
+                SYN | ACK,
+                ACK,
+                ACK | PSH,
+                FIN | ACK,
+                RST,
+                RST | ACK,
+                FIN,
+                0,
+            ][(lcg(&mut rng) % 9) as usize];
+            let base = if dir == ToServer { c } else { s };
+            let other = if dir == ToServer { s } else { c };
+            let seq = base.wrapping_add((lcg(&mut rng) % 2000) as u32);
+            let ack = other.wrapping_add((lcg(&mut rng) % 2000) as u32);
+            let len = (lcg(&mut rng) % 300) as usize;
+            let byte = (lcg(&mut rng) % 256) as u8;
+            let opts = if lcg(&mut rng) % 4 == 0 {
+                ts_opts(lcg(&mut rng) as u32 % 50, lcg(&mut rng) as u32 % 50)
+            } else {
+                TcpOptions::default()
+            };
+            let window = (lcg(&mut rng) % 70_000) as u16;
+            h.full(dir, tcp(flags, seq, ack, window, opts), &vec![byte; len]);
+            assert!(h.mem.used <= 4096 + 300 + SEGMENT_OVERHEAD);
+        }
+        h.finish();
+    }
 }
