@@ -1060,7 +1060,7 @@ fn random_packets_never_panic_and_account_memory() {
         h.s.set_host_policies(p, policies[(round as usize + 1) % policies.len()]);
         let (c, s) = (lcg(&mut rng) as u32, lcg(&mut rng) as u32);
         for _ in 0..300 {
-            let dir = if lcg(&mut rng) % 2 == 0 {
+            let dir = if lcg(&mut rng).is_multiple_of(2) {
                 ToServer
             } else {
                 ToClient
@@ -1082,7 +1082,7 @@ fn random_packets_never_panic_and_account_memory() {
             let ack = other.wrapping_add((lcg(&mut rng) % 2000) as u32);
             let len = (lcg(&mut rng) % 300) as usize;
             let byte = (lcg(&mut rng) % 256) as u8;
-            let opts = if lcg(&mut rng) % 4 == 0 {
+            let opts = if lcg(&mut rng).is_multiple_of(4) {
                 ts_opts(lcg(&mut rng) as u32 % 50, lcg(&mut rng) as u32 % 50)
             } else {
                 TcpOptions::default()
