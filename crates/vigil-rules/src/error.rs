@@ -1,0 +1,103 @@
+//! Errors: one precise [`RuleError`] per rule (or config line) that cannot load.
+
+use std::fmt;
+
+/// Why one rule (or one line of a config file) could not be loaded.
+///
+/// Displays as `FILE:LINE: keyword 'X': reason`, or `FILE:LINE: reason` when
+/// the problem is not tied to one keyword (header, framing, variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The file the rule came from (as given by the caller).
+    pub file: String,
+    /// 1-based line of the rule's first physical line.
+    pub line: usize,
+    /// The keyword at fault, if any.
+    pub keyword: Option<String>,
+    /// What is wrong, in words.
+    pub message: String,
+    /// The rule's sid when it could be read (helps matching with other tools).
+    pub sid: Option<u32>,
+}
+
+impl RuleError {
+    /// The error category used for histograms: the keyword, or a short tag for
+    /// header/framing problems (the message up to the first ':' or quote).
+    pub fn category(&self) -> String {
+        match &self.keyword {
+            Some(k) => k.clone(),
+            None => {
+                let m = self.message.as_str();
+                let end = m.find([':', '"', '\'', '(']).unwrap_or(m.len());
+                m.get(..end).unwrap_or(m).trim().to_string()
+            }
+        }
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.keyword {
+            Some(k) => write!(
+                f,
+                "{}:{}: keyword '{}': {}",
+                self.file, self.line, k, self.message
+            ),
+            None => write!(f, "{}:{}: {}", self.file, self.line, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// A parse failure before the file and line are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The keyword at fault, if any.
+    pub keyword: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl ParseError {
+    /// An error not tied to a keyword.
+    pub fn new(message: impl Into<String>) -> Self {
+        ParseError {
+            keyword: None,
+            message: message.into(),
+        }
+    }
+
+    /// An error about one keyword.
+    pub fn kw(keyword: &str, message: impl Into<String>) -> Self {
+        ParseError {
+            keyword: Some(keyword.to_string()),
+            message: message.into(),
+        }
+    }
+
+    /// Attach file and line.
+    pub fn at(self, file: &str, line: usize, sid: Option<u32>) -> RuleError {
+        RuleError {
+            file: file.to_string(),
+            line,
+            keyword: self.keyword,
+            message: self.message,
+            sid,
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.keyword {
+            Some(k) => write!(f, "keyword '{}': {}", k, self.message),
+            None => write!(f, "{}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Result of parsing a piece of rule text.
+pub type PResult<T> = Result<T, ParseError>;
