@@ -9,7 +9,11 @@ use vigil_rules::{Classifications, RuleSet, Vars};
 fn main() {
     let files: Vec<String> = std::env::args().skip(1).collect();
     let t = Instant::now();
-    let set = RuleSet::load(&files, &Vars::suricata_default(), &Classifications::suricata_default());
+    let set = RuleSet::load(
+        &files,
+        &Vars::suricata_default(),
+        &Classifications::suricata_default(),
+    );
     let el = t.elapsed();
     for f in &set.files {
         println!("{}: {} loaded, {} failed", f.file, f.loaded, f.failed);
@@ -17,7 +21,12 @@ fn main() {
     for e in &set.errors {
         println!("error: {e}");
     }
-    println!("total: {} loaded, {} failed in {:.3} s", set.loaded(), set.failed(), el.as_secs_f64());
+    println!(
+        "total: {} loaded, {} failed in {:.3} s",
+        set.loaded(),
+        set.failed(),
+        el.as_secs_f64()
+    );
     println!("errors by keyword:");
     for (k, n) in set.error_histogram() {
         println!("  {k:30} {n}");

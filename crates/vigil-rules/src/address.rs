@@ -226,7 +226,11 @@ struct AddrParser<'a, 'b> {
 
 impl AddrParser<'_, '_> {
     fn skip_ws(&mut self) {
-        while self.s.get(self.pos).is_some_and(|c| c.is_ascii_whitespace()) {
+        while self
+            .s
+            .get(self.pos)
+            .is_some_and(|c| c.is_ascii_whitespace())
+        {
             self.pos += 1;
         }
     }
@@ -278,11 +282,9 @@ impl AddrParser<'_, '_> {
             None => Err(self.err("empty address")),
             Some(_) => {
                 let start = self.pos;
-                while self
-                    .s
-                    .get(self.pos)
-                    .is_some_and(|c| !matches!(c, b',' | b']' | b'[' | b'!') && !c.is_ascii_whitespace())
-                {
+                while self.s.get(self.pos).is_some_and(|c| {
+                    !matches!(c, b',' | b']' | b'[' | b'!') && !c.is_ascii_whitespace()
+                }) {
                     self.pos += 1;
                 }
                 let tok = self.src.get(start..self.pos).unwrap_or("");
@@ -353,7 +355,9 @@ fn parse_atom(tok: &str) -> Result<AddressExpr, String> {
             _ => return Err(format!("range \"{tok}\" mixes IPv4 and IPv6")),
         };
         if !ok {
-            return Err(format!("range \"{tok}\": first address greater than second"));
+            return Err(format!(
+                "range \"{tok}\": first address greater than second"
+            ));
         }
         return Ok(AddressExpr::Range(x, y));
     }
@@ -429,7 +433,11 @@ fn resolve(e: &AddressExpr, vars: &Vars, depth: usize, stack: &mut Vec<String>) 
                 v4: vec![],
                 v6: vec![(u128::from(*a), u128::from(*b))],
             },
-            _ => return Err(ParseError::new(format!("range \"{e}\" mixes IPv4 and IPv6"))),
+            _ => {
+                return Err(ParseError::new(format!(
+                    "range \"{e}\" mixes IPv4 and IPv6"
+                )));
+            }
         },
         AddressExpr::Var(name) => {
             if stack.iter().any(|n| n == name) {
@@ -524,7 +532,10 @@ mod tests {
     #[test]
     fn resolve_semantics() {
         let s = set("[10.0.0.0/8,!10.1.0.0/16]").unwrap();
-        assert_eq!(s.v4, vec![(0x0a00_0000, 0x0a00_ffff), (0x0a02_0000, 0x0aff_ffff)]);
+        assert_eq!(
+            s.v4,
+            vec![(0x0a00_0000, 0x0a00_ffff), (0x0a02_0000, 0x0aff_ffff)]
+        );
         assert!(s.v6.is_empty());
         let s = set("!1.2.3.4").unwrap();
         assert_eq!(s.v4, vec![(0, 0x0102_0303), (0x0102_0305, u32::MAX)]);
@@ -533,12 +544,16 @@ mod tests {
         assert!(!s.contains("192.168.1.1".parse().unwrap()));
         assert!(s.contains("8.8.8.8".parse().unwrap()));
         assert!(s.contains("::1".parse().unwrap()));
-        assert!(set("[1.0.0.0/8,![1.2.0.0/16,!1.2.3.0/24]]")
-            .unwrap()
-            .contains("1.2.3.9".parse().unwrap()));
-        assert!(!set("[1.0.0.0/8,![1.2.0.0/16,!1.2.3.0/24]]")
-            .unwrap()
-            .contains("1.2.4.9".parse().unwrap()));
+        assert!(
+            set("[1.0.0.0/8,![1.2.0.0/16,!1.2.3.0/24]]")
+                .unwrap()
+                .contains("1.2.3.9".parse().unwrap())
+        );
+        assert!(
+            !set("[1.0.0.0/8,![1.2.0.0/16,!1.2.3.0/24]]")
+                .unwrap()
+                .contains("1.2.4.9".parse().unwrap())
+        );
         assert_eq!(
             set("!any").unwrap_err().message,
             "address \"!any\": complete IP space negated (e.g. !any)"
@@ -565,7 +580,10 @@ mod tests {
     fn set_ops() {
         let a = normalize(vec![(5u32, 10), (1, 3), (4, 4), (20, 30)]);
         assert_eq!(a, vec![(1, 10), (20, 30)]);
-        assert_eq!(subtract(&a, &[(2, 2), (8, 25)]), vec![(1, 1), (3, 7), (26, 30)]);
+        assert_eq!(
+            subtract(&a, &[(2, 2), (8, 25)]),
+            vec![(1, 1), (3, 7), (26, 30)]
+        );
         assert_eq!(subtract(&[(0u16, u16::MAX)], &[(0, u16::MAX)]), vec![]);
         assert_eq!(subtract(&[(0u16, 10)], &[(10, 20)]), vec![(0, 9)]);
     }

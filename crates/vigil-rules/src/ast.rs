@@ -470,6 +470,23 @@ pub enum FlowOpt {
     NoFrag,
 }
 
+impl FlowOpt {
+    /// The option as written in rules (canonical spelling).
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowOpt::Established => "established",
+            FlowOpt::NotEstablished => "not_established",
+            FlowOpt::Stateless => "stateless",
+            FlowOpt::ToServer => "to_server",
+            FlowOpt::ToClient => "to_client",
+            FlowOpt::OnlyStream => "only_stream",
+            FlowOpt::NoStream => "no_stream",
+            FlowOpt::OnlyFrag => "only_frag",
+            FlowOpt::NoFrag => "no_frag",
+        }
+    }
+}
+
 /// flowbits/xbits/hostbits actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BitsAction {

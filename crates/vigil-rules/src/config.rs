@@ -21,7 +21,13 @@ fn err(file: &str, line: usize, msg: impl Into<String>) -> RuleError {
 fn read(path: &Path) -> Result<String, RuleError> {
     std::fs::read(path)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .map_err(|e| err(&path.display().to_string(), 0, format!("cannot read file: {e}")))
+        .map_err(|e| {
+            err(
+                &path.display().to_string(),
+                0,
+                format!("cannot read file: {e}"),
+            )
+        })
 }
 
 /// Strip `config NAME:` (whitespace-tolerant) and return the rest.
@@ -451,14 +457,24 @@ mod tests {
             "A Network Trojan was detected"
         );
         assert_eq!(e.len(), 2);
-        assert_eq!(e[0].to_string(), "c.config:3: invalid priority: invalid number \"c\"");
+        assert_eq!(
+            e[0].to_string(),
+            "c.config:3: invalid priority: invalid number \"c\""
+        );
         assert_eq!(e[1].line, 4);
-        assert!(Classifications::suricata_default().get("misc-activity").is_some());
+        assert!(
+            Classifications::suricata_default()
+                .get("misc-activity")
+                .is_some()
+        );
     }
 
     #[test]
     fn reference() {
-        let (r, e) = ReferenceConfig::parse("r", "config reference: cve  http://cve.mitre.org/?name=\nconfig reference: url\n");
+        let (r, e) = ReferenceConfig::parse(
+            "r",
+            "config reference: cve  http://cve.mitre.org/?name=\nconfig reference: url\n",
+        );
         assert_eq!(r.url("CVE"), Some("http://cve.mitre.org/?name="));
         assert_eq!(e.len(), 1);
     }
@@ -477,9 +493,18 @@ frobnicate gen_id 1, sig_id 1
 ";
         let (c, e) = ThresholdConfig::parse("t.config", text, &Vars::suricata_default());
         assert_eq!(c.entries.len(), 5);
-        assert_eq!(c.entries[0].kind, ThresholdEntryKind::Threshold(ThresholdType::Limit));
+        assert_eq!(
+            c.entries[0].kind,
+            ThresholdEntryKind::Threshold(ThresholdType::Limit)
+        );
         assert_eq!(c.entries[3].track, Some(Track::ByEither));
-        assert!(c.entries[3].ip_set.as_ref().unwrap().contains("10.1.1.1".parse().unwrap()));
+        assert!(
+            c.entries[3]
+                .ip_set
+                .as_ref()
+                .unwrap()
+                .contains("10.1.1.1".parse().unwrap())
+        );
         assert_eq!(c.entries[4].new_action.as_deref(), Some("drop"));
         let msgs: Vec<String> = e.iter().map(|e| e.to_string()).collect();
         assert_eq!(

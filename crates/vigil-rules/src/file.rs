@@ -94,7 +94,10 @@ mod tests {
         let r = split_rules(t);
         assert_eq!(r.len(), 2);
         assert_eq!(r[0].line, 3);
-        assert_eq!(r[0].text, "alert tcp any any -> any any (msg:\"a\";   sid:1;)");
+        assert_eq!(
+            r[0].text,
+            "alert tcp any any -> any any (msg:\"a\";   sid:1;)"
+        );
         assert_eq!(r[1].line, 7);
         assert_eq!(r[1].text, "alert udp any any -> any any (sid:2;)");
     }

@@ -204,10 +204,20 @@ use ValueReq::{None as NO, Optional as OPT, Required as REQ};
 
 macro_rules! kw {
     ($name:expr, $st:expr, $v:expr) => {
-        KeywordInfo { name: $name, status: $st, value: $v, quotes_required: false }
+        KeywordInfo {
+            name: $name,
+            status: $st,
+            value: $v,
+            quotes_required: false,
+        }
     };
     ($name:expr, $st:expr, $v:expr, quoted) => {
-        KeywordInfo { name: $name, status: $st, value: $v, quotes_required: true }
+        KeywordInfo {
+            name: $name,
+            status: $st,
+            value: $v,
+            quotes_required: true,
+        }
     };
 }
 

@@ -109,7 +109,9 @@ pub fn decode_content(s: &str) -> VResult<Vec<u8>> {
         out.push(c);
     }
     if bin {
-        return Err(format!("unterminated hex block (odd number of '|') in \"{s}\""));
+        return Err(format!(
+            "unterminated hex block (odd number of '|') in \"{s}\""
+        ));
     }
     if escape {
         return Err("trailing '\\' in content".to_string());
@@ -179,7 +181,9 @@ pub fn parse_uint_match(s: &str, max: u64) -> VResult<UintMatch> {
 
 fn range(lo: u64, hi: u64, t: &str) -> VResult<UintMatch> {
     if lo >= hi {
-        return Err(format!("range \"{t}\": first value must be lower than the second"));
+        return Err(format!(
+            "range \"{t}\": first value must be lower than the second"
+        ));
     }
     Ok(UintMatch::Range(lo, hi))
 }
@@ -255,7 +259,9 @@ fn parse_base(s: &str) -> Option<NumBase> {
 
 fn check_nbytes(n: u64, string: bool) -> VResult<u8> {
     if !string && n > 8 {
-        return Err(format!("cannot read more than 8 bytes without \"string\" (got {n})"));
+        return Err(format!(
+            "cannot read more than 8 bytes without \"string\" (got {n})"
+        ));
     }
     if n > 32 {
         return Err(format!("cannot read more than 32 bytes (got {n})"));
@@ -349,7 +355,9 @@ pub fn parse_byte_test(v: &str, buffer: BufferName) -> VResult<ByteTest> {
 pub fn parse_byte_jump(v: &str, buffer: BufferName) -> VResult<ByteJump> {
     let parts = split_commas(v);
     if parts.len() < 2 {
-        return Err(format!("expected \"bytes, offset[, options]\", got \"{v}\""));
+        return Err(format!(
+            "expected \"bytes, offset[, options]\", got \"{v}\""
+        ));
     }
     let offset = match num_or_var(parts[1]) {
         NumOrVar::Num(n) => NumOrVar::Num(parse_signed(&n, -65535, 65535)? as i32),
@@ -527,7 +535,9 @@ pub fn parse_byte_math(v: &str, buffer: BufferName) -> VResult<ByteMath> {
             }
             ("rvalue", Some(a)) => {
                 rvalue = Some(match num_or_var(a) {
-                    NumOrVar::Num(n) => NumOrVar::Num(parse_unsigned(&n, u64::from(u32::MAX))? as u32),
+                    NumOrVar::Num(n) => {
+                        NumOrVar::Num(parse_unsigned(&n, u64::from(u32::MAX))? as u32)
+                    }
                     NumOrVar::Var(n) => NumOrVar::Var(n),
                 })
             }
@@ -547,7 +557,8 @@ pub fn parse_byte_math(v: &str, buffer: BufferName) -> VResult<ByteMath> {
             }
             ("dce", None) => m.endian = Endian::Dce,
             ("string", Some(a)) => {
-                m.string = Some(parse_base(a).ok_or_else(|| format!("invalid string base \"{a}\""))?)
+                m.string =
+                    Some(parse_base(a).ok_or_else(|| format!("invalid string base \"{a}\""))?)
             }
             ("bitmask", Some(a)) => {
                 m.bitmask = Some(parse_unsigned(a, u64::from(u32::MAX))? as u32)
@@ -560,7 +571,10 @@ pub fn parse_byte_math(v: &str, buffer: BufferName) -> VResult<ByteMath> {
     }
     m.nbytes = check_nbytes(need(nbytes, "bytes")?, m.string.is_some())?;
     if m.string.is_none() && m.nbytes > 4 {
-        return Err(format!("bytes must be 1 to 4 without string (got {})", m.nbytes));
+        return Err(format!(
+            "bytes must be 1 to 4 without string (got {})",
+            m.nbytes
+        ));
     }
     m.offset = need(offset, "offset")?;
     m.op = need(op, "oper")?;
@@ -596,7 +610,10 @@ pub fn parse_flow(v: &str) -> VResult<Vec<FlowOpt>> {
             FlowOpt::OnlyFrag | FlowOpt::NoFrag => &[FlowOpt::OnlyFrag, FlowOpt::NoFrag],
         };
         if let Some(c) = out.iter().find(|x| conflicts.contains(x)) {
-            return Err(format!("\"{p}\" conflicts with {c:?} set earlier"));
+            return Err(format!(
+                "\"{p}\" conflicts with \"{}\" given earlier",
+                c.name()
+            ));
         }
         out.push(o);
     }
@@ -645,11 +662,19 @@ pub fn parse_flowbits(v: &str) -> VResult<Flowbits> {
     };
     let (names, combine) = if rest.contains('|') {
         if !matches!(action, BitsAction::IsSet | BitsAction::IsNotSet) {
-            return Err(format!("'|' (or) is only valid with isset/isnotset, not \"{a}\""));
+            return Err(format!(
+                "'|' (or) is only valid with isset/isnotset, not \"{a}\""
+            ));
         }
-        (rest.split('|').map(bit_name).collect::<VResult<Vec<_>>>()?, BitsCombine::Or)
+        (
+            rest.split('|').map(bit_name).collect::<VResult<Vec<_>>>()?,
+            BitsCombine::Or,
+        )
     } else if rest.contains('&') {
-        (rest.split('&').map(bit_name).collect::<VResult<Vec<_>>>()?, BitsCombine::And)
+        (
+            rest.split('&').map(bit_name).collect::<VResult<Vec<_>>>()?,
+            BitsCombine::And,
+        )
     } else {
         (vec![bit_name(rest)?], BitsCombine::Single)
     };
@@ -823,7 +848,12 @@ pub fn parse_threshold(v: &str, df: bool) -> VResult<Threshold> {
     let track = track.ok_or("missing \"track\"")?;
     let count = count.ok_or("missing \"count\"")?;
     let seconds = seconds.ok_or("missing \"seconds\"")?;
-    if track == Track::ByFlow && !df && kind != ThresholdType::Limit && kind != ThresholdType::Threshold && kind != ThresholdType::Both {
+    if track == Track::ByFlow
+        && !df
+        && kind != ThresholdType::Limit
+        && kind != ThresholdType::Threshold
+        && kind != ThresholdType::Both
+    {
         return Err("by_flow is not valid here".to_string());
     }
     if count == 0 && kind != ThresholdType::DetectionFilter {
@@ -851,7 +881,9 @@ pub fn parse_tag(v: &str) -> VResult<Tag> {
         direction: None,
     };
     if parts.len() == 2 || parts.len() > 4 {
-        return Err(format!("expected \"session|host[, count, unit[, src|dst]]\", got \"{v}\""));
+        return Err(format!(
+            "expected \"session|host[, count, unit[, src|dst]]\", got \"{v}\""
+        ));
     }
     if parts.len() >= 3 {
         let n = parse_unsigned(parts[1], u64::from(u32::MAX))? as u32;
@@ -1106,13 +1138,18 @@ pub fn parse_reference(v: &str) -> VResult<Reference> {
 pub fn parse_xor_key(v: &str) -> VResult<Vec<u8>> {
     let t = v.trim();
     if t.is_empty() || t.len() % 2 != 0 || t.len() > 510 {
-        return Err(format!("key must be an even number of hex digits (2-510), got \"{t}\""));
+        return Err(format!(
+            "key must be an even number of hex digits (2-510), got \"{t}\""
+        ));
     }
     let b = t.as_bytes();
     let mut out = Vec::with_capacity(b.len() / 2);
     for pair in b.chunks(2) {
         let hex = |c: u8| (c as char).to_digit(16);
-        match (pair.first().copied().and_then(hex), pair.get(1).copied().and_then(hex)) {
+        match (
+            pair.first().copied().and_then(hex),
+            pair.get(1).copied().and_then(hex),
+        ) {
             (Some(h), Some(l)) => out.push((h << 4 | l) as u8),
             _ => return Err(format!("invalid hex in key \"{t}\"")),
         }
@@ -1133,8 +1170,14 @@ mod tests {
             decode_content(r"ab\xcd").unwrap_err(),
             "invalid escape '\\x' (only \\; \\\" \\\\ \\: are allowed; write other bytes as |hex|)"
         );
-        assert_eq!(decode_content("|414|").unwrap_err(), "incomplete hex byte in \"|414|\"");
-        assert_eq!(decode_content("|4g|").unwrap_err(), "invalid hex character 'g' in \"|4g|\"");
+        assert_eq!(
+            decode_content("|414|").unwrap_err(),
+            "incomplete hex byte in \"|414|\""
+        );
+        assert_eq!(
+            decode_content("|4g|").unwrap_err(),
+            "invalid hex character 'g' in \"|4g|\""
+        );
         assert_eq!(
             decode_content("|41").unwrap_err(),
             "unterminated hex block (odd number of '|') in \"|41\""
@@ -1149,7 +1192,10 @@ mod tests {
         assert_eq!(parse_uint_match(">= 5", 255), Ok(UintMatch::Ge(5)));
         assert_eq!(parse_uint_match("<5", 255), Ok(UintMatch::Lt(5)));
         assert_eq!(parse_uint_match("!5", 255), Ok(UintMatch::Ne(5)));
-        assert_eq!(parse_uint_match("300<>400", 65535), Ok(UintMatch::Range(300, 400)));
+        assert_eq!(
+            parse_uint_match("300<>400", 65535),
+            Ok(UintMatch::Range(300, 400))
+        );
         assert_eq!(parse_uint_match("3-9", 65535), Ok(UintMatch::Range(3, 9)));
         assert!(parse_uint_match(">300", 255).is_err());
         assert!(parse_uint_match("10<>5", 255).is_err());
@@ -1171,19 +1217,39 @@ mod tests {
         assert_eq!(t.value, NumOrVar::Num(0x80));
         assert_eq!(t.offset, NumOrVar::Num(-2));
         assert_eq!(t.string, Some(NumBase::Hex));
-        assert!(parse_byte_test("9,>,1000,0", PAYLOAD).unwrap_err().contains("more than 8 bytes"));
+        assert!(
+            parse_byte_test("9,>,1000,0", PAYLOAD)
+                .unwrap_err()
+                .contains("more than 8 bytes")
+        );
         assert!(parse_byte_test("11,>,1000,0,string,dec", PAYLOAD).is_ok());
-        assert_eq!(parse_byte_jump("0,0,relative,post_offset -13", PAYLOAD).unwrap().nbytes, 0);
-        let j = parse_byte_jump("4,0,relative,multiplier 2,little,align,post_offset -4", PAYLOAD).unwrap();
+        assert_eq!(
+            parse_byte_jump("0,0,relative,post_offset -13", PAYLOAD)
+                .unwrap()
+                .nbytes,
+            0
+        );
+        let j = parse_byte_jump(
+            "4,0,relative,multiplier 2,little,align,post_offset -4",
+            PAYLOAD,
+        )
+        .unwrap();
         assert_eq!(j.multiplier, Some(2));
         assert_eq!(j.post_offset, Some(-4));
         assert!(j.align && j.relative);
         let e = parse_byte_extract("2,0,len,relative,little", PAYLOAD).unwrap();
         assert_eq!(e.name, "len");
-        let m = parse_byte_math("bytes 2, offset 0, oper *, rvalue 4, result x, relative", PAYLOAD).unwrap();
+        let m = parse_byte_math(
+            "bytes 2, offset 0, oper *, rvalue 4, result x, relative",
+            PAYLOAD,
+        )
+        .unwrap();
         assert_eq!(m.op, ByteMathOp::Mul);
         assert_eq!(m.rvalue, NumOrVar::Num(4));
-        assert_eq!(parse_byte_math("bytes 2, offset 0, oper +, rvalue 4", PAYLOAD).unwrap_err(), "missing \"result\"");
+        assert_eq!(
+            parse_byte_math("bytes 2, offset 0, oper +, rvalue 4", PAYLOAD).unwrap_err(),
+            "missing \"result\""
+        );
     }
 
     #[test]
@@ -1197,9 +1263,18 @@ mod tests {
         let f = parse_flowbits("isset,a|b").unwrap();
         assert_eq!(f.combine, BitsCombine::Or);
         assert_eq!(f.names, vec!["a", "b"]);
-        assert_eq!(parse_flowbits("set").unwrap_err(), "action \"set\" needs a name");
-        assert_eq!(parse_flowbits("foo,bar").unwrap_err(), "action \"foo\" is not supported");
-        assert_eq!(parse_flowbits("noalert").unwrap().action, BitsAction::NoAlert);
+        assert_eq!(
+            parse_flowbits("set").unwrap_err(),
+            "action \"set\" needs a name"
+        );
+        assert_eq!(
+            parse_flowbits("foo,bar").unwrap_err(),
+            "action \"foo\" is not supported"
+        );
+        assert_eq!(
+            parse_flowbits("noalert").unwrap().action,
+            BitsAction::NoAlert
+        );
         let i = parse_flowint("cnt,+,1").unwrap();
         assert_eq!((i.op, i.value), (FlowintOp::Add, Some(NumOrVar::Num(1))));
         assert!(parse_flowint("cnt,foo,1").is_err());
@@ -1220,9 +1295,18 @@ mod tests {
         let f = parse_tcp_flags("SA+").unwrap();
         assert_eq!((f.flags, f.modifier), (0x12, Some('+')));
         assert!(parse_tcp_flags("SX").is_err());
-        assert_eq!(parse_fragbits("M+").unwrap(), FragBits { bits: 1, modifier: Some('+') });
+        assert_eq!(
+            parse_fragbits("M+").unwrap(),
+            FragBits {
+                bits: 1,
+                modifier: Some('+')
+            }
+        );
         assert_eq!(parse_ip_proto("!TCP").unwrap(), (Some('!'), 6));
         assert!(parse_ipopts("xx").is_err());
-        assert_eq!(parse_stream_size("server,>,100").unwrap().cmp, UintMatch::Gt(100));
+        assert_eq!(
+            parse_stream_size("server,>,100").unwrap().cmp,
+            UintMatch::Gt(100)
+        );
     }
 }

@@ -290,7 +290,11 @@ impl<'a> Iterator for OptionIter<'a> {
         };
         self.pos = bytes.len();
         let Some(e) = end else {
-            let kw = if valid_kw_name(name) { Some(name) } else { None };
+            let kw = if valid_kw_name(name) {
+                Some(name)
+            } else {
+                None
+            };
             return Some(Err(ParseError {
                 keyword: kw.map(str::to_string),
                 message: "no terminating ';' found".to_string(),
@@ -309,7 +313,13 @@ impl<'a> Iterator for OptionIter<'a> {
 /// Buffers Suricata 7 inspects as one list (`http.response_body` and
 /// `http_server_body` are `file.data` for HTTP).
 fn same_buffer(a: BufferName, b: BufferName) -> bool {
-    let norm = |x: BufferName| if x == "http.response_body" { "file.data" } else { x };
+    let norm = |x: BufferName| {
+        if x == "http.response_body" {
+            "file.data"
+        } else {
+            x
+        }
+    };
     norm(a) == norm(b)
 }
 
@@ -332,9 +342,7 @@ fn unquote(v: &str) -> Result<Option<&str>, String> {
     };
     let trailing_bs = inner.bytes().rev().take_while(|&c| c == b'\\').count();
     if trailing_bs % 2 == 1 {
-        return Err(
-            "unterminated quoted value (the closing quote is escaped)".to_string(),
-        );
+        return Err("unterminated quoted value (the closing quote is escaped)".to_string());
     }
     Ok(Some(inner))
 }
@@ -414,13 +422,19 @@ impl Builder {
         match kind {
             KeywordKind::Buffer(b) => {
                 if value.is_some() {
-                    return Err(ParseError::kw(name, "takes no value (it is a sticky buffer)"));
+                    return Err(ParseError::kw(
+                        name,
+                        "takes no value (it is a sticky buffer)",
+                    ));
                 }
                 self.sticky(name, b.name, b.protos)
             }
             KeywordKind::LegacyModifier(buf) => {
                 if value.is_some() {
-                    return Err(ParseError::kw(name, "takes no value (it is a content modifier)"));
+                    return Err(ParseError::kw(
+                        name,
+                        "takes no value (it is a content modifier)",
+                    ));
                 }
                 self.legacy_modifier(name, buf)
             }
@@ -474,7 +488,12 @@ impl Builder {
         }
     }
 
-    fn sticky(&mut self, name: &str, buf: BufferName, protos: &'static [&'static str]) -> PResult<()> {
+    fn sticky(
+        &mut self,
+        name: &str,
+        buf: BufferName,
+        protos: &'static [&'static str],
+    ) -> PResult<()> {
         let err = |m: String| ParseError::kw(name, m);
         match buf {
             "pkt_data" => {
@@ -567,7 +586,9 @@ impl Builder {
 
     fn define_var(&mut self, name: &str) -> VResult<()> {
         if self.vars.iter().any(|v| v == name) {
-            return Err(format!("variable \"{name}\" is already defined in this rule"));
+            return Err(format!(
+                "variable \"{name}\" is already defined in this rule"
+            ));
         }
         self.vars.push(name.to_string());
         Ok(())
@@ -683,7 +704,11 @@ impl Builder {
                     return Err("duplicated classtype keyword".to_string());
                 }
                 let c = self.quoted(info, v)?.trim();
-                if c.is_empty() || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                if c.is_empty()
+                    || !c
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
                     return Err(format!("invalid classtype \"{c}\""));
                 }
                 let c = c.to_ascii_lowercase();
@@ -738,14 +763,18 @@ impl Builder {
             "nocase" => {
                 let c = self.content_mut(canon)?;
                 if c.nocase {
-                    return Err("can't use multiple nocase modifiers with the same content".to_string());
+                    return Err(
+                        "can't use multiple nocase modifiers with the same content".to_string()
+                    );
                 }
                 c.nocase = true;
             }
             "rawbytes" => {
                 let c = self.content_mut(canon)?;
                 if c.rawbytes {
-                    return Err("can't use multiple rawbytes modifiers with the same content".to_string());
+                    return Err(
+                        "can't use multiple rawbytes modifiers with the same content".to_string(),
+                    );
                 }
                 if c.buffer != PAYLOAD {
                     return Err(format!(
@@ -824,8 +853,15 @@ impl Builder {
                 if c.startswith {
                     return Err("can't use multiple startswith for the same content".to_string());
                 }
-                if c.depth.is_some() || c.offset.is_some() || c.distance.is_some() || c.within.is_some() {
-                    return Err("can't combine startswith with depth, offset, distance or within".to_string());
+                if c.depth.is_some()
+                    || c.offset.is_some()
+                    || c.distance.is_some()
+                    || c.within.is_some()
+                {
+                    return Err(
+                        "can't combine startswith with depth, offset, distance or within"
+                            .to_string(),
+                    );
                 }
                 c.startswith = true;
                 c.depth = Some(NumOrVar::Num(c.pattern.len() as u16));
@@ -839,7 +875,9 @@ impl Builder {
             }
             "fast_pattern" => {
                 if self.fast_pattern_seen {
-                    return Err("fast_pattern can be used on only one content in a rule".to_string());
+                    return Err(
+                        "fast_pattern can be used on only one content in a rule".to_string()
+                    );
                 }
                 let c = self.content_mut(canon)?;
                 let fp = match value.map(str::trim) {
@@ -856,9 +894,9 @@ impl Builder {
                         FastPattern::Only
                     }
                     Some(x) => {
-                        let (a, b) = x
-                            .split_once(',')
-                            .ok_or_else(|| format!("invalid value \"{x}\" (expected only or offset,length)"))?;
+                        let (a, b) = x.split_once(',').ok_or_else(|| {
+                            format!("invalid value \"{x}\" (expected only or offset,length)")
+                        })?;
                         let off = opts::parse_unsigned(a, u64::from(u16::MAX))? as u16;
                         let len = opts::parse_unsigned(b, u64::from(u16::MAX))? as u16;
                         if usize::from(off) + usize::from(len) > c.pattern.len() {
@@ -871,11 +909,17 @@ impl Builder {
                         if len == 0 {
                             return Err("fast pattern chop length must be at least 1".to_string());
                         }
-                        FastPattern::Chop { offset: off, length: len }
+                        FastPattern::Chop {
+                            offset: off,
+                            length: len,
+                        }
                     }
                 };
                 if c.negated && (c.distance.is_some() || c.within.is_some()) {
-                    return Err("fast_pattern cannot be used on a negated content with relative modifiers".to_string());
+                    return Err(
+                        "fast_pattern cannot be used on a negated content with relative modifiers"
+                            .to_string(),
+                    );
                 }
                 c.fast_pattern = Some(fp);
                 self.fast_pattern_seen = true;
@@ -891,7 +935,9 @@ impl Builder {
                     return Err("can't use multiple replace for the same content".to_string());
                 }
                 if c.buffer != PAYLOAD {
-                    return Err("replace only works on the payload, not a sticky buffer".to_string());
+                    return Err(
+                        "replace only works on the payload, not a sticky buffer".to_string()
+                    );
                 }
                 c.replace = Some(r);
             }
@@ -980,8 +1026,12 @@ impl Builder {
                     for p in opts::split_commas(v).into_iter().filter(|p| !p.is_empty()) {
                         let (k, a) = p.split_once(char::is_whitespace).unwrap_or((p, ""));
                         match (k, a.trim()) {
-                            ("bytes", a) => bytes = Some(opts::parse_unsigned(a, u64::from(u32::MAX))? as u32),
-                            ("offset", a) => offset = Some(opts::parse_unsigned(a, u64::from(u32::MAX))? as u32),
+                            ("bytes", a) => {
+                                bytes = Some(opts::parse_unsigned(a, u64::from(u32::MAX))? as u32)
+                            }
+                            ("offset", a) => {
+                                offset = Some(opts::parse_unsigned(a, u64::from(u32::MAX))? as u32)
+                            }
                             ("relative", "") => relative = true,
                             _ => return Err(format!("unknown option \"{p}\"")),
                         }
@@ -1005,9 +1055,19 @@ impl Builder {
                 }
                 self.options.push(RuleOption::Prefilter);
             }
-            "to_lowercase" | "to_uppercase" | "strip_whitespace" | "compress_whitespace"
-            | "url_decode" | "dotprefix" | "to_md5" | "to_sha1" | "to_sha256"
-            | "header_lowercase" | "strip_pseudo_headers" | "pcrexform" | "xor" => {
+            "to_lowercase"
+            | "to_uppercase"
+            | "strip_whitespace"
+            | "compress_whitespace"
+            | "url_decode"
+            | "dotprefix"
+            | "to_md5"
+            | "to_sha1"
+            | "to_sha256"
+            | "header_lowercase"
+            | "strip_pseudo_headers"
+            | "pcrexform"
+            | "xor" => {
                 if self.cur_buf == PAYLOAD {
                     return Err("transforms need a sticky buffer before them".to_string());
                 }
@@ -1021,7 +1081,9 @@ impl Builder {
                     ));
                 }
                 if self.transforms >= MAX_TRANSFORMS {
-                    return Err(format!("more than {MAX_TRANSFORMS} transforms on one buffer"));
+                    return Err(format!(
+                        "more than {MAX_TRANSFORMS} transforms on one buffer"
+                    ));
                 }
                 let t = match canon {
                     "to_lowercase" => Transform::ToLowercase,
@@ -1051,7 +1113,11 @@ impl Builder {
                 self.options.push(RuleOption::Transform(t));
             }
             "flow" => {
-                if self.options.iter().any(|o| matches!(o, RuleOption::Flow(_))) {
+                if self
+                    .options
+                    .iter()
+                    .any(|o| matches!(o, RuleOption::Flow(_)))
+                {
                     return Err("only one flow keyword per rule".to_string());
                 }
                 self.options.push(RuleOption::Flow(opts::parse_flow(v)?));
@@ -1063,7 +1129,9 @@ impl Builder {
                 }
                 self.options.push(RuleOption::Flowbits(f));
             }
-            "flowint" => self.options.push(RuleOption::Flowint(opts::parse_flowint(v)?)),
+            "flowint" => self
+                .options
+                .push(RuleOption::Flowint(opts::parse_flowint(v)?)),
             "xbits" => self.options.push(RuleOption::Xbits(opts::parse_xbits(v)?)),
             "hostbits" => {
                 let h = opts::parse_hostbits(v)?;
@@ -1112,7 +1180,9 @@ impl Builder {
                 let value = opts::parse_unsigned(rest, 255)? as u8;
                 self.options.push(RuleOption::Tos { value, negated });
             }
-            "ipopts" => self.options.push(RuleOption::IpOpts(opts::parse_ipopts(v)?)),
+            "ipopts" => self
+                .options
+                .push(RuleOption::IpOpts(opts::parse_ipopts(v)?)),
             "fragbits" => self
                 .options
                 .push(RuleOption::FragBits(opts::parse_fragbits(v)?)),
@@ -1123,7 +1193,8 @@ impl Builder {
                     _ => (None, t),
                 };
                 let value = opts::parse_unsigned(rest, 8191)? as u16;
-                self.options.push(RuleOption::FragOffset { modifier, value });
+                self.options
+                    .push(RuleOption::FragOffset { modifier, value });
             }
             "id" => {
                 let n = opts::parse_unsigned(self.quoted(info, v)?, u64::from(u16::MAX))? as u16;
@@ -1150,9 +1221,10 @@ impl Builder {
                 let value = opts::parse_unsigned(rest, u64::from(u16::MAX))? as u16;
                 self.options.push(RuleOption::TcpWindow { value, negated });
             }
-            "tcp.mss" => self
-                .options
-                .push(RuleOption::TcpMss(opts::parse_uint_match(v, u64::from(u16::MAX))?)),
+            "tcp.mss" => self.options.push(RuleOption::TcpMss(opts::parse_uint_match(
+                v,
+                u64::from(u16::MAX),
+            )?)),
             "itype" => self
                 .options
                 .push(RuleOption::Itype(opts::parse_uint_match(v, 255)?)),
@@ -1223,7 +1295,9 @@ impl Builder {
                 ));
             }
             if p.rawbytes {
-                return Err(format!("regex modifier 'B' (rawbytes) inconsistent with '{c}'"));
+                return Err(format!(
+                    "regex modifier 'B' (rawbytes) inconsistent with '{c}'"
+                ));
             }
             if self.cur_buf == PAYLOAD {
                 p.buffer = b;
@@ -1232,16 +1306,20 @@ impl Builder {
             self.set_app_proto(protos)?;
         }
         if p.relative && !self.has_prev_match_in(p.buffer) {
-            return Err("pcre with /R (relative) needs a preceding match in the same buffer".to_string());
+            return Err(
+                "pcre with /R (relative) needs a preceding match in the same buffer".to_string(),
+            );
         }
         self.push_match(RuleOption::Pcre(p));
         Ok(())
     }
 
     fn finish(&mut self) -> PResult<()> {
-        if let Some((b, _)) = self.stickies.iter().find(|(b, matched)| {
-            !matched && !self.stickies.iter().any(|(b2, m2)| b2 == b && *m2)
-        }) {
+        if let Some((b, _)) = self
+            .stickies
+            .iter()
+            .find(|(b, matched)| !matched && !self.stickies.iter().any(|(b2, m2)| b2 == b && *m2))
+        {
             return Err(ParseError::kw(
                 b,
                 "sticky buffer is selected but no match (content, pcre, ...) follows it",

@@ -95,7 +95,11 @@ struct PortParser<'a> {
 
 impl PortParser<'_> {
     fn skip_ws(&mut self) {
-        while self.s.get(self.pos).is_some_and(|c| c.is_ascii_whitespace()) {
+        while self
+            .s
+            .get(self.pos)
+            .is_some_and(|c| c.is_ascii_whitespace())
+        {
             self.pos += 1;
         }
     }
@@ -148,11 +152,9 @@ impl PortParser<'_> {
             None => Err(self.err("empty port")),
             Some(_) => {
                 let start = self.pos;
-                while self
-                    .s
-                    .get(self.pos)
-                    .is_some_and(|c| !matches!(c, b',' | b']' | b'[' | b'!') && !c.is_ascii_whitespace())
-                {
+                while self.s.get(self.pos).is_some_and(|c| {
+                    !matches!(c, b',' | b']' | b'[' | b'!') && !c.is_ascii_whitespace()
+                }) {
                     self.pos += 1;
                 }
                 let tok = self.src.get(start..self.pos).unwrap_or("");
@@ -314,12 +316,31 @@ mod tests {
 
     #[test]
     fn sets() {
-        assert_eq!(set("[80,443,8000:8080]").unwrap().ranges, vec![(80, 80), (443, 443), (8000, 8080)]);
-        assert_eq!(set("![80,443]").unwrap().ranges, vec![(0, 79), (81, 442), (444, 65535)]);
+        assert_eq!(
+            set("[80,443,8000:8080]").unwrap().ranges,
+            vec![(80, 80), (443, 443), (8000, 8080)]
+        );
+        assert_eq!(
+            set("![80,443]").unwrap().ranges,
+            vec![(0, 79), (81, 442), (444, 65535)]
+        );
         assert_eq!(set("[1:,!80]").unwrap().ranges, vec![(1, 79), (81, 65535)]);
-        assert_eq!(set("$SHELLCODE_PORTS").unwrap().ranges, vec![(0, 79), (81, 65535)]);
+        assert_eq!(
+            set("$SHELLCODE_PORTS").unwrap().ranges,
+            vec![(0, 79), (81, 65535)]
+        );
         assert!(set("$FILE_DATA_PORTS").unwrap().contains(143));
-        assert!(set("[80,!80]").unwrap_err().message.contains("no ports left"));
-        assert!(set("!any").unwrap_err().message.contains("every port negated"));
+        assert!(
+            set("[80,!80]")
+                .unwrap_err()
+                .message
+                .contains("no ports left")
+        );
+        assert!(
+            set("!any")
+                .unwrap_err()
+                .message
+                .contains("every port negated")
+        );
     }
 }

@@ -101,7 +101,9 @@ impl Vars {
 
     /// Names and values of all port groups.
     pub fn port_groups(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.ports.iter().map(|(k, (v, _))| (k.as_str(), v.as_str()))
+        self.ports
+            .iter()
+            .map(|(k, (v, _))| (k.as_str(), v.as_str()))
     }
 
     pub(crate) fn address_expr(&self, name: &str) -> PResult<AddressExpr> {
