@@ -7,13 +7,15 @@
 //! is true and packet directions are swapped on the way in.
 //!
 //! Validation follows Suricata where it decides what reaches the stream:
-//! the handshake checks, ACK numbers beyond the peer's window
-//! (`stream.pkt_invalid_ack`), data beyond the receiver's window
-//! (`stream.est_packet_out_of_window`, skipped for midstream and async
-//! sessions as Suricata does), and RST sequence numbers (Suricata's default
-//! BSD host policy: a RST must carry exactly the next expected sequence
-//! number). Timestamps and window scale are recorded; PAWS checks are not
-//! done.
+//! the handshake checks (including the SYN/ACK's timestamp echo), ACK
+//! numbers beyond the peer's window (`stream.pkt_invalid_ack`), data beyond
+//! the receiver's window (`stream.est_packet_out_of_window`, skipped for
+//! midstream and async sessions as Suricata does), timestamps (PAWS,
+//! `stream.pkt_invalid_timestamp`) and RST sequence numbers, the last two
+//! per the receiving host's [`OsPolicy`] (with `bsd` and `windows` a RST
+//! must carry exactly the next expected number). Once data was lost (a gap)
+//! any RST is accepted, and a RST whose sender keeps sending is taken as
+//! injected: the session resumes (`stream.suspected_rst_inject`).
 //!
 //! Teardown follows Suricata's states, which name the session from the
 //! server's side: a client FIN in `established` gives `close_wait`, then the
@@ -21,8 +23,8 @@
 //! gives `fin_wait1`, the client's ACK of it `fin_wait2`, the client's FIN
 //! `time_wait` (directly from `fin_wait1` with FIN+ACK; `closing` with a
 //! bare FIN), and the next ACK after the FINs `closed`. A valid RST closes
-//! from any state. On `closed` both streams are flushed (holes as gaps) and
-//! closed.
+//! from any state. Each stream closes when its FIN is reached; what is left
+//! (holes, a RST-closed session) is flushed by [`TcpSession::finish`].
 
 use super::reassembly::{Io, Reassembler};
 use super::seq;
