@@ -146,6 +146,14 @@ pub trait Transaction: Send {
     fn logs_tx_id(&self) -> bool {
         true
     }
+    /// The transaction id of this record when the parser numbers its
+    /// transactions itself (HTTP numbers them at request start, and a
+    /// `fileinfo` record names the transaction it belongs to). `None`
+    /// (default): the worker hands out the flow's next id. A record with its
+    /// own id leaves the worker's counter alone.
+    fn tx_id(&self) -> Option<u64> {
+        None
+    }
     /// Writes the protocol object of the record, e.g. `"dns":{...}`, into an
     /// open record object.
     fn write_eve(&self, w: &mut JsonWriter<'_>);
@@ -162,6 +170,9 @@ pub struct AppEvent {
     pub proto: AppProto,
     /// Suricata's event name where it has one (e.g. `INVALID_LENGTH`).
     pub name: &'static str,
+    /// The transaction the event belongs to, when Suricata logs it with the
+    /// transaction (the record then carries `tx_id`).
+    pub tx_id: Option<u64>,
 }
 
 /// Where parsers put what they produce. Reused by the worker between
@@ -180,7 +191,20 @@ impl ParseOutput {
 
     /// Raises an anomaly.
     pub fn event(&mut self, proto: AppProto, name: &'static str) {
-        self.events.push(AppEvent { proto, name });
+        self.events.push(AppEvent {
+            proto,
+            name,
+            tx_id: None,
+        });
+    }
+
+    /// Raises an anomaly that belongs to transaction `tx_id`.
+    pub fn tx_event(&mut self, proto: AppProto, name: &'static str, tx_id: u64) {
+        self.events.push(AppEvent {
+            proto,
+            name,
+            tx_id: Some(tx_id),
+        });
     }
 
     /// True when nothing is queued.

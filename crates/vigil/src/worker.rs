@@ -126,7 +126,10 @@ impl Emitter {
         }
         let mut txs = std::mem::take(&mut self.parse_out.txs);
         for tx in txs.drain(..) {
-            let tx_id = app_of(&mut flow.app).map_or(0, |a| a.next_tx_id());
+            let tx_id = match tx.tx_id() {
+                Some(id) => id,
+                None => app_of(&mut flow.app).map_or(0, |a| a.next_tx_id()),
+            };
             let wanted = match &self.options.app_record_types {
                 None => true,
                 Some(types) => types.iter().any(|t| t == tx.event_type()),
@@ -487,7 +490,12 @@ fn write_app_anomaly(
     }
     .write_open(&mut w);
     w.string("pkt_src", "wire/pcap");
-    w.string("app_proto", ev.proto.name());
+    // Suricata logs transaction events with the transaction's id and
+    // without the top-level app_proto.
+    match ev.tx_id {
+        Some(id) => w.uint("tx_id", id),
+        None => w.string("app_proto", ev.proto.name()),
+    }
     w.open_object_key("anomaly");
     w.string("app_proto", ev.proto.name());
     w.string("type", "applayer");

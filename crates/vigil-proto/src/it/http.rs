@@ -1,7 +1,0 @@
-//! http: not implemented yet (placeholder registration, never detected).
-
-use crate::registry::placeholder;
-use crate::{AppProto, ProtoInfo};
-
-/// Registration of http.
-pub static INFO: ProtoInfo = placeholder(AppProto::Http);

@@ -1,0 +1,399 @@
+//! Unit tests with hand-built messages.
+
+use std::io::Write as _;
+
+use vigil_eve::JsonWriter;
+
+use super::*;
+use crate::{ParseOutput, Transaction};
+
+/// One logged record: event type, tx id and the JSON the record body gets.
+#[derive(Debug, PartialEq, Eq, Clone)]
+struct Rec {
+    event_type: &'static str,
+    tx_id: Option<u64>,
+    json: String,
+}
+
+fn render(tx: &dyn Transaction) -> Rec {
+    let mut buf = Vec::new();
+    let mut w = JsonWriter::new(&mut buf);
+    w.open_object();
+    tx.write_eve(&mut w);
+    w.close_object();
+    Rec {
+        event_type: tx.event_type(),
+        tx_id: tx.tx_id(),
+        json: String::from_utf8(buf).expect("utf8"),
+    }
+}
+
+/// Feeds a conversation (direction, bytes) in pieces of at most `split`
+/// bytes, then ends the flow; returns records and event names in order.
+fn run(conv: &[(Direction, &[u8])], split: usize) -> (Vec<Rec>, Vec<&'static str>) {
+    let mut p = HttpParser::new();
+    let mut out = ParseOutput::default();
+    let mut recs = Vec::new();
+    let mut events = Vec::new();
+    let mut drain = |out: &mut ParseOutput, recs: &mut Vec<Rec>| {
+        for tx in out.txs.drain(..) {
+            recs.push(render(tx.as_ref()));
+        }
+        for e in out.events.drain(..) {
+            events.push(e.name);
+        }
+    };
+    for (dir, data) in conv {
+        for piece in data.chunks(split.max(1)) {
+            p.parse(*dir, piece, &mut out);
+            drain(&mut out, &mut recs);
+        }
+    }
+    p.finish(&mut out);
+    drain(&mut out, &mut recs);
+    (recs, events)
+}
+
+fn http_recs(recs: &[Rec]) -> Vec<String> {
+    recs.iter()
+        .filter(|r| r.event_type == "http")
+        .map(|r| r.json.clone())
+        .collect()
+}
+
+const C: Direction = Direction::ToServer;
+const S: Direction = Direction::ToClient;
+
+const GET: &[u8] = b"GET /index.html?q=1 HTTP/1.1\r\nHost: www.Example.com\r\nUser-Agent: curl/8\r\nReferer: http://a/\r\n\r\n";
+const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 5\r\n\r\nhello";
+
+#[test]
+fn simple_get_record() {
+    let (recs, events) = run(&[(C, GET), (S, OK)], usize::MAX);
+    assert!(events.is_empty(), "{events:?}");
+    let http = http_recs(&recs);
+    assert_eq!(
+        http,
+        vec![
+            r#"{"http":{"hostname":"www.example.com","url":"/index.html?q=1","http_user_agent":"curl/8","http_content_type":"text/html","http_refer":"http://a/","http_method":"GET","protocol":"HTTP/1.1","status":200,"length":5}}"#
+        ]
+    );
+    let file = recs.iter().find(|r| r.event_type == "fileinfo").expect("fileinfo");
+    assert_eq!(file.tx_id, Some(0));
+    assert!(file.json.ends_with(
+        r#""app_proto":"http","fileinfo":{"filename":"/index.html","gaps":false,"state":"CLOSED","stored":false,"size":5,"tx_id":0}}"#
+    ), "{}", file.json);
+    // The file record comes before the transaction's http record.
+    assert_eq!(recs.first().map(|r| r.event_type), Some("fileinfo"));
+}
+
+#[test]
+fn every_split_gives_the_same_records() {
+    let (want, want_events) = run(&[(C, GET), (S, OK)], usize::MAX);
+    for split in 1..GET.len().max(OK.len()) {
+        let (got, events) = run(&[(C, GET), (S, OK)], split);
+        assert_eq!(http_recs(&got), http_recs(&want), "split {split}");
+        assert_eq!(events, want_events, "split {split}");
+    }
+}
+
+#[test]
+fn buffers() {
+    let mut p = HttpParser::new();
+    let mut out = ParseOutput::default();
+    p.parse(
+        C,
+        b"POST /a/./b/../c%2Fd?x=%41 HTTP/1.1\r\nHost: h:8080\r\nCookie: k=v\r\nContent-Length: 3\r\n\r\nabc",
+        &mut out,
+    );
+    p.parse(S, b"HTTP/1.0 404 Not Found\r\nServer: x\r\nContent-Length: 0\r\n\r\n", &mut out);
+    let tx = out.txs.iter().find(|t| t.event_type() == "http").expect("tx");
+    assert_eq!(tx.buffer("http.uri"), Some(&b"/a/c/d?x=%41"[..]));
+    assert_eq!(tx.buffer("http.uri.raw"), Some(&b"/a/./b/../c%2Fd?x=%41"[..]));
+    assert_eq!(tx.buffer("http.method"), Some(&b"POST"[..]));
+    assert_eq!(tx.buffer("http.host"), Some(&b"h"[..]));
+    assert_eq!(tx.buffer("http.host.raw"), Some(&b"h:8080"[..]));
+    assert_eq!(tx.buffer("http.cookie"), Some(&b"k=v"[..]));
+    assert_eq!(tx.buffer("http.request_body"), Some(&b"abc"[..]));
+    assert_eq!(tx.buffer("http.stat_code"), Some(&b"404"[..]));
+    assert_eq!(tx.buffer("http.stat_msg"), Some(&b"Not Found"[..]));
+    assert_eq!(tx.buffer("http.server"), Some(&b"x"[..]));
+    assert_eq!(tx.buffer("http.protocol"), Some(&b"HTTP/1.1"[..]));
+    assert_eq!(
+        tx.buffer("http.request_line"),
+        Some(&b"POST /a/./b/../c%2Fd?x=%41 HTTP/1.1"[..])
+    );
+    assert_eq!(tx.buffer("http.response_line"), Some(&b"HTTP/1.0 404 Not Found"[..]));
+    assert_eq!(
+        tx.buffer("http.header_names"),
+        Some(&b"\r\nHost\r\nCookie\r\nContent-Length\r\n\r\n"[..])
+    );
+    assert_eq!(
+        tx.buffer("http.header"),
+        Some(&b"Host: h:8080\r\nCookie: k=v\r\nContent-Length: 3\r\n"[..])
+    );
+    assert_eq!(
+        tx.buffer("http.header.raw"),
+        Some(&b"Host: h:8080\r\nCookie: k=v\r\nContent-Length: 3\r\n"[..])
+    );
+    assert!(tx.buffer("http.location").is_none());
+    assert!(tx.buffer("nonsense").is_none());
+    let rec = render(tx.as_ref());
+    assert!(rec.json.contains(r#""hostname":"h","http_port":8080"#), "{}", rec.json);
+}
+
+#[test]
+fn pipelined_requests_pair_in_order() {
+    let reqs = b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n";
+    let resps = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 404 NF\r\nContent-Length: 2\r\n\r\nBB";
+    for split in [1, 3, 7, usize::MAX] {
+        let (recs, events) = run(&[(C, reqs), (S, resps)], split);
+        assert!(events.is_empty(), "{events:?}");
+        let http: Vec<&Rec> = recs.iter().filter(|r| r.event_type == "http").collect();
+        assert_eq!(http.len(), 2);
+        assert_eq!(http[0].tx_id, Some(0));
+        assert!(http[0].json.contains(r#""url":"/1""#));
+        assert!(http[0].json.contains(r#""status":200,"length":1"#));
+        assert_eq!(http[1].tx_id, Some(1));
+        assert!(http[1].json.contains(r#""url":"/2""#));
+        assert!(http[1].json.contains(r#""status":404,"length":2"#));
+    }
+}
+
+#[test]
+fn chunked_response_and_gzip() {
+    let body = b"The quick brown fox jumps over the lazy dog. ".repeat(10);
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(&body).expect("gzip");
+    let z = e.finish().expect("gzip");
+    let (a, b) = z.split_at(z.len() / 2);
+    let mut resp = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+    for part in [a, b] {
+        resp.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        resp.extend_from_slice(part);
+        resp.extend_from_slice(b"\r\n");
+    }
+    resp.extend_from_slice(b"0\r\n\r\n");
+    let wire_len = resp.len() - resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap() - 4;
+    for split in [1, 5, usize::MAX] {
+        let mut p = HttpParser::new();
+        let mut out = ParseOutput::default();
+        p.parse(C, b"GET /z HTTP/1.1\r\nHost: a\r\n\r\n", &mut out);
+        for piece in resp.chunks(split) {
+            p.parse(S, piece, &mut out);
+        }
+        assert!(out.events.is_empty(), "{:?}", out.events);
+        let tx = out.txs.iter().find(|t| t.event_type() == "http").expect("tx");
+        assert_eq!(tx.buffer("http.response_body"), Some(body.as_slice()));
+        let rec = render(tx.as_ref());
+        // `length` counts the body as sent: chunk framing, the final
+        // "0\r\n", not the trailer section's empty line.
+        assert!(
+            rec.json.contains(&format!(r#""length":{}"#, wire_len - 2)),
+            "{} vs {}",
+            rec.json,
+            wire_len
+        );
+        let file = out.txs.iter().find(|t| t.event_type() == "fileinfo").expect("file");
+        assert!(render(file.as_ref()).json.contains(&format!(r#""size":{}"#, body.len())));
+    }
+}
+
+#[test]
+fn chunked_request_with_trailer() {
+    let req = b"POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\nX-T: 1\r\n\r\n";
+    let (recs, events) = run(&[(C, req), (S, b"HTTP/1.1 204 No Content\r\n\r\n")], 2);
+    assert!(events.is_empty(), "{events:?}");
+    let http = http_recs(&recs);
+    assert_eq!(http.len(), 1);
+    assert!(http[0].contains(r#""status":204,"length":0"#), "{}", http[0]);
+}
+
+#[test]
+fn head_response_has_no_body() {
+    let (recs, _) = run(
+        &[
+            (C, b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n"),
+            (
+                S,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            ),
+        ],
+        usize::MAX,
+    );
+    let http = http_recs(&recs);
+    assert_eq!(http.len(), 2);
+    assert!(http[0].contains(r#""http_method":"HEAD","protocol":"HTTP/1.1","status":200,"length":0"#));
+    assert!(http[1].contains(r#""url":"/b""#) && http[1].contains(r#""length":2"#));
+}
+
+#[test]
+fn continue_100_and_repeated() {
+    let req = b"POST /u HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi";
+    let resp = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    let (recs, events) = run(&[(C, req), (S, resp)], usize::MAX);
+    assert!(events.is_empty(), "{events:?}");
+    let http = http_recs(&recs);
+    assert_eq!(http.len(), 1);
+    assert!(http[0].contains(r#""status":200"#));
+    let resp2 = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    let (_, events) = run(&[(C, req), (S, resp2)], usize::MAX);
+    assert_eq!(events, vec!["100_CONTINUE_ALREADY_SEEN"]);
+}
+
+#[test]
+fn connect_then_tunnel() {
+    let req = b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03\x01\x00\x05hello";
+    let resp = b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03\x00\x02hi";
+    let (recs, events) = run(&[(C, req), (S, resp)], usize::MAX);
+    assert!(events.is_empty(), "{events:?}");
+    let http = http_recs(&recs);
+    assert_eq!(
+        http,
+        vec![
+            r#"{"http":{"hostname":"example.com","http_port":443,"url":"example.com:443","http_method":"CONNECT","protocol":"HTTP/1.1","status":200,"length":0}}"#
+        ]
+    );
+    assert!(!recs.iter().any(|r| r.event_type == "fileinfo"));
+}
+
+#[test]
+fn malformed_headers_raise_events() {
+    let req = b"GET / HTTP/1.1\r\nHost: a\r\nNoColonHere\r\nBad Name: x\r\n\r\n";
+    let (_, events) = run(&[(C, req), (S, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")], 4);
+    assert_eq!(events, vec!["REQUEST_FIELD_MISSING_COLON", "REQUEST_HEADER_INVALID"]);
+    let (_, events) = run(&[(C, b"GET / HTTP/1.1\r\n\r\n")], usize::MAX);
+    assert_eq!(events, vec!["MISSING_HOST_HEADER"]);
+    let (_, events) = run(
+        &[(
+            C,
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        )],
+        usize::MAX,
+    );
+    assert_eq!(events, vec!["INVALID_REQUEST_CHUNK_LEN"]);
+}
+
+#[test]
+fn response_without_request() {
+    let (recs, events) = run(&[(S, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")], usize::MAX);
+    assert_eq!(events, vec!["UNABLE_TO_MATCH_RESPONSE_TO_REQUEST"]);
+    let http = http_recs(&recs);
+    assert_eq!(
+        http,
+        vec![r#"{"http":{"url":"/libhtp::request_uri_not_seen","status":200,"length":0}}"#]
+    );
+}
+
+#[test]
+fn incomplete_transactions_are_logged_at_flow_end() {
+    let (recs, _) = run(&[(C, b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n")], usize::MAX);
+    assert_eq!(
+        http_recs(&recs),
+        vec![r#"{"http":{"hostname":"a","url":"/x","http_method":"GET","protocol":"HTTP/1.1","length":0}}"#]
+    );
+    // A body cut short: the file is truncated.
+    let (recs, _) = run(
+        &[
+            (C, b"GET /f HTTP/1.1\r\nHost: a\r\n\r\n"),
+            (S, b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"),
+        ],
+        usize::MAX,
+    );
+    let file = recs.iter().find(|r| r.event_type == "fileinfo").expect("file");
+    assert!(file.json.contains(r#""state":"TRUNCATED","stored":false,"size":3"#), "{}", file.json);
+}
+
+#[test]
+fn close_delimited_response() {
+    let (recs, _) = run(
+        &[
+            (C, b"GET / HTTP/1.0\r\n\r\n"),
+            (S, b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nall of this until close"),
+        ],
+        3,
+    );
+    let http = http_recs(&recs);
+    assert!(http[0].contains(r#""status":200,"length":23"#), "{}", http[0]);
+}
+
+#[test]
+fn hostile_lengths_do_not_panic_or_grow() {
+    // A huge Content-Length: the body is consumed as it comes.
+    let (recs, _) = run(
+        &[
+            (C, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+            (S, b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nxx"),
+        ],
+        usize::MAX,
+    );
+    assert_eq!(http_recs(&recs).len(), 1);
+    // A huge chunk length.
+    let (_, events) = run(
+        &[
+            (C, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+            (S, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\nabc"),
+        ],
+        usize::MAX,
+    );
+    assert_eq!(events, vec!["INVALID_RESPONSE_CHUNK_LEN"]);
+    // An endless header line stops at the field limit.
+    let mut long = b"GET / HTTP/1.1\r\nX: ".to_vec();
+    long.extend(std::iter::repeat_n(b'a', parser::FIELD_LIMIT + 10));
+    let (_, events) = run(&[(C, &long)], 1000);
+    assert_eq!(events, vec!["REQUEST_FIELD_TOO_LONG"]);
+    // A big body keeps only the body limit for buffers.
+    let mut resp = b"HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n".to_vec();
+    resp.extend(std::iter::repeat_n(b'b', 300_000));
+    let mut p = HttpParser::new();
+    let mut out = ParseOutput::default();
+    p.parse(C, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", &mut out);
+    p.parse(S, &resp, &mut out);
+    let tx = out.txs.iter().find(|t| t.event_type() == "http").expect("tx");
+    assert_eq!(tx.buffer("file.data").map(<[u8]>::len), Some(parser::BODY_LIMIT));
+}
+
+#[test]
+fn garbage_never_panics() {
+    let mut seed = 0x1234_5678_u32;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    let alphabet = b"GET /HTTP1.0\r\n: \tchunkedTransfer-EncodingContent-Length0123456789abcdefgzip";
+    for _ in 0..300 {
+        let mut p = HttpParser::new();
+        let mut out = ParseOutput::default();
+        for _ in 0..20 {
+            let len = (next() % 64) as usize;
+            let data: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() as usize) % alphabet.len()])
+                .collect();
+            let dir = if next() % 2 == 0 { C } else { S };
+            if next() % 17 == 0 {
+                p.gap(dir, u64::from(next() % 100), &mut out);
+            }
+            p.parse(dir, &data, &mut out);
+        }
+        p.finish(&mut out);
+        for tx in &out.txs {
+            let _ = render(tx.as_ref());
+        }
+    }
+}
+
+#[test]
+fn probes() {
+    assert_eq!(probe(C, b"GET / HTTP/1.1\r\n"), Probe::Match);
+    assert_eq!(probe(C, b"get\t/"), Probe::Match);
+    assert_eq!(probe(C, b"GE"), Probe::NeedMore);
+    assert_eq!(probe(C, b"GET"), Probe::NeedMore);
+    assert_eq!(probe(C, b"GETX"), Probe::NoMatch);
+    assert_eq!(probe(C, b"\x16\x03\x01"), Probe::NoMatch);
+    assert_eq!(probe(S, b"HTTP/1.1 200"), Probe::Match);
+    assert_eq!(probe(S, b"HTT"), Probe::NeedMore);
+    assert_eq!(probe(S, b"HTTP/2.0"), Probe::NoMatch);
+    assert_eq!(probe(C, b"BASELINE-CONTROL "), Probe::Match);
+}
