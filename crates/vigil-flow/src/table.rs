@@ -66,6 +66,11 @@ impl Default for FlowTimeouts {
 /// Flow table configuration.
 #[derive(Clone, Debug)]
 pub struct FlowConfig {
+    /// TCP host OS policies, as Suricata's `host-os-policy`: `(network,
+    /// prefix length, policy)`, longest prefix wins; hosts matching none use
+    /// `tcp.os_policy`. The default is Suricata's shipped configuration,
+    /// which maps 0.0.0.0/0 to windows.
+    pub host_os_policy: Vec<(IpAddr, u8, crate::tcp::OsPolicy)>,
     /// Upper bound on flow-table memory (flow records and index), bytes.
     /// When reached, the least recently active flows are ended ("forced").
     pub memcap: usize,
@@ -76,6 +81,11 @@ pub struct FlowConfig {
 impl Default for FlowConfig {
     fn default() -> Self {
         FlowConfig {
+            host_os_policy: vec![(
+                IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+                0,
+                crate::tcp::OsPolicy::Windows,
+            )],
             memcap: 128 << 20,
             timeouts: FlowTimeouts::default(),
             tcp: TcpConfig::default(),
@@ -234,6 +244,21 @@ impl Flow {
     pub fn timed_out(&self, timeouts: &FlowTimeouts, now: Timestamp) -> bool {
         self.deadline(timeouts).secs < now.secs
     }
+}
+
+/// True when `addr` lies in `net`/`len` (same address family only).
+fn prefix_matches(net: IpAddr, len: u8, addr: IpAddr) -> bool {
+    let (n, a, bits): (u128, u128, u32) = match (net, addr) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => (u32::from(n).into(), u32::from(a).into(), 32),
+        (IpAddr::V6(n), IpAddr::V6(a)) => (u128::from(n), u128::from(a), 128),
+        _ => return false,
+    };
+    let len = u32::from(len).min(bits);
+    if len == 0 {
+        return true;
+    }
+    let shift = bits - len;
+    (n >> shift) == (a >> shift)
 }
 
 /// Protocols that get flows, as in Suricata: TCP, UDP, ICMP, ICMPv6, SCTP
@@ -400,6 +425,17 @@ impl FlowTable {
             } else {
                 index_buckets(self.index.capacity()) * per_bucket
             }
+    }
+
+    /// The TCP policy of host `addr` (longest matching prefix).
+    fn host_policy(&self, addr: IpAddr) -> crate::tcp::OsPolicy {
+        let mut best: Option<(u8, crate::tcp::OsPolicy)> = None;
+        for &(net, len, policy) in &self.config.host_os_policy {
+            if prefix_matches(net, len, addr) && best.is_none_or(|(l, _)| len >= l) {
+                best = Some((len, policy));
+            }
+        }
+        best.map_or(self.config.tcp.os_policy, |(_, p)| p)
     }
 
     /// Most flows held at once under the memory cap.
@@ -613,7 +649,11 @@ impl FlowTable {
         for (slot, id) in vlan.iter_mut().zip(vlans) {
             *slot = *id;
         }
-        let tcp = is_tcp.then(|| Box::new(TcpSession::new(&self.config.tcp)));
+        let tcp = is_tcp.then(|| {
+            let mut session = Box::new(TcpSession::new(&self.config.tcp));
+            session.set_host_policies(self.host_policy(tuple.src), self.host_policy(tuple.dst));
+            session
+        });
         let flow_id = {
             let time_bits =
                 ((now.secs as u64 & 0xffff) << 32) | (u64::from(now.micros()) & 0xffff) << 16;

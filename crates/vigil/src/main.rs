@@ -248,7 +248,15 @@ fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
     if let Some(d) = conf.get_size("stream.reassembly.depth")? {
         flow.tcp.reassembly_depth = d;
     }
-    let mut defrag = DefragConfig::default();
+    let mut defrag = DefragConfig {
+        // Suricata's shipped host-os-policy maps 0.0.0.0/0 to windows.
+        host_policies: vec![(
+            std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            0,
+            vigil_flow::defrag::DefragPolicy::Windows,
+        )],
+        ..DefragConfig::default()
+    };
     if let Some(m) = conf.get_size("defrag.memcap")? {
         defrag.memcap = usize::try_from(m).context("defrag.memcap too large")?;
     }
