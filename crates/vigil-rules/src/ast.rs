@@ -720,6 +720,9 @@ pub enum RuleOption {
     /// A sticky buffer keyword (`http.uri`, `file_data`, `pkt_data`, ...): later
     /// matches inspect it. Holds the canonical buffer name.
     Buffer(BufferName),
+    /// `frame:NAME`: a sticky buffer over an app-layer frame (buffer name
+    /// `frame`); holds the frame name as written (e.g. `http1.request`).
+    Frame(String),
     /// A transform applied to the current sticky buffer.
     Transform(Transform),
     /// `content` / `uricontent` and its modifiers.

@@ -270,9 +270,10 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("to_sha256", S, NO),
     kw!("header_lowercase", S, NO),
     kw!("strip_pseudo_headers", S, NO),
-    kw!("pcrexform", S, REQ),
+    kw!("pcrexform", S, REQ, quoted),
     kw!("xor", S, REQ),
     // flow
+    kw!("frame", S, REQ),
     kw!("flow", S, REQ),
     kw!("flowbits", S, REQ),
     kw!("flowint", S, REQ),
@@ -321,7 +322,6 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("datarep", N, REQ),
     kw!("decode-event", N, REQ),
     kw!("nfq_set_mark", N, REQ),
-    kw!("frame", N, REQ),
     kw!("flow.age", N, REQ),
     kw!("requires", N, REQ),
     kw!("tls.version", N, REQ),
@@ -406,7 +406,7 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("window", "tcp.window"),
     ("dce_iface", "dcerpc.iface"),
     ("dce_opnum", "dcerpc.opnum"),
-    ("tls_cert_issuer_dn", "tls.issuerdn"),
+    ("nfs_version", "nfs.version"),
 ];
 
 /// What a keyword name resolves to.

@@ -36,6 +36,11 @@ pub fn parse_signed(s: &str, min: i64, max: i64) -> VResult<i64> {
     }
 }
 
+/// Parse an `i32` (byte_* offsets).
+pub fn parse_i32(s: &str) -> VResult<i32> {
+    parse_signed(s, i64::from(i32::MIN), i64::from(i32::MAX)).map(|v| v as i32)
+}
+
 /// A number or a variable name (byte_extract/byte_math result).
 pub fn num_or_var(s: &str) -> NumOrVar<String> {
     let t = s.trim();
@@ -206,8 +211,14 @@ pub struct PcreParts {
 /// Split `/regex/flags[, captures]`.
 pub fn split_pcre(v: &str) -> VResult<PcreParts> {
     let t = v.trim();
-    let Some(body) = t.strip_prefix('/') else {
-        return Err(format!("regex must start with '/': \"{t}\""));
+    // Suricata looks for the first '/' not preceded by a backslash; text
+    // before it is ignored.
+    let b = t.as_bytes();
+    let Some(first) = (0..b.len()).find(|&i| b[i] == b'/' && (i == 0 || b[i - 1] != b'\\')) else {
+        return Err(format!("regex must be written /regex/flags: \"{t}\""));
+    };
+    let Some(body) = t.get(first + 1..) else {
+        return Err(format!("regex must be written /regex/flags: \"{t}\""));
     };
     let Some(end) = body.rfind('/') else {
         return Err(format!("regex has no closing '/': \"{t}\""));
@@ -297,7 +308,7 @@ pub fn parse_byte_test(v: &str, buffer: BufferName) -> VResult<ByteTest> {
         NumOrVar::Var(n) => NumOrVar::Var(n),
     };
     let offset = match num_or_var(parts[3]) {
-        NumOrVar::Num(n) => NumOrVar::Num(parse_signed(&n, -65535, 65535)? as i32),
+        NumOrVar::Num(n) => NumOrVar::Num(parse_i32(&n)?),
         NumOrVar::Var(n) => NumOrVar::Var(n),
     };
     let mut t = ByteTest {
@@ -360,7 +371,7 @@ pub fn parse_byte_jump(v: &str, buffer: BufferName) -> VResult<ByteJump> {
         ));
     }
     let offset = match num_or_var(parts[1]) {
-        NumOrVar::Num(n) => NumOrVar::Num(parse_signed(&n, -65535, 65535)? as i32),
+        NumOrVar::Num(n) => NumOrVar::Num(parse_i32(&n)?),
         NumOrVar::Var(n) => NumOrVar::Var(n),
     };
     let mut j = ByteJump {
@@ -406,7 +417,7 @@ pub fn parse_byte_jump(v: &str, buffer: BufferName) -> VResult<ByteJump> {
                 j.multiplier = Some(parse_unsigned(a, 65535)? as u32);
             }
             ("post_offset", Some(a)) => {
-                j.post_offset = Some(parse_signed(a, -65535, 65535)? as i32);
+                j.post_offset = Some(parse_i32(a)?);
             }
             ("bitmask", Some(a)) => {
                 j.bitmask = Some(parse_unsigned(a, u64::from(u32::MAX))? as u32);
@@ -440,7 +451,7 @@ pub fn parse_byte_extract(v: &str, buffer: BufferName) -> VResult<ByteExtract> {
     }
     let mut e = ByteExtract {
         nbytes: 0,
-        offset: parse_signed(parts[1], -65535, 65535)? as i32,
+        offset: parse_i32(parts[1])?,
         name: name.to_string(),
         relative: false,
         multiplier: None,
@@ -521,7 +532,7 @@ pub fn parse_byte_math(v: &str, buffer: BufferName) -> VResult<ByteMath> {
         };
         match (k, arg) {
             ("bytes", Some(a)) => nbytes = Some(parse_unsigned(a, 255)?),
-            ("offset", Some(a)) => offset = Some(parse_signed(a, -65535, 65535)? as i32),
+            ("offset", Some(a)) => offset = Some(parse_i32(a)?),
             ("oper", Some(a)) => {
                 op = Some(match a {
                     "+" => ByteMathOp::Add,

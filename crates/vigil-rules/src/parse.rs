@@ -373,7 +373,7 @@ struct Builder {
     /// Buffers selected as sticky, with whether a match followed.
     stickies: Vec<(BufferName, bool)>,
     /// Transforms since the current sticky buffer was selected.
-    transforms: usize,
+    transforms: Vec<Transform>,
     /// A match was added since the current sticky buffer was selected.
     buf_matched: bool,
     fast_pattern_seen: bool,
@@ -405,7 +405,7 @@ impl Builder {
             header_app,
             cur_buf: PAYLOAD,
             stickies: Vec::new(),
-            transforms: 0,
+            transforms: Vec::new(),
             buf_matched: false,
             fast_pattern_seen: false,
             vars: Vec::new(),
@@ -498,7 +498,7 @@ impl Builder {
         match buf {
             "pkt_data" => {
                 self.cur_buf = PAYLOAD;
-                self.transforms = 0;
+                self.transforms.clear();
                 self.buf_matched = false;
                 self.options.push(RuleOption::Buffer(PAYLOAD));
                 return Ok(());
@@ -512,7 +512,7 @@ impl Builder {
         }
         self.set_app_proto(protos).map_err(err)?;
         self.cur_buf = buf;
-        self.transforms = 0;
+        self.transforms.clear();
         self.buf_matched = false;
         self.stickies.push((buf, false));
         self.options.push(RuleOption::Buffer(buf));
@@ -630,12 +630,10 @@ impl Builder {
         }
     }
 
-    fn has_prev_match_in(&self, buf: BufferName) -> bool {
-        self.options.iter().any(|o| match o {
-            RuleOption::Content(c) => c.buffer == buf,
-            RuleOption::Pcre(p) => p.buffer == buf,
-            _ => false,
-        })
+    fn has_prev_match(&self) -> bool {
+        self.options
+            .iter()
+            .any(|o| matches!(o, RuleOption::Content(_) | RuleOption::Pcre(_)))
     }
 
     fn push_match(&mut self, o: RuleOption) {
@@ -752,6 +750,16 @@ impl Builder {
                 } else {
                     self.cur_buf
                 };
+                if buffer == self.cur_buf
+                    && self.transforms.contains(&Transform::StripWhitespace)
+                    && pattern
+                        .iter()
+                        .any(|c| c.is_ascii_whitespace() || *c == 0x0b)
+                {
+                    return Err(format!(
+                        "content \"{inner}\" contains whitespace, so it can never match after strip_whitespace"
+                    ));
+                }
                 let c = Content {
                     pattern,
                     negated,
@@ -1080,7 +1088,7 @@ impl Builder {
                         ),
                     ));
                 }
-                if self.transforms >= MAX_TRANSFORMS {
+                if self.transforms.len() >= MAX_TRANSFORMS {
                     return Err(format!(
                         "more than {MAX_TRANSFORMS} transforms on one buffer"
                     ));
@@ -1098,7 +1106,7 @@ impl Builder {
                     "header_lowercase" => Transform::HeaderLowercase,
                     "strip_pseudo_headers" => Transform::StripPseudoHeaders,
                     "pcrexform" => {
-                        let inner = unquote(v)?.unwrap_or(v);
+                        let inner = self.quoted(info, v)?;
                         if inner.is_empty() {
                             return Err("empty regex".to_string());
                         }
@@ -1109,8 +1117,23 @@ impl Builder {
                         Transform::Xor(opts::parse_xor_key(inner)?)
                     }
                 };
-                self.transforms += 1;
+                self.transforms.push(t.clone());
                 self.options.push(RuleOption::Transform(t));
+            }
+            "frame" => {
+                let f = v.trim();
+                if f.is_empty()
+                    || !f
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+                {
+                    return Err(format!("invalid frame name \"{f}\""));
+                }
+                self.cur_buf = "frame";
+                self.transforms.clear();
+                self.buf_matched = false;
+                self.stickies.push(("frame", false));
+                self.options.push(RuleOption::Frame(f.to_string()));
             }
             "flow" => {
                 if self
@@ -1245,10 +1268,14 @@ impl Builder {
                     Some(v) => Some(unquote(v)?.unwrap_or(v).to_string()),
                     None => None,
                 };
+                let is_match = matches!(canon, "dataset" | "datarep" | "lua" | "luajit");
                 self.options.push(RuleOption::Unsupported {
                     keyword: canon.to_string(),
                     value,
                 });
+                if is_match {
+                    self.mark_match();
+                }
             }
         }
         Ok(())
@@ -1305,7 +1332,9 @@ impl Builder {
             let protos = keywords::buffer_info(b).map(|i| i.protos).unwrap_or(&[]);
             self.set_app_proto(protos)?;
         }
-        if p.relative && !self.has_prev_match_in(p.buffer) {
+        // Suricata: /R is checked only outside sticky buffers, against any
+        // earlier content or pcre (in any buffer).
+        if p.relative && self.cur_buf == PAYLOAD && !self.has_prev_match() {
             return Err(
                 "pcre with /R (relative) needs a preceding match in the same buffer".to_string(),
             );
@@ -1315,6 +1344,48 @@ impl Builder {
     }
 
     fn finish(&mut self) -> PResult<()> {
+        // Suricata: a payload content longer than dsize allows can never match.
+        let dsize_max = self.options.iter().find_map(|o| match o {
+            RuleOption::Dsize(m) => match *m {
+                UintMatch::Eq(n) | UintMatch::Le(n) => Some(n),
+                UintMatch::Lt(n) | UintMatch::Range(_, n) => Some(n.saturating_sub(1)),
+                _ => None,
+            },
+            _ => None,
+        });
+        if let Some(max) = dsize_max {
+            // Smallest payload the contents need, following distance chains
+            // (variables count as 0), as Suricata computes it.
+            let (mut prev_end, mut required) = (0i64, 0i64);
+            for o in &self.options {
+                let RuleOption::Content(c) = o else { continue };
+                if c.buffer != PAYLOAD || c.negated {
+                    continue;
+                }
+                let start = if c.distance.is_some() || c.within.is_some() {
+                    let d = match &c.distance {
+                        Some(NumOrVar::Num(n)) => i64::from(*n),
+                        _ => 0,
+                    };
+                    (prev_end + d).max(0)
+                } else {
+                    match &c.offset {
+                        Some(NumOrVar::Num(n)) => i64::from(*n),
+                        _ => 0,
+                    }
+                };
+                prev_end = start + c.pattern.len() as i64;
+                required = required.max(prev_end);
+            }
+            if required as u64 > max {
+                return Err(ParseError::kw(
+                    "content",
+                    format!(
+                        "the contents need at least {required} bytes of payload but dsize allows at most {max}, so the rule can never match"
+                    ),
+                ));
+            }
+        }
         if let Some((b, _)) = self
             .stickies
             .iter()
