@@ -162,6 +162,20 @@ pub trait Transaction: Send {
         let _ = name;
         None
     }
+    /// Every instance of a multi-valued rule buffer (e.g. each object name
+    /// of an MMS request), in order. The default yields `buffer(name)`.
+    fn buffers(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+        if let Some(b) = self.buffer(name) {
+            f(b);
+        }
+    }
+    /// The values of a named integer field for keywords (e.g.
+    /// `s7comm.function`, `iec104.ioa`): `f` is called once per value
+    /// (several for multi-valued fields), never when absent. The default
+    /// has no fields.
+    fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
+        let _ = (name, f);
+    }
 }
 
 /// A protocol anomaly, logged as an `anomaly` record of type `applayer`.

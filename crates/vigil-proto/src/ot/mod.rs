@@ -1,6 +1,7 @@
 //! OT / ICS protocols.
 
 pub mod bacnet;
+pub mod cotp;
 pub mod dnp3;
 pub mod enip;
 pub mod iec104;

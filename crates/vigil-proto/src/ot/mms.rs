@@ -1,7 +1,0 @@
-//! mms: not implemented yet (placeholder registration, never detected).
-
-use crate::registry::placeholder;
-use crate::{AppProto, ProtoInfo};
-
-/// Registration of mms.
-pub static INFO: ProtoInfo = placeholder(AppProto::Mms);
