@@ -77,13 +77,13 @@ fn normalize<T: Copy + Ord + num::Step>(mut v: Vec<(T, T)>) -> Vec<(T, T)> {
     v.sort_unstable();
     let mut out: Vec<(T, T)> = Vec::with_capacity(v.len());
     for (lo, hi) in v {
-        if let Some(last) = out.last_mut() {
-            if lo <= last.1 || T::succ(last.1) == Some(lo) {
-                if hi > last.1 {
-                    last.1 = hi;
-                }
-                continue;
+        if let Some(last) = out.last_mut()
+            && (lo <= last.1 || T::succ(last.1) == Some(lo))
+        {
+            if hi > last.1 {
+                last.1 = hi;
             }
+            continue;
         }
         out.push((lo, hi));
     }
@@ -103,10 +103,10 @@ fn subtract<T: Copy + Ord + num::Step>(a: &[(T, T)], b: &[(T, T)]) -> Vec<(T, T)
         let mut k = j;
         while alive && k < b.len() && b[k].0 <= hi {
             let (blo, bhi) = b[k];
-            if blo > cur_lo {
-                if let Some(p) = T::pred(blo) {
-                    out.push((cur_lo, p));
-                }
+            if blo > cur_lo
+                && let Some(p) = T::pred(blo)
+            {
+                out.push((cur_lo, p));
             }
             match T::succ(bhi) {
                 Some(n) if bhi < hi => cur_lo = n,

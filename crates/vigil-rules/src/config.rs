@@ -209,7 +209,7 @@ impl ReferenceConfig {
                 let mut it = rest.splitn(2, char::is_whitespace);
                 let sys = it.next()?.trim();
                 let url = it.next()?.trim();
-                (!sys.is_empty() && !url.is_empty()).then(|| (sys, url))
+                (!sys.is_empty() && !url.is_empty()).then_some((sys, url))
             });
             match parsed {
                 Some((sys, url)) => {

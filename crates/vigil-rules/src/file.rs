@@ -49,10 +49,8 @@ pub fn split_rules(text: &str) -> Vec<RawRule> {
             }
             Some(r) => {
                 let cont = append(r, line);
-                if !cont {
-                    if let Some(r) = cur.take() {
-                        out.push(r);
-                    }
+                if !cont && let Some(r) = cur.take() {
+                    out.push(r);
                 }
             }
         }

@@ -135,14 +135,13 @@ pub fn unescape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut it = s.chars().peekable();
     while let Some(c) = it.next() {
-        if c == '\\' {
-            if let Some(&n) = it.peek() {
-                if matches!(n, ';' | '"' | '\\' | ':') {
-                    out.push(n);
-                    it.next();
-                    continue;
-                }
-            }
+        if c == '\\'
+            && let Some(&n) = it.peek()
+            && matches!(n, ';' | '"' | '\\' | ':')
+        {
+            out.push(n);
+            it.next();
+            continue;
         }
         out.push(c);
     }
@@ -176,10 +175,10 @@ pub fn parse_uint_match(s: &str, max: u64) -> VResult<UintMatch> {
             return Ok(f(v));
         }
     }
-    if let Some((a, b)) = t.split_once('-') {
-        if !a.trim().is_empty() {
-            return range(num(a)?, num(b)?, t);
-        }
+    if let Some((a, b)) = t.split_once('-')
+        && !a.trim().is_empty()
+    {
+        return range(num(a)?, num(b)?, t);
     }
     Ok(UintMatch::Eq(num(t)?))
 }
@@ -1148,7 +1147,7 @@ pub fn parse_reference(v: &str) -> VResult<Reference> {
 /// xor transform key (hex string, quotes removed).
 pub fn parse_xor_key(v: &str) -> VResult<Vec<u8>> {
     let t = v.trim();
-    if t.is_empty() || t.len() % 2 != 0 || t.len() > 510 {
+    if t.is_empty() || !t.len().is_multiple_of(2) || t.len() > 510 {
         return Err(format!(
             "key must be an even number of hex digits (2-510), got \"{t}\""
         ));

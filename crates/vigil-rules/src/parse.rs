@@ -503,10 +503,8 @@ impl Builder {
                 self.options.push(RuleOption::Buffer(PAYLOAD));
                 return Ok(());
             }
-            "base64_data" => {
-                if !self.base64_decode_seen {
-                    return Err(err("needs a preceding base64_decode".to_string()));
-                }
+            "base64_data" if !self.base64_decode_seen => {
+                return Err(err("needs a preceding base64_decode".to_string()));
             }
             _ => {}
         }
@@ -805,13 +803,13 @@ impl Builder {
                     if c.depth.is_some() {
                         return Err("can't use multiple depths for the same content".to_string());
                     }
-                    if let NumOrVar::Num(d) = val {
-                        if usize::from(d) < c.pattern.len() {
-                            return Err(format!(
-                                "depth:{d} smaller than content of len {}",
-                                c.pattern.len()
-                            ));
-                        }
+                    if let NumOrVar::Num(d) = val
+                        && usize::from(d) < c.pattern.len()
+                    {
+                        return Err(format!(
+                            "depth:{d} smaller than content of len {}",
+                            c.pattern.len()
+                        ));
                     }
                     c.depth = Some(val);
                 } else {
@@ -845,13 +843,13 @@ impl Builder {
                     if c.within.is_some() {
                         return Err("can't use multiple withins for the same content".to_string());
                     }
-                    if let NumOrVar::Num(w) = val {
-                        if i64::from(w) < c.pattern.len() as i64 {
-                            return Err(format!(
-                                "within argument {w} is less than the content length {}, so the content can never match",
-                                c.pattern.len()
-                            ));
-                        }
+                    if let NumOrVar::Num(w) = val
+                        && i64::from(w) < c.pattern.len() as i64
+                    {
+                        return Err(format!(
+                            "within argument {w} is less than the content length {}, so the content can never match",
+                            c.pattern.len()
+                        ));
                     }
                     c.within = Some(val);
                 }
@@ -1301,12 +1299,10 @@ impl Builder {
                 'O' => p.override_limits = true,
                 c => match opts::pcre_flag_buffer(c) {
                     Some(b) => {
-                        if let Some((prev, pb)) = flag_buf {
-                            if pb != b {
-                                return Err(format!(
-                                    "regex modifier '{c}' inconsistent with '{prev}'"
-                                ));
-                            }
+                        if let Some((prev, pb)) = flag_buf
+                            && pb != b
+                        {
+                            return Err(format!("regex modifier '{c}' inconsistent with '{prev}'"));
                         }
                         flag_buf = Some((c, b));
                     }
