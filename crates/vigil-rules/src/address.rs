@@ -445,11 +445,16 @@ fn resolve(e: &AddressExpr, vars: &Vars, depth: usize, stack: &mut Vec<String>) 
                     "variable \"{name}\" refers to itself"
                 )));
             }
+            if let Some(set) = vars.cached_address(name) {
+                return Ok(set);
+            }
             let expr = vars.address_expr(name)?;
             stack.push(name.clone());
             let r = resolve(&expr, vars, depth + 1, stack);
             stack.pop();
-            r?
+            let set = r?;
+            vars.cache_address(name, &set);
+            set
         }
         AddressExpr::Not(inner) => {
             let s = resolve(inner, vars, depth + 1, stack)?;

@@ -239,11 +239,16 @@ fn resolve(
                     "variable \"{name}\" refers to itself"
                 )));
             }
+            if let Some(set) = vars.cached_port(name) {
+                return Ok(set);
+            }
             let expr = vars.port_expr(name)?;
             stack.push(name.clone());
             let r = resolve(&expr, vars, depth + 1, stack);
             stack.pop();
-            r?
+            let set = r?;
+            vars.cache_port(name, &set);
+            set
         }
         PortExpr::Not(inner) => {
             let s = resolve(inner, vars, depth + 1, stack)?;

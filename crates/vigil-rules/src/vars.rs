@@ -1,18 +1,35 @@
 //! Address and port variables (`vars.address-groups` / `vars.port-groups`).
 
-use crate::address::{AddressExpr, parse_address};
+use crate::address::{AddressExpr, IpSet, parse_address};
 use crate::error::{PResult, ParseError};
 use crate::port::{PortExpr, parse_port};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
 /// Address groups and port groups used by rule headers (`$HOME_NET`, ...).
 ///
 /// Values are parsed when set; an invalid value is reported when a rule uses
 /// the variable. Values may refer to other variables (cycles are errors).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Vars {
     addresses: BTreeMap<String, (String, PResult<AddressExpr>)>,
     ports: BTreeMap<String, (String, PResult<PortExpr>)>,
+    /// Resolved address groups (so a large group used by many rules is
+    /// resolved once); cleared whenever a variable changes.
+    addr_cache: Mutex<HashMap<String, IpSet>>,
+    /// Resolved port groups.
+    port_cache: Mutex<HashMap<String, Vec<(u16, u16)>>>,
+}
+
+impl Clone for Vars {
+    fn clone(&self) -> Self {
+        Vars {
+            addresses: self.addresses.clone(),
+            ports: self.ports.clone(),
+            addr_cache: Mutex::default(),
+            port_cache: Mutex::default(),
+        }
+    }
 }
 
 /// Address groups of Suricata 7's default `suricata.yaml`.
@@ -71,6 +88,7 @@ impl Vars {
     pub fn set_address(&mut self, name: &str, value: &str) {
         let name = name.trim_start_matches('$').to_string();
         let parsed = parse_address(value.trim());
+        self.clear_caches();
         self.addresses
             .insert(name, (value.trim().to_string(), parsed));
     }
@@ -79,6 +97,7 @@ impl Vars {
     pub fn set_port(&mut self, name: &str, value: &str) {
         let name = name.trim_start_matches('$').to_string();
         let parsed = parse_port(value.trim());
+        self.clear_caches();
         self.ports.insert(name, (value.trim().to_string(), parsed));
     }
 
@@ -104,6 +123,35 @@ impl Vars {
         self.ports
             .iter()
             .map(|(k, (v, _))| (k.as_str(), v.as_str()))
+    }
+
+    fn clear_caches(&mut self) {
+        if let Ok(c) = self.addr_cache.get_mut() {
+            c.clear();
+        }
+        if let Ok(c) = self.port_cache.get_mut() {
+            c.clear();
+        }
+    }
+
+    pub(crate) fn cached_address(&self, name: &str) -> Option<IpSet> {
+        self.addr_cache.lock().ok()?.get(name).cloned()
+    }
+
+    pub(crate) fn cache_address(&self, name: &str, set: &IpSet) {
+        if let Ok(mut c) = self.addr_cache.lock() {
+            c.insert(name.to_string(), set.clone());
+        }
+    }
+
+    pub(crate) fn cached_port(&self, name: &str) -> Option<Vec<(u16, u16)>> {
+        self.port_cache.lock().ok()?.get(name).cloned()
+    }
+
+    pub(crate) fn cache_port(&self, name: &str, set: &[(u16, u16)]) {
+        if let Ok(mut c) = self.port_cache.lock() {
+            c.insert(name.to_string(), set.to_vec());
+        }
     }
 
     pub(crate) fn address_expr(&self, name: &str) -> PResult<AddressExpr> {
@@ -159,6 +207,19 @@ mod tests {
         assert_eq!(
             e.message,
             "variable \"BAD\": address \"1.2.3\": invalid IP address \"1.2.3\""
+        );
+        // The cache follows changes.
+        let h = AddressExpr::Var("HTTP_SERVERS".into());
+        assert!(
+            resolve_address(&h, &v)
+                .unwrap()
+                .contains("10.1.1.1".parse().unwrap())
+        );
+        v.set_address("HOME_NET", "192.168.0.0/16");
+        assert!(
+            !resolve_address(&h, &v)
+                .unwrap()
+                .contains("10.1.1.1".parse().unwrap())
         );
         let e = resolve_address(&AddressExpr::Var("HTTP_PORTS".into()), &v).unwrap_err();
         assert_eq!(
