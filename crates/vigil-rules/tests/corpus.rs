@@ -71,3 +71,49 @@ fn et_open_loads_like_suricata() {
         );
     }
 }
+
+/// Every threshold.config, classification.config and reference.config of
+/// suricata-verify parses without errors.
+#[test]
+fn suricata_verify_config_files_parse() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/suricata-verify");
+    if !root.is_dir() {
+        eprintln!("skipping: ../shared/corpus/suricata-verify not found");
+        return;
+    }
+    let mut stack = vec![root.clone()];
+    let (mut n, mut errors) = (0, Vec::new());
+    let mut vars = Vars::suricata_default();
+    // Defined by those tests' suricata.yaml.
+    vars.set_address("SUPPRESS", "[10.0.0.0/8,20.0.0.0/16,145.0.0.0/8]");
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let errs = match name {
+                "threshold.config" => vigil_rules::ThresholdConfig::load(&p, &vars).map(|r| r.1),
+                "classification.config" => Classifications::load(&p).map(|r| r.1),
+                "reference.config" => vigil_rules::ReferenceConfig::load(&p).map(|r| r.1),
+                _ => continue,
+            };
+            n += 1;
+            match errs {
+                Ok(v) => errors.extend(v.into_iter().map(|e| e.to_string())),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+    }
+    println!("{n} config files, {} errors", errors.len());
+    for e in &errors {
+        println!("  {e}");
+    }
+    assert!(n > 0);
+    assert!(errors.is_empty());
+}
