@@ -1,0 +1,237 @@
+//! EVE `alert` records, in Suricata 7's layout.
+
+use crate::engine::{Alert, Engine};
+use vigil_eve::format::push_timestamp;
+use vigil_eve::{Endpoints, EveHeader, JsonWriter};
+use vigil_flow::Flow;
+use vigil_proto::Transaction;
+use vigil_wire::{Decoded, Timestamp, Transport};
+
+/// What alert records carry besides the alert itself.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertOptions {
+    /// `payload` (base64 of the inspected data).
+    pub payload: bool,
+    /// `payload_printable`.
+    pub payload_printable: bool,
+    /// `packet` (base64 of the frame) and `packet_info`.
+    pub packet: bool,
+    /// The application record of the transaction (`http`, `dns`, ...).
+    pub app_metadata: bool,
+    /// The pcap link type number, for `packet_info`.
+    pub linktype: u32,
+}
+
+impl Default for AlertOptions {
+    fn default() -> Self {
+        AlertOptions {
+            payload: false,
+            payload_printable: false,
+            packet: false,
+            app_metadata: true,
+            linktype: 1,
+        }
+    }
+}
+
+/// The packet and context an alert fired on.
+pub struct AlertContext<'a> {
+    /// Packet time.
+    pub ts: Timestamp,
+    /// `pcap_cnt` (absent on flow-end inspection).
+    pub pcap_cnt: Option<u64>,
+    /// Decoded packet.
+    pub decoded: &'a Decoded,
+    /// Frame.
+    pub frame: &'a [u8],
+    /// Packet payload.
+    pub payload: &'a [u8],
+    /// The flow, when the packet has one.
+    pub flow: Option<&'a Flow>,
+    /// Packet direction relative to the flow.
+    pub to_server: Option<bool>,
+    /// The transaction and its id, for transaction alerts.
+    pub tx: Option<(&'a dyn Transaction, u64)>,
+    /// The stream chunk, for stream alerts.
+    pub stream: Option<&'a [u8]>,
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn push_base64(out: &mut Vec<u8>, data: &[u8]) {
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(B64[(n >> 18) as usize & 63]);
+        out.push(B64[(n >> 12) as usize & 63]);
+        out.push(if chunk.len() > 1 {
+            B64[(n >> 6) as usize & 63]
+        } else {
+            b'='
+        });
+        out.push(if chunk.len() > 2 {
+            B64[n as usize & 63]
+        } else {
+            b'='
+        });
+    }
+}
+
+/// Appends one `alert` record (with its newline).
+pub fn write_alert(
+    out: &mut Vec<u8>,
+    engine: &Engine,
+    a: &Alert,
+    ctx: &AlertContext<'_>,
+    opts: &AlertOptions,
+) {
+    let Some(s) = engine.sigs.get(a.sig as usize) else {
+        return;
+    };
+    let Some(ip) = ctx.decoded.ip else {
+        return;
+    };
+    let ports = match ctx.decoded.transport {
+        Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
+        Transport::Udp(u) => Some((u.src_port, u.dst_port)),
+        Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
+        _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
+        _ => None,
+    };
+    let (src, dst, ports) = if a.swapped {
+        (ip.dst, ip.src, ports.map(|(s, d)| (d, s)))
+    } else {
+        (ip.src, ip.dst, ports)
+    };
+    let mut w = JsonWriter::new(out);
+    EveHeader {
+        timestamp: ctx.ts,
+        flow_id: ctx.flow.map(|f| f.flow_id),
+        pcap_cnt: ctx.pcap_cnt,
+        event_type: "alert",
+        vlan: ctx.decoded.vlans(),
+        endpoints: Some(Endpoints {
+            src,
+            dst,
+            ports,
+            proto: ip.proto,
+        }),
+    }
+    .write_open(&mut w);
+    if let Transport::Icmpv4(i) | Transport::Icmpv6(i) = ctx.decoded.transport {
+        w.uint("icmp_type", u64::from(i.icmp_type));
+        w.uint("icmp_code", u64::from(i.code));
+    }
+    w.string("pkt_src", "wire/pcap");
+    if let Some((tx, id)) = ctx.tx
+        && tx.logs_tx_id()
+    {
+        w.uint("tx_id", id);
+    }
+    w.open_object_key("alert");
+    w.string("action", "allowed");
+    w.uint("gid", u64::from(s.gid));
+    w.uint("signature_id", u64::from(s.sid));
+    w.uint("rev", u64::from(s.rev));
+    w.string("signature", &s.msg);
+    w.string("category", &s.category);
+    w.uint("severity", u64::from(s.priority));
+    if let Some(src_is_target) = s.target {
+        let (t, o) = if src_is_target {
+            ((src, ports.map(|p| p.0)), (dst, ports.map(|p| p.1)))
+        } else {
+            ((dst, ports.map(|p| p.1)), (src, ports.map(|p| p.0)))
+        };
+        for (key, (addr, port)) in [("source", o), ("target", t)] {
+            w.open_object_key(key);
+            w.string_with("ip", |o| vigil_eve::format::push_ip(o, addr));
+            if let Some(p) = port {
+                w.uint("port", u64::from(p));
+            }
+            w.close_object();
+        }
+    }
+    if !s.metadata.is_empty() {
+        w.open_object_key("metadata");
+        let mut keys: Vec<&str> = Vec::new();
+        for (k, _) in &s.metadata {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+        for k in keys {
+            w.open_array_key(k);
+            for (_, v) in s.metadata.iter().filter(|(kk, _)| kk == k) {
+                w.array_string(v);
+            }
+            w.close_array();
+        }
+        w.close_object();
+    }
+    w.close_object();
+    if opts.app_metadata
+        && let Some((tx, _)) = ctx.tx
+    {
+        tx.write_eve(&mut w);
+    }
+    if let Some(f) = ctx.flow {
+        if let Some(app) = f.app_proto {
+            w.string("app_proto", app);
+        }
+        if let Some(ts) = ctx.to_server {
+            let to_server = ts != a.swapped;
+            w.string(
+                "direction",
+                if to_server { "to_server" } else { "to_client" },
+            );
+        }
+        w.open_object_key("flow");
+        w.uint("pkts_toserver", f.pkts[0]);
+        w.uint("pkts_toclient", f.pkts[1]);
+        w.uint("bytes_toserver", f.bytes[0]);
+        w.uint("bytes_toclient", f.bytes[1]);
+        w.string_with("start", |o| push_timestamp(o, f.start));
+        w.string_with("src_ip", |o| vigil_eve::format::push_ip(o, f.src));
+        w.string_with("dest_ip", |o| vigil_eve::format::push_ip(o, f.dst));
+        if matches!(f.proto, 6 | 17 | 132) {
+            w.uint("src_port", u64::from(f.src_port));
+            w.uint("dest_port", u64::from(f.dst_port));
+        }
+        w.close_object();
+    }
+    let data: &[u8] = match ctx.stream {
+        Some(s) if a.stream => s,
+        _ => ctx.payload,
+    };
+    if opts.payload {
+        w.string_with("payload", |o| push_base64(o, data));
+    }
+    if opts.payload_printable {
+        let printable: Vec<u8> = data
+            .iter()
+            .map(|&b| {
+                if b.is_ascii_graphic() || b == b' ' || b == b'\r' || b == b'\n' || b == b'\t' {
+                    b
+                } else {
+                    b'.'
+                }
+            })
+            .collect();
+        w.bytes_as_string("payload_printable", &printable);
+    }
+    if opts.payload || opts.payload_printable {
+        w.uint("stream", u64::from(a.stream));
+    }
+    if opts.packet {
+        w.string_with("packet", |o| push_base64(o, ctx.frame));
+        w.open_object_key("packet_info");
+        w.uint("linktype", u64::from(opts.linktype));
+        w.close_object();
+    }
+    w.close_object();
+    out.push(b'\n');
+}

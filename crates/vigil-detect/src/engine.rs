@@ -1,0 +1,1008 @@
+//! The engine: compiled rules grouped by protocol (and, for application
+//! rules, by protocol and buffer), one prefilter per group and buffer, and
+//! the per-worker [`Detector`] that evaluates packets, stream chunks and
+//! transactions.
+
+use crate::pcre::Scratch;
+use crate::prefilter::Prefilter;
+use crate::program::{Insp, MAX_VARS, inspect, uint_match};
+use crate::sig::{BitAct, HdrCheck, IntOperand, Names, Sig, SigKind, bucket, buffer_direction};
+use crate::state::{FlowDetect, Thresholds};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use vigil_rules::{Action, Classifications, FlowintOp, Rule, ThresholdConfig, UintMatch};
+use vigil_wire::{Decoded, Transport};
+
+/// Why a loaded rule is not evaluated.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// gid.
+    pub gid: u32,
+    /// sid.
+    pub sid: u32,
+    /// Reason.
+    pub reason: String,
+}
+
+/// Rules of one protocol bucket.
+#[derive(Debug, Default)]
+struct Group {
+    /// Payload rules by fast pattern.
+    payload_pf: Option<Prefilter>,
+    /// Payload rules without a usable fast pattern.
+    payload_nofp: Vec<u32>,
+    /// Header-only rules evaluated on every packet.
+    packet: Vec<u32>,
+    /// IP-only rules (first packet of each flow direction).
+    iponly: Vec<u32>,
+    /// Protocol-detection-only rules.
+    pdonly: Vec<u32>,
+}
+
+/// Application rules of one protocol.
+#[derive(Debug, Default)]
+struct AppGroup {
+    /// Per buffer name: prefilter over the fast patterns of that buffer.
+    by_buf: HashMap<&'static str, Prefilter>,
+    /// Rules without a usable fast pattern.
+    nofp: Vec<u32>,
+}
+
+/// The compiled rule set, shared read-only by all workers.
+#[derive(Debug)]
+pub struct Engine {
+    /// Rules by internal number.
+    pub sigs: Vec<Sig>,
+    /// Loaded rules not evaluated, with the reason.
+    pub skipped: Vec<Skipped>,
+    groups: [Group; 6],
+    apps: HashMap<String, AppGroup>,
+    /// App rules whose protocol is open (e.g. `file.data`).
+    app_any: AppGroup,
+    /// Distinct flowbit names.
+    pub nbits: usize,
+    /// Distinct flowint names.
+    pub nints: usize,
+    /// threshold.config entries.
+    pub threshold_config: ThresholdConfig,
+    /// Largest content depth+offset of payload rules (raw stream
+    /// inspection keeps the stream start that long).
+    pub min_inspect_depth: usize,
+}
+
+fn action_rank(a: Action) -> u8 {
+    match a {
+        Action::Pass => 0,
+        Action::Drop => 1,
+        Action::Reject | Action::RejectSrc | Action::RejectDst | Action::RejectBoth => 2,
+        Action::Alert => 3,
+        Action::Config => 4,
+    }
+}
+
+fn flowbits_rank(r: &Rule) -> u8 {
+    use vigil_rules::{BitsAction, RuleOption};
+    let (mut set, mut read) = (false, false);
+    for o in &r.options {
+        if let RuleOption::Flowbits(f) = o {
+            match f.action {
+                BitsAction::Set | BitsAction::Unset | BitsAction::Toggle => set = true,
+                BitsAction::IsSet | BitsAction::IsNotSet => read = true,
+                BitsAction::NoAlert => {}
+            }
+        }
+    }
+    match (set, read) {
+        (true, true) => 0,
+        (true, false) => 1,
+        (false, true) => 2,
+        (false, false) => 3,
+    }
+}
+
+impl Engine {
+    /// Compiles `rules`. Rules that cannot be evaluated are listed in
+    /// [`Engine::skipped`] and never match.
+    pub fn build(
+        rules: &[Rule],
+        classes: &Classifications,
+        threshold_config: ThresholdConfig,
+    ) -> Engine {
+        let mut order: Vec<usize> = (0..rules.len()).collect();
+        order.sort_by_key(|&i| {
+            let r = &rules[i];
+            (action_rank(r.action), flowbits_rank(r), r.priority, i)
+        });
+        let mut names = Names::default();
+        let mut ints = Names::default();
+        let mut sigs = Vec::with_capacity(rules.len());
+        let mut skipped = Vec::new();
+        for i in order {
+            let r = &rules[i];
+            if r.action == Action::Config {
+                continue;
+            }
+            let category = r
+                .classtype
+                .as_deref()
+                .and_then(|c| classes.get(c))
+                .map(|c| c.description.clone())
+                .unwrap_or_default();
+            match crate::sig::compile(r, sigs.len() as u32, &category, &mut names, &mut ints) {
+                Ok(s) => sigs.push(s),
+                Err(reason) => skipped.push(Skipped {
+                    gid: r.gid,
+                    sid: r.sid,
+                    reason,
+                }),
+            }
+        }
+        let mut e = Engine {
+            sigs,
+            skipped,
+            groups: Default::default(),
+            apps: HashMap::new(),
+            app_any: AppGroup::default(),
+            nbits: names.len(),
+            nints: ints.len(),
+            threshold_config,
+            min_inspect_depth: 0,
+        };
+        e.build_groups();
+        e
+    }
+
+    fn build_groups(&mut self) {
+        let mut payload_fp: [Vec<(Vec<u8>, u32)>; 6] = Default::default();
+        let mut app_fp: HashMap<(String, &'static str), Vec<(Vec<u8>, u32)>> = HashMap::new();
+        let mut any_fp: HashMap<&'static str, Vec<(Vec<u8>, u32)>> = HashMap::new();
+        for s in &self.sigs {
+            match s.kind {
+                SigKind::App => {
+                    let fp = s
+                        .fast
+                        .as_ref()
+                        .and_then(|f| s.bufs.get(f.buf).map(|b| (b.name, f.pattern.clone())));
+                    let key = s.app_proto.clone();
+                    match (key, fp) {
+                        (Some(p), Some((bn, pat))) => {
+                            app_fp.entry((p, bn)).or_default().push((pat, s.num))
+                        }
+                        (Some(p), None) => self.apps.entry(p).or_default().nofp.push(s.num),
+                        (None, Some((bn, pat))) => any_fp.entry(bn).or_default().push((pat, s.num)),
+                        (None, None) => self.app_any.nofp.push(s.num),
+                    }
+                }
+                _ => {
+                    for b in 0..6 {
+                        if s.proto.mask & (1 << b) == 0 {
+                            continue;
+                        }
+                        let g = &mut self.groups[b];
+                        match s.kind {
+                            SigKind::IpOnly => g.iponly.push(s.num),
+                            SigKind::PdOnly => g.pdonly.push(s.num),
+                            SigKind::Packet => g.packet.push(s.num),
+                            SigKind::Payload => match &s.fast {
+                                Some(f) => payload_fp[b].push((f.pattern.clone(), s.num)),
+                                None => g.payload_nofp.push(s.num),
+                            },
+                            SigKind::App => {}
+                        }
+                    }
+                }
+            }
+        }
+        for (b, entries) in payload_fp.iter().enumerate() {
+            // Build errors (size limits) fall back to evaluating every rule.
+            match Prefilter::build(entries) {
+                Ok(pf) => self.groups[b].payload_pf = pf,
+                Err(_) => self.groups[b]
+                    .payload_nofp
+                    .extend(entries.iter().map(|e| e.1)),
+            }
+            self.groups[b].payload_nofp.sort_unstable();
+        }
+        for ((p, bn), entries) in app_fp {
+            let g = self.apps.entry(p).or_default();
+            match Prefilter::build(&entries) {
+                Ok(Some(pf)) => {
+                    g.by_buf.insert(bn, pf);
+                }
+                Ok(None) => {}
+                Err(_) => g.nofp.extend(entries.iter().map(|e| e.1)),
+            }
+        }
+        for (bn, entries) in any_fp {
+            match Prefilter::build(&entries) {
+                Ok(Some(pf)) => {
+                    self.app_any.by_buf.insert(bn, pf);
+                }
+                Ok(None) => {}
+                Err(_) => self.app_any.nofp.extend(entries.iter().map(|e| e.1)),
+            }
+        }
+        for g in self.apps.values_mut() {
+            g.nofp.sort_unstable();
+        }
+        self.app_any.nofp.sort_unstable();
+    }
+
+    /// Rules evaluated.
+    pub fn len(&self) -> usize {
+        self.sigs.len()
+    }
+
+    /// True when no rule is evaluated.
+    pub fn is_empty(&self) -> bool {
+        self.sigs.is_empty()
+    }
+
+    /// True when some rule inspects application-layer buffers.
+    pub fn has_app_rules(&self) -> bool {
+        !self.apps.is_empty() || !self.app_any.nofp.is_empty() || !self.app_any.by_buf.is_empty()
+    }
+
+    /// Number of loaded rules per kind: (ip-only, pd-only, packet,
+    /// payload, app).
+    pub fn kind_counts(&self) -> [usize; 5] {
+        let mut c = [0; 5];
+        for s in &self.sigs {
+            c[match s.kind {
+                SigKind::IpOnly => 0,
+                SigKind::PdOnly => 1,
+                SigKind::Packet => 2,
+                SigKind::Payload => 3,
+                SigKind::App => 4,
+            }] += 1;
+        }
+        c
+    }
+}
+
+/// A transaction buffer source for rule evaluation.
+pub trait TxBuffers {
+    /// The content of buffer `name`, if the transaction has it.
+    fn buffer(&self, name: &str) -> Option<&[u8]>;
+}
+
+impl<T: vigil_proto::Transaction + ?Sized> TxBuffers for T {
+    fn buffer(&self, name: &str) -> Option<&[u8]> {
+        vigil_proto::Transaction::buffer(self, name)
+    }
+}
+
+/// What the engine knows of the packet's flow.
+#[derive(Debug, Clone, Copy)]
+pub struct PacketFlow {
+    /// The packet goes from the flow's initiator to the responder.
+    pub to_server: bool,
+    /// The flow was established when the packet arrived.
+    pub established: bool,
+    /// Detected application protocol (`None` while unknown).
+    pub app_proto: Option<&'static str>,
+    /// Stream bytes sent by (client, server), for `stream_size`.
+    pub stream_bytes: [u64; 2],
+}
+
+/// One packet as the engine sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<'a> {
+    /// Decoded headers.
+    pub decoded: &'a Decoded,
+    /// The frame the decode ran on.
+    pub frame: &'a [u8],
+    /// Transport payload.
+    pub payload: &'a [u8],
+    /// Packet time, whole seconds.
+    pub ts_secs: i64,
+    /// Flow information (absent for packets without a flow).
+    pub flow: Option<PacketFlow>,
+    /// The packet's payload went into TCP reassembly: payload rules look
+    /// at the reassembled stream instead of the packet.
+    pub stream_tracked: bool,
+}
+
+impl Packet<'_> {
+    fn addrs(&self) -> Option<(IpAddr, IpAddr, u16, u16)> {
+        let ip = self.decoded.ip?;
+        let (sp, dp) = match self.decoded.transport {
+            Transport::Tcp(t) => (t.src_port, t.dst_port),
+            Transport::Udp(u) => (u.src_port, u.dst_port),
+            Transport::Sctp { src_port, dst_port } => (src_port, dst_port),
+            _ => (0, 0),
+        };
+        Some((ip.src, ip.dst, sp, dp))
+    }
+}
+
+/// An alert produced by the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Alert {
+    /// Internal rule number (index into [`Engine::sigs`]).
+    pub sig: u32,
+    /// On a reassembled stream chunk.
+    pub stream: bool,
+    /// On transaction number `n` of those given to [`Detector::transaction`].
+    pub tx: Option<u64>,
+    /// The record is oriented opposite to the packet (a request rule
+    /// matched on a transaction completed by a response packet).
+    pub swapped: bool,
+}
+
+/// Per-worker detection state: scratch space and threshold tables.
+pub struct Detector {
+    engine: std::sync::Arc<Engine>,
+    pcre: Scratch,
+    cand: Vec<u32>,
+    stamp: Vec<u32>,
+    epoch: u32,
+    tbuf: Vec<u8>,
+    tmp: Vec<u8>,
+    b64: Vec<u8>,
+    /// Threshold / detection_filter state.
+    pub thresholds: Thresholds,
+}
+
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Detector")
+    }
+}
+
+/// Where the data under inspection came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Src<'a> {
+    Packet,
+    Stream(&'a [u8]),
+    Tx,
+}
+
+impl Detector {
+    /// A detector for one worker.
+    pub fn new(engine: std::sync::Arc<Engine>) -> Detector {
+        let n = engine.sigs.len();
+        let thresholds = Thresholds::new(&engine.threshold_config);
+        Detector {
+            engine,
+            pcre: Scratch::default(),
+            cand: Vec::new(),
+            stamp: vec![0; n],
+            epoch: 0,
+            tbuf: Vec::new(),
+            tmp: Vec::new(),
+            b64: Vec::new(),
+            thresholds,
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    fn next_gen(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.epoch = 1;
+        }
+    }
+
+    fn add_cand(&mut self, num: u32) {
+        if let Some(s) = self.stamp.get_mut(num as usize)
+            && *s != self.epoch
+        {
+            *s = self.epoch;
+            self.cand.push(num);
+        }
+    }
+
+    /// Evaluates the packet rules (and, when `stream` is given, the payload
+    /// rules on that reassembled chunk instead of the packet payload) and
+    /// appends alerts to `out` in rule order.
+    pub fn packet(
+        &mut self,
+        pkt: &Packet<'_>,
+        mut fd: Option<&mut FlowDetect>,
+        stream: Option<&[u8]>,
+        out: &mut Vec<Alert>,
+    ) {
+        let Some(ip) = pkt.decoded.ip else {
+            return;
+        };
+        let engine = self.engine.clone();
+        let b = bucket::index(ip.proto);
+        let g = &engine.groups[b];
+        let start = out.len();
+        let dir = pkt.flow.map(|f| usize::from(!f.to_server));
+        // IP-only: first packet of each flow direction.
+        let run_iponly = match (&fd, dir) {
+            (Some(f), Some(d)) => !f.iponly_done[d],
+            _ => true,
+        };
+        if run_iponly {
+            if let (Some(f), Some(d)) = (fd.as_deref_mut(), dir) {
+                f.iponly_done[d] = true;
+            }
+            for &n in &g.iponly {
+                self.eval_emit(
+                    &engine,
+                    n,
+                    pkt,
+                    fd.as_deref_mut(),
+                    Src::Packet,
+                    None,
+                    false,
+                    out,
+                );
+            }
+        }
+        // PD-only: once per direction when the protocol is known.
+        if let (Some(flow), Some(d)) = (pkt.flow, dir)
+            && flow.app_proto.is_some()
+            && fd.as_ref().is_some_and(|f| !f.pd_done[d])
+        {
+            if let Some(f) = fd.as_deref_mut() {
+                f.pd_done[d] = true;
+            }
+            for &n in &g.pdonly {
+                self.eval_emit(
+                    &engine,
+                    n,
+                    pkt,
+                    fd.as_deref_mut(),
+                    Src::Packet,
+                    None,
+                    false,
+                    out,
+                );
+            }
+        }
+        self.next_gen();
+        self.cand.clear();
+        for &n in &g.packet {
+            self.add_cand(n);
+        }
+        // Payload rules: the stream chunk, or the packet payload when it is
+        // not part of a tracked stream.
+        let mut data_srcs: [Option<Src<'_>>; 2] = [None, None];
+        if !pkt.payload.is_empty() {
+            data_srcs[0] = Some(Src::Packet);
+        }
+        if let Some(s) = stream
+            && !s.is_empty()
+        {
+            data_srcs[1] = Some(Src::Stream(s));
+        }
+        let cands_base: Vec<u32> = std::mem::take(&mut self.cand);
+        // Header-only rules.
+        let mut cands = cands_base;
+        cands.sort_unstable();
+        for &n in &cands {
+            self.eval_emit(
+                &engine,
+                n,
+                pkt,
+                fd.as_deref_mut(),
+                Src::Packet,
+                None,
+                false,
+                out,
+            );
+        }
+        cands.clear();
+        self.cand = cands;
+        for src in data_srcs.into_iter().flatten() {
+            let data: &[u8] = match src {
+                Src::Stream(s) => s,
+                _ => pkt.payload,
+            };
+            self.next_gen();
+            self.cand.clear();
+            for &n in &g.payload_nofp {
+                self.add_cand(n);
+            }
+            if let Some(pf) = &g.payload_pf {
+                let mut hits: Vec<u32> = Vec::new();
+                pf.scan(data, &mut |id| hits.push(id));
+                for id in hits {
+                    if let Some(rs) = pf.rules.get(id as usize) {
+                        for &n in rs {
+                            self.add_cand(n);
+                        }
+                    }
+                }
+            }
+            let mut cands = std::mem::take(&mut self.cand);
+            cands.sort_unstable();
+            for &n in &cands {
+                let s = &engine.sigs[n as usize];
+                let ok = match src {
+                    Src::Packet => !s.require_stream && (!pkt.stream_tracked || s.require_packet),
+                    Src::Stream(_) => !s.require_packet,
+                    Src::Tx => false,
+                };
+                if ok {
+                    self.eval_emit(&engine, n, pkt, fd.as_deref_mut(), src, None, false, out);
+                }
+            }
+            cands.clear();
+            self.cand = cands;
+        }
+        out[start..].sort_by_key(|a| a.sig);
+    }
+
+    /// Evaluates the application rules of `app_proto` on one transaction
+    /// completed at `pkt`; `tx_id` is recorded in the alerts.
+    pub fn transaction(
+        &mut self,
+        pkt: &Packet<'_>,
+        mut fd: Option<&mut FlowDetect>,
+        app_proto: &str,
+        tx: &dyn TxBuffers,
+        tx_id: u64,
+        out: &mut Vec<Alert>,
+    ) {
+        let engine = self.engine.clone();
+        let start = out.len();
+        self.next_gen();
+        self.cand.clear();
+        let groups = [engine.apps.get(app_proto), Some(&engine.app_any)];
+        for g in groups.into_iter().flatten() {
+            for &n in &g.nofp {
+                self.add_cand(n);
+            }
+            for (name, pf) in &g.by_buf {
+                if let Some(buf) = tx.buffer(name) {
+                    let mut hits: Vec<u32> = Vec::new();
+                    pf.scan(buf, &mut |id| hits.push(id));
+                    for id in hits {
+                        if let Some(rs) = pf.rules.get(id as usize) {
+                            for &n in rs {
+                                self.add_cand(n);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut cands = std::mem::take(&mut self.cand);
+        cands.sort_unstable();
+        let pkt_to_server = pkt.flow.is_none_or(|f| f.to_server);
+        for &n in &cands {
+            let s = &engine.sigs[n as usize];
+            // Orientation: the rule's direction, else its buffers' side.
+            let want = if s.flow.to_server && !s.flow.to_client {
+                Some(true)
+            } else if s.flow.to_client && !s.flow.to_server {
+                Some(false)
+            } else {
+                s.bufs.iter().find_map(|b| buffer_direction(b.name))
+            };
+            let swapped = want.is_some_and(|w| w != pkt_to_server);
+            self.eval_tx(&engine, n, pkt, fd.as_deref_mut(), tx, tx_id, swapped, out);
+        }
+        cands.clear();
+        self.cand = cands;
+        out[start..].sort_by_key(|a| a.sig);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_tx(
+        &mut self,
+        engine: &Engine,
+        n: u32,
+        pkt: &Packet<'_>,
+        fd: Option<&mut FlowDetect>,
+        tx: &dyn TxBuffers,
+        tx_id: u64,
+        swapped: bool,
+        out: &mut Vec<Alert>,
+    ) {
+        self.eval_emit(engine, n, pkt, fd, Src::Tx, Some((tx, tx_id)), swapped, out);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_emit(
+        &mut self,
+        engine: &Engine,
+        n: u32,
+        pkt: &Packet<'_>,
+        mut fd: Option<&mut FlowDetect>,
+        src: Src<'_>,
+        tx: Option<(&dyn TxBuffers, u64)>,
+        swapped: bool,
+        out: &mut Vec<Alert>,
+    ) {
+        let s = &engine.sigs[n as usize];
+        if !self.matches(s, pkt, fd.as_deref(), src, tx.map(|t| t.0), swapped) {
+            return;
+        }
+        // Post-match: flowbits and flowint actions.
+        if let Some(f) = fd.as_deref_mut() {
+            for a in &s.bit_acts {
+                match *a {
+                    BitAct::Set(b) => f.set_bit(b),
+                    BitAct::Unset(b) => f.unset_bit(b),
+                    BitAct::Toggle(b) => f.toggle_bit(b),
+                }
+            }
+            for op in &s.ints {
+                let v = match op.value {
+                    Some(IntOperand::Num(v)) => Some(v),
+                    Some(IntOperand::Var(o)) => f.int(o),
+                    None => None,
+                };
+                match (op.op, v) {
+                    (FlowintOp::Set, Some(v)) => f.set_int(op.var, v),
+                    (FlowintOp::Add, Some(v)) => {
+                        let cur = f.int(op.var).unwrap_or(0);
+                        f.set_int(op.var, cur.wrapping_add(v));
+                    }
+                    (FlowintOp::Sub, Some(v)) => {
+                        let cur = f.int(op.var).unwrap_or(0);
+                        f.set_int(op.var, cur.wrapping_sub(v));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if s.noalert {
+            return;
+        }
+        let (src_ip, dst_ip) = match pkt.decoded.ip {
+            Some(ip) if swapped => (ip.dst, ip.src),
+            Some(ip) => (ip.src, ip.dst),
+            None => return,
+        };
+        if !self
+            .thresholds
+            .check(s, src_ip, dst_ip, pkt.ts_secs, fd.as_deref().map(|f| f.id))
+        {
+            return;
+        }
+        out.push(Alert {
+            sig: n,
+            stream: matches!(src, Src::Stream(_)),
+            tx: tx.map(|t| t.1),
+            swapped,
+        });
+    }
+
+    fn matches(
+        &mut self,
+        s: &Sig,
+        pkt: &Packet<'_>,
+        fd: Option<&FlowDetect>,
+        src: Src<'_>,
+        tx: Option<&dyn TxBuffers>,
+        swapped: bool,
+    ) -> bool {
+        let Some(ip) = pkt.decoded.ip else {
+            return false;
+        };
+        if let Some(fam) = s.proto.family
+            && fam != ip.version
+        {
+            return false;
+        }
+        // Flow.
+        let flow = pkt.flow;
+        if s.flow.needs_flow && flow.is_none() {
+            return false;
+        }
+        if let Some(f) = flow {
+            let to_server = f.to_server != swapped;
+            if s.flow.to_server && !s.flow.to_client && !to_server {
+                return false;
+            }
+            if s.flow.to_client && !s.flow.to_server && to_server {
+                return false;
+            }
+            if s.flow.established && !f.established && src != Src::Tx {
+                return false;
+            }
+            if s.flow.not_established && f.established {
+                return false;
+            }
+            if let Some(want) = &s.app_proto {
+                match f.app_proto {
+                    Some(have) if proto_eq(want, have) => {}
+                    _ => return false,
+                }
+            }
+            for (p, neg) in &s.alp {
+                let is = f.app_proto.is_some_and(|h| proto_eq(p, h));
+                if f.app_proto.is_none() || is == *neg {
+                    return false;
+                }
+            }
+        } else if s.app_proto.is_some() || !s.alp.is_empty() {
+            return false;
+        }
+        if s.flow.only_frag && ip.frag.is_none() {
+            return false;
+        }
+        if s.flow.no_frag && ip.frag.is_some() {
+            return false;
+        }
+        // Addresses and ports.
+        let Some((a_src, a_dst, sp, dp)) = pkt.addrs() else {
+            return false;
+        };
+        let (a_src, a_dst, sp, dp) = if swapped {
+            (a_dst, a_src, dp, sp)
+        } else {
+            (a_src, a_dst, sp, dp)
+        };
+        let has_ports = matches!(ip.proto, 6 | 17 | 132);
+        let fwd = s.src.contains(a_src)
+            && s.dst.contains(a_dst)
+            && (!has_ports || (s.sp.contains(sp) && s.dp.contains(dp)));
+        if !fwd {
+            let rev = s.bidir
+                && s.src.contains(a_dst)
+                && s.dst.contains(a_src)
+                && (!has_ports || (s.sp.contains(dp) && s.dp.contains(sp)));
+            if !rev {
+                return false;
+            }
+        }
+        if let Some(m) = s.dsize {
+            if src == Src::Tx || !uint_match(m, pkt.payload.len() as u64) {
+                return false;
+            }
+        }
+        for h in &s.hdr {
+            if !hdr_match(h, pkt) {
+                return false;
+            }
+        }
+        // Flowbits / flowint conditions.
+        if !s.bit_conds.is_empty() {
+            let Some(f) = fd else { return false };
+            for c in &s.bit_conds {
+                let ok = if c.any {
+                    c.bits.iter().any(|b| f.bit(*b) == c.isset)
+                } else {
+                    c.bits.iter().all(|b| f.bit(*b) == c.isset)
+                };
+                if !ok {
+                    return false;
+                }
+            }
+        }
+        for op in &s.ints {
+            let is_cond = !matches!(op.op, FlowintOp::Set | FlowintOp::Add | FlowintOp::Sub);
+            if !is_cond {
+                continue;
+            }
+            let Some(f) = fd else { return false };
+            let cur = f.int(op.var);
+            let rhs = match op.value {
+                Some(IntOperand::Num(v)) => Some(v),
+                Some(IntOperand::Var(o)) => f.int(o),
+                None => None,
+            };
+            let ok = match (op.op, cur, rhs) {
+                (FlowintOp::IsSet, c, _) => c.is_some(),
+                (FlowintOp::NotSet, c, _) => c.is_none(),
+                (FlowintOp::Eq, Some(c), Some(r)) => c == r,
+                (FlowintOp::Ne, Some(c), Some(r)) => c != r,
+                (FlowintOp::Lt, Some(c), Some(r)) => c < r,
+                (FlowintOp::Le, Some(c), Some(r)) => c <= r,
+                (FlowintOp::Gt, Some(c), Some(r)) => c > r,
+                (FlowintOp::Ge, Some(c), Some(r)) => c >= r,
+                _ => false,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        if !s.app_events.is_empty() {
+            let Some(f) = fd else { return false };
+            if !s.app_events.iter().all(|e| f.has_event(e)) {
+                return false;
+            }
+        }
+        // Buffers.
+        let mut insp = Insp {
+            cursor: 0,
+            vars: [0; MAX_VARS],
+            budget: 0,
+            pcre: &mut self.pcre,
+            b64: &mut self.b64,
+            b64_done: false,
+        };
+        if let Some(p) = &s.payload {
+            let data: &[u8] = match src {
+                Src::Packet => pkt.payload,
+                Src::Stream(d) => d,
+                Src::Tx => return false,
+            };
+            if !run_prog(p, data, &mut insp, &mut self.tbuf, &mut self.tmp) {
+                return false;
+            }
+        }
+        if !s.bufs.is_empty() {
+            let Some(tx) = tx else { return false };
+            for p in &s.bufs {
+                let Some(data) = tx.buffer(p.name) else {
+                    return false;
+                };
+                if !run_prog(p, data, &mut insp, &mut self.tbuf, &mut self.tmp) {
+                    return false;
+                }
+            }
+        }
+        if let Some(p) = &s.b64 {
+            if !insp.b64_done || insp.b64.is_empty() {
+                return false;
+            }
+            let data = std::mem::take(insp.b64);
+            let ok = run_prog(p, &data, &mut insp, &mut self.tbuf, &mut self.tmp);
+            *insp.b64 = data;
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn run_prog(
+    p: &crate::sig::BufProg,
+    data: &[u8],
+    insp: &mut Insp<'_>,
+    tbuf: &mut Vec<u8>,
+    tmp: &mut Vec<u8>,
+) -> bool {
+    if p.transforms.is_empty() {
+        inspect(&p.ops, data, insp)
+    } else {
+        crate::transform::apply(&p.transforms, data, tbuf, tmp, insp.pcre);
+        let buf = std::mem::take(tbuf);
+        let ok = inspect(&p.ops, &buf, insp);
+        *tbuf = buf;
+        ok
+    }
+}
+
+fn proto_eq(want: &str, have: &str) -> bool {
+    want == have
+        || (want == "http" && (have == "http1" || have == "http2"))
+        || (want == "http1" && have == "http")
+}
+
+fn cmp_mod(modifier: Option<char>, have: u64, want: u64) -> bool {
+    match modifier {
+        Some('<') => have < want,
+        Some('>') => have > want,
+        Some('!') => have != want,
+        _ => have == want,
+    }
+}
+
+fn ipv4_header<'a>(pkt: &Packet<'a>) -> Option<&'a [u8]> {
+    let ip = pkt.decoded.ip?;
+    if ip.version != 4 {
+        return None;
+    }
+    let h = pkt.frame.get(ip.header_offset..)?;
+    let ihl = usize::from(*h.first()? & 0x0f) * 4;
+    h.get(..ihl.max(20))
+}
+
+fn hdr_match(h: &HdrCheck, pkt: &Packet<'_>) -> bool {
+    let Some(ip) = pkt.decoded.ip else {
+        return false;
+    };
+    let tcp = match pkt.decoded.transport {
+        Transport::Tcp(t) => Some(t),
+        _ => None,
+    };
+    let icmp = match pkt.decoded.transport {
+        Transport::Icmpv4(i) => Some((4, i)),
+        Transport::Icmpv6(i) => Some((6, i)),
+        _ => None,
+    };
+    match h {
+        HdrCheck::Ttl(m) => uint_match(*m, u64::from(ip.ttl)),
+        HdrCheck::Tos(v, neg) => (ip.tos == *v) != *neg,
+        HdrCheck::IpOpts(code) => {
+            let Some(hdr) = ipv4_header(pkt) else {
+                return false;
+            };
+            let mut opts = hdr.get(20..).unwrap_or(&[]);
+            while let Some((&t, rest)) = opts.split_first() {
+                if *code == 255 || t == *code {
+                    return true;
+                }
+                if t == 0 {
+                    break;
+                }
+                if t == 1 {
+                    opts = rest;
+                    continue;
+                }
+                let l = usize::from(*rest.first().unwrap_or(&0));
+                if l < 2 || l > opts.len() {
+                    break;
+                }
+                opts = &opts[l..];
+            }
+            false
+        }
+        HdrCheck::FragBits(f) => {
+            let Some(hdr) = ipv4_header(pkt) else {
+                return false;
+            };
+            let flags = hdr[6] >> 5;
+            // Rule bits: M=1 D=2 R=4; header: R=4 D=2 M=1.
+            let have = flags & 7;
+            match f.modifier {
+                Some('+') => have & f.bits == f.bits,
+                Some('*') => have & f.bits != 0,
+                Some('!') => have & f.bits == 0,
+                _ => have == f.bits,
+            }
+        }
+        HdrCheck::FragOffset(m, v) => {
+            let Some(hdr) = ipv4_header(pkt) else {
+                return false;
+            };
+            let off = u16::from_be_bytes([hdr[6], hdr[7]]) & 0x1fff;
+            cmp_mod(*m, u64::from(off), u64::from(*v))
+        }
+        HdrCheck::IpId(v) => ip.version == 4 && ip.id == u32::from(*v),
+        HdrCheck::SameIp => ip.src == ip.dst,
+        HdrCheck::IpProto(m, p) => cmp_mod(*m, u64::from(ip.proto), u64::from(*p)),
+        HdrCheck::TcpFlags(f) => {
+            let Some(t) = tcp else { return false };
+            let have = t.flags & !f.mask;
+            match f.modifier {
+                Some('+') => have & f.flags == f.flags,
+                Some('*') => have & f.flags != 0,
+                Some('!') => have & f.flags == 0,
+                _ => have == f.flags,
+            }
+        }
+        HdrCheck::Seq(v) => tcp.is_some_and(|t| t.seq == *v),
+        HdrCheck::Ack(v) => tcp.is_some_and(|t| t.ack == *v),
+        HdrCheck::Window(v, neg) => tcp.is_some_and(|t| (t.window == *v) != *neg),
+        HdrCheck::Mss(m) => tcp
+            .and_then(|t| t.options.mss)
+            .is_some_and(|mss| uint_match(*m, u64::from(mss))),
+        HdrCheck::Itype(m) => icmp.is_some_and(|(_, i)| uint_match(*m, u64::from(i.icmp_type))),
+        HdrCheck::Icode(m) => icmp.is_some_and(|(_, i)| uint_match(*m, u64::from(i.code))),
+        HdrCheck::IcmpId(v) => {
+            icmp.is_some_and(|(ver, i)| echo_like(ver, i.icmp_type) && i.id == *v)
+        }
+        HdrCheck::IcmpSeq(v) => {
+            icmp.is_some_and(|(ver, i)| echo_like(ver, i.icmp_type) && i.seq == *v)
+        }
+        HdrCheck::StreamSize(side, m) => {
+            let Some(f) = pkt.flow else { return false };
+            // Suricata counts the SYN: sizes are sequence-number spans.
+            let (c, s) = (f.stream_bytes[0] + 1, f.stream_bytes[1] + 1);
+            match side {
+                0 => uint_match(*m, s),
+                1 => uint_match(*m, c),
+                2 => uint_match(*m, s) && uint_match(*m, c),
+                _ => uint_match(*m, s) || uint_match(*m, c),
+            }
+        }
+    }
+}
+
+fn echo_like(ver: u8, t: u8) -> bool {
+    if ver == 4 {
+        matches!(t, 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18)
+    } else {
+        matches!(t, 128 | 129)
+    }
+}
+
+#[allow(dead_code)]
+fn _unused(_: UintMatch) {}

@@ -1,0 +1,989 @@
+//! Compiling a parsed rule ([`vigil_rules::Rule`]) into the engine's form:
+//! header matchers, flow requirements, per-buffer match programs, flowbits,
+//! thresholds and the fast pattern.
+
+use crate::program::{ContentOp, MAX_VARS, Op, PcreOp, Read, Val};
+use crate::transform::CTransform;
+use vigil_rules::{
+    Action, BitsAction, BitsCombine, FlowOpt, Flowint, FlowintOp, FragBits, IpSet, NumOrVar,
+    PortSet, Protocol, Rule, RuleOption, TcpFlags, Threshold, Transform, UintMatch,
+};
+
+/// Which IP protocols a rule applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProtoSpec {
+    /// Bit per bucket: tcp, udp, icmpv4, icmpv6, sctp, other.
+    pub mask: u8,
+    /// Only IPv4 (`ipv4`) / only IPv6 (`ipv6`).
+    pub family: Option<u8>,
+}
+
+/// Protocol buckets.
+pub mod bucket {
+    /// TCP.
+    pub const TCP: u8 = 1;
+    /// UDP.
+    pub const UDP: u8 = 2;
+    /// ICMPv4.
+    pub const ICMP4: u8 = 4;
+    /// ICMPv6.
+    pub const ICMP6: u8 = 8;
+    /// SCTP.
+    pub const SCTP: u8 = 16;
+    /// Any other IP protocol.
+    pub const OTHER: u8 = 32;
+    /// All of them.
+    pub const ALL: u8 = 63;
+    /// The bucket index (0..6) of an IP protocol number.
+    pub fn index(proto: u8) -> usize {
+        match proto {
+            6 => 0,
+            17 => 1,
+            1 => 2,
+            58 => 3,
+            132 => 4,
+            _ => 5,
+        }
+    }
+}
+
+/// Flow requirements of the `flow` keyword.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FlowSpec {
+    /// `to_server`.
+    pub to_server: bool,
+    /// `to_client`.
+    pub to_client: bool,
+    /// `established`.
+    pub established: bool,
+    /// `not_established`.
+    pub not_established: bool,
+    /// `only_stream`.
+    pub only_stream: bool,
+    /// `no_stream`.
+    pub no_stream: bool,
+    /// `only_frag`.
+    pub only_frag: bool,
+    /// `no_frag`.
+    pub no_frag: bool,
+    /// Any flow option other than stateless (needs a flow).
+    pub needs_flow: bool,
+}
+
+/// A header check on the packet.
+#[derive(Debug, Clone)]
+pub enum HdrCheck {
+    /// `ttl`.
+    Ttl(UintMatch),
+    /// `tos`.
+    Tos(u8, bool),
+    /// `ipopts`.
+    IpOpts(u8),
+    /// `fragbits`.
+    FragBits(FragBits),
+    /// `fragoffset`.
+    FragOffset(Option<char>, u16),
+    /// `id`.
+    IpId(u16),
+    /// `sameip`.
+    SameIp,
+    /// `ip_proto`.
+    IpProto(Option<char>, u8),
+    /// `flags`.
+    TcpFlags(TcpFlags),
+    /// `seq`.
+    Seq(u32),
+    /// `ack`.
+    Ack(u32),
+    /// `window`.
+    Window(u16, bool),
+    /// `tcp.mss`.
+    Mss(UintMatch),
+    /// `itype`.
+    Itype(UintMatch),
+    /// `icode`.
+    Icode(UintMatch),
+    /// `icmp_id`.
+    IcmpId(u16),
+    /// `icmp_seq`.
+    IcmpSeq(u16),
+    /// `stream_size` (side, comparison).
+    StreamSize(u8, UintMatch),
+}
+
+/// A flowbits condition (checked before the rule matches).
+#[derive(Debug, Clone)]
+pub struct BitCond {
+    /// `isset` (else `isnotset`).
+    pub isset: bool,
+    /// Bit ids.
+    pub bits: Vec<u32>,
+    /// `&` (all) or `|` (any); single names use `And`.
+    pub any: bool,
+}
+
+/// A flowbits action (applied when the rule matches).
+#[derive(Debug, Clone, Copy)]
+pub enum BitAct {
+    /// `set`.
+    Set(u32),
+    /// `unset`.
+    Unset(u32),
+    /// `toggle`.
+    Toggle(u32),
+}
+
+/// A compiled flowint operation.
+#[derive(Debug, Clone)]
+pub struct IntOp {
+    /// Variable id.
+    pub var: u32,
+    /// Operator.
+    pub op: FlowintOp,
+    /// Operand: a number or another flowint.
+    pub value: Option<IntOperand>,
+}
+
+/// A flowint operand.
+#[derive(Debug, Clone, Copy)]
+pub enum IntOperand {
+    /// A literal.
+    Num(u32),
+    /// Another flowint.
+    Var(u32),
+}
+
+/// A buffer's match program.
+#[derive(Debug)]
+pub struct BufProg {
+    /// Canonical buffer name (`pkt_data`, `http.uri`, ...).
+    pub name: &'static str,
+    /// Transforms applied first.
+    pub transforms: Vec<CTransform>,
+    /// Matches in order.
+    pub ops: Vec<Op>,
+}
+
+/// The fast pattern of a rule.
+#[derive(Debug, Clone)]
+pub struct FastPattern {
+    /// Index into [`Sig::bufs`] (or `usize::MAX` for the payload).
+    pub buf: usize,
+    /// The bytes given to the prefilter.
+    pub pattern: Vec<u8>,
+}
+
+/// What drives a rule's evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigKind {
+    /// Addresses (and a few compatible keywords) only: once per flow
+    /// direction.
+    IpOnly,
+    /// Protocol-detection only (`app-layer-protocol` and compatible
+    /// keywords): once per direction when the protocol is known.
+    PdOnly,
+    /// Packet header keywords, no payload.
+    Packet,
+    /// Payload (packet data or reassembled stream).
+    Payload,
+    /// Application-layer buffers on transactions.
+    App,
+}
+
+/// A rule compiled for the engine.
+#[derive(Debug)]
+pub struct Sig {
+    /// Internal order (evaluation and alert order).
+    pub num: u32,
+    /// Action.
+    pub action: Action,
+    /// gid.
+    pub gid: u32,
+    /// sid.
+    pub sid: u32,
+    /// rev.
+    pub rev: u32,
+    /// msg.
+    pub msg: String,
+    /// The classtype's description (`category`).
+    pub category: String,
+    /// Priority (`severity`).
+    pub priority: u32,
+    /// metadata pairs.
+    pub metadata: Vec<(String, String)>,
+    /// `target:src_ip|dest_ip`.
+    pub target: Option<bool>,
+    /// Kind.
+    pub kind: SigKind,
+    /// IP protocols.
+    pub proto: ProtoSpec,
+    /// Header `src`.
+    pub src: IpSet,
+    /// Header `dst`.
+    pub dst: IpSet,
+    /// Source ports.
+    pub sp: PortSet,
+    /// Destination ports.
+    pub dp: PortSet,
+    /// `<>`.
+    pub bidir: bool,
+    /// Whether src/dst/ports are "any".
+    pub any_addr: bool,
+    /// Flow requirements.
+    pub flow: FlowSpec,
+    /// Header checks.
+    pub hdr: Vec<HdrCheck>,
+    /// `dsize`.
+    pub dsize: Option<UintMatch>,
+    /// Required application protocol (header or buffers).
+    pub app_proto: Option<String>,
+    /// `app-layer-protocol` conditions (name, negated).
+    pub alp: Vec<(String, bool)>,
+    /// `app-layer-event` names (`proto.event`).
+    pub app_events: Vec<String>,
+    /// Payload program (pkt_data / stream).
+    pub payload: Option<BufProg>,
+    /// Application buffer programs.
+    pub bufs: Vec<BufProg>,
+    /// `base64_data` program.
+    pub b64: Option<BufProg>,
+    /// Variables used by byte_extract/byte_math.
+    pub nvars: usize,
+    /// flowbits conditions.
+    pub bit_conds: Vec<BitCond>,
+    /// flowbits actions.
+    pub bit_acts: Vec<BitAct>,
+    /// flowint conditions and actions, in order.
+    pub ints: Vec<IntOp>,
+    /// `threshold` / `detection_filter`.
+    pub threshold: Option<Threshold>,
+    /// `detection_filter` in addition to a threshold.
+    pub detection_filter: Option<Threshold>,
+    /// `noalert`.
+    pub noalert: bool,
+    /// Fast pattern.
+    pub fast: Option<FastPattern>,
+    /// Requires the packet (dsize, no_stream).
+    pub require_packet: bool,
+    /// Requires the stream (only_stream).
+    pub require_stream: bool,
+}
+
+/// Registry of flowbit / flowint names (ids shared by all rules).
+#[derive(Debug, Default)]
+pub struct Names {
+    map: std::collections::HashMap<String, u32>,
+}
+
+impl Names {
+    /// The id of `name`, assigned on first use.
+    pub fn id(&mut self, name: &str) -> u32 {
+        let n = self.map.len() as u32;
+        *self.map.entry(name.to_string()).or_insert(n)
+    }
+    /// Number of names.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+fn proto_spec(p: &Protocol) -> (ProtoSpec, Option<String>) {
+    use bucket::*;
+    let (mask, family, app) = match p {
+        Protocol::Ip => (ALL, None, None),
+        Protocol::Ipv4 => (ALL, Some(4), None),
+        Protocol::Ipv6 => (ALL, Some(6), None),
+        Protocol::Tcp | Protocol::TcpPkt | Protocol::TcpStream => (TCP, None, None),
+        Protocol::Udp => (UDP, None, None),
+        Protocol::Icmp => (ICMP4 | ICMP6, None, None),
+        Protocol::Icmpv4 => (ICMP4, None, None),
+        Protocol::Icmpv6 => (ICMP6, None, None),
+        Protocol::Sctp => (SCTP, None, None),
+        Protocol::Pkthdr => (ALL, None, None),
+        Protocol::App(name) => {
+            let mask = match name.as_str() {
+                "dns" => TCP | UDP,
+                "dhcp" | "ntp" | "tftp" | "snmp" | "ike" | "quic" | "sip" | "bittorrent-dht" => {
+                    if name == "sip" {
+                        TCP | UDP
+                    } else {
+                        UDP
+                    }
+                }
+                "krb5" | "dnp3" | "enip" => TCP | UDP,
+                _ => TCP,
+            };
+            (mask, None, Some(name.clone()))
+        }
+    };
+    (ProtoSpec { mask, family }, app)
+}
+
+fn val_u(v: &NumOrVar<u16>, vars: &[String]) -> Result<Val, String> {
+    match v {
+        NumOrVar::Num(n) => Ok(Val::Lit(i64::from(*n))),
+        NumOrVar::Var(name) => var_slot(name, vars),
+    }
+}
+
+fn val_i(v: &NumOrVar<i32>, vars: &[String]) -> Result<Val, String> {
+    match v {
+        NumOrVar::Num(n) => Ok(Val::Lit(i64::from(*n))),
+        NumOrVar::Var(name) => var_slot(name, vars),
+    }
+}
+
+fn var_slot(name: &str, vars: &[String]) -> Result<Val, String> {
+    vars.iter()
+        .position(|v| v == name)
+        .map(|i| Val::Var(i as u8))
+        .ok_or_else(|| format!("unknown variable '{name}'"))
+}
+
+fn ipopt_code(name: &str) -> Option<u8> {
+    Some(match name {
+        "eol" => 0,
+        "nop" => 1,
+        "rr" => 7,
+        "ts" => 68,
+        "sec" => 130,
+        "esec" => 133,
+        "lsrr" => 131,
+        "ssrr" => 137,
+        "satid" => 136,
+        "any" => 255,
+        _ => return None,
+    })
+}
+
+/// Pattern strength as Suricata scores fast-pattern candidates: distinct
+/// letters 3, other distinct printable (and 0x00, 0x01, 0xff) 4, other
+/// distinct bytes 6, repeats 1.
+pub fn pattern_strength(p: &[u8]) -> u32 {
+    let mut seen = [false; 256];
+    let mut s = 0;
+    for &b in p {
+        if seen[b as usize] {
+            s += 1;
+        } else {
+            seen[b as usize] = true;
+            s += if b.is_ascii_alphabetic() {
+                3
+            } else if b.is_ascii_graphic() || b == b' ' || b == 0 || b == 1 || b == 0xff {
+                4
+            } else {
+                6
+            };
+        }
+    }
+    s
+}
+
+/// Buffer names the engine can inspect on transactions map to a request
+/// (to-server) or response (to-client) side; `None` for either.
+pub fn buffer_direction(name: &str) -> Option<bool> {
+    let to_server = [
+        "http.uri",
+        "http.uri.raw",
+        "http.method",
+        "http.request_line",
+        "http.request_body",
+        "http.cookie",
+        "http.user_agent",
+        "http.host",
+        "http.host.raw",
+        "http.accept",
+        "http.accept_lang",
+        "http.accept_enc",
+        "http.referer",
+        "http.request_header",
+        "dns.query",
+        "tls.sni",
+        "ja3.hash",
+        "ja3.string",
+        "ja4.hash",
+        "ssh.hassh",
+        "ssh.hassh.string",
+        "krb5.cname",
+        "krb5.sname",
+        "sip.method",
+        "sip.uri",
+        "sip.request_line",
+    ];
+    let to_client = [
+        "http.stat_msg",
+        "http.stat_code",
+        "http.response_line",
+        "http.response_body",
+        "http.location",
+        "http.server",
+        "http.response_header",
+        "tls.certs",
+        "tls.cert_issuer",
+        "tls.cert_subject",
+        "tls.cert_serial",
+        "tls.cert_fingerprint",
+        "ja3s.hash",
+        "ja3s.string",
+        "ssh.hassh.server",
+        "ssh.hassh.server.string",
+        "sip.stat_code",
+        "sip.stat_msg",
+        "sip.response_line",
+    ];
+    if to_server.contains(&name) {
+        Some(true)
+    } else if to_client.contains(&name) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Compiles `rule` as internal number `num`. Returns the reason when the
+/// rule cannot be evaluated (a keyword not supported yet, a bad regex).
+pub fn compile(
+    rule: &Rule,
+    num: u32,
+    category: &str,
+    names: &mut Names,
+    ints: &mut Names,
+) -> Result<Sig, String> {
+    if let Some(k) = rule.unsupported_keywords().next() {
+        return Err(format!("keyword '{k}' is not supported yet"));
+    }
+    let (proto, header_app) = proto_spec(&rule.protocol);
+    let mut s = Sig {
+        num,
+        action: rule.action,
+        gid: rule.gid,
+        sid: rule.sid,
+        rev: rule.rev,
+        msg: rule.msg.clone(),
+        category: category.to_string(),
+        priority: rule.priority,
+        metadata: rule.metadata.clone(),
+        target: rule.target.as_deref().map(|t| t == "src_ip"),
+        kind: SigKind::Packet,
+        proto,
+        src: rule.src_set.clone(),
+        dst: rule.dst_set.clone(),
+        sp: rule.src_port_set.clone(),
+        dp: rule.dst_port_set.clone(),
+        bidir: rule.direction == vigil_rules::Direction::Both,
+        any_addr: false,
+        flow: FlowSpec::default(),
+        hdr: Vec::new(),
+        dsize: None,
+        app_proto: rule.app_proto.clone().or(header_app),
+        alp: Vec::new(),
+        app_events: Vec::new(),
+        payload: None,
+        bufs: Vec::new(),
+        b64: None,
+        nvars: 0,
+        bit_conds: Vec::new(),
+        bit_acts: Vec::new(),
+        ints: Vec::new(),
+        threshold: None,
+        detection_filter: None,
+        noalert: rule.noalert,
+        fast: None,
+        require_packet: false,
+        require_stream: matches!(rule.protocol, Protocol::TcpStream),
+    };
+    if matches!(rule.protocol, Protocol::TcpPkt) {
+        s.require_packet = true;
+    }
+    s.any_addr = s.src.is_any() && s.dst.is_any();
+    let mut vars: Vec<String> = Vec::new();
+    // (buffer name, transforms) of the current sticky buffer.
+    let mut cur_transforms: Vec<Transform> = Vec::new();
+    let mut cur_buffer: Option<&'static str> = None;
+    let mut progs: Vec<(&'static str, Vec<Transform>, Vec<Op>)> = Vec::new();
+    // Fast-pattern candidates: (prog index, content op index, explicit, chop).
+    let mut explicit_fp: Option<(usize, usize, Option<(u16, u16)>)> = None;
+    let mut only_flowbit_set = true;
+    let mut other_match_keywords = false;
+    let mut has_alp = false;
+
+    let prog_for = |progs: &mut Vec<(&'static str, Vec<Transform>, Vec<Op>)>,
+                    name: &'static str,
+                    ts: &[Transform]|
+     -> usize {
+        if let Some(i) = progs
+            .iter()
+            .position(|(n, t, _)| *n == name && t.as_slice() == ts)
+        {
+            return i;
+        }
+        progs.push((name, ts.to_vec(), Vec::new()));
+        progs.len() - 1
+    };
+    let transforms_for = |buffer: &'static str,
+                          cur_buffer: Option<&'static str>,
+                          cur_transforms: &Vec<Transform>|
+     -> Vec<Transform> {
+        if Some(buffer) == cur_buffer {
+            cur_transforms.clone()
+        } else {
+            Vec::new()
+        }
+    };
+
+    for opt in &rule.options {
+        match opt {
+            RuleOption::Buffer(b) => {
+                cur_buffer = Some(b);
+                cur_transforms.clear();
+            }
+            RuleOption::Transform(t) => cur_transforms.push(t.clone()),
+            RuleOption::Content(c) => {
+                let ts = transforms_for(c.buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, c.buffer, &ts);
+                let mut op = ContentOp::new(&c.pattern, c.nocase);
+                op.negated = c.negated;
+                op.offset = c.offset.as_ref().map(|v| val_u(v, &vars)).transpose()?;
+                op.depth = c.depth.as_ref().map(|v| val_u(v, &vars)).transpose()?;
+                op.distance = c.distance.as_ref().map(|v| val_i(v, &vars)).transpose()?;
+                op.within = c.within.as_ref().map(|v| val_i(v, &vars)).transpose()?;
+                op.relative = op.distance.is_some() || op.within.is_some();
+                op.startswith = c.startswith;
+                op.endswith = c.endswith;
+                let ops = &mut progs[pi].2;
+                if let Some(fp) = c.fast_pattern {
+                    let chop = match fp {
+                        vigil_rules::FastPattern::Chop { offset, length } => Some((offset, length)),
+                        _ => None,
+                    };
+                    explicit_fp = Some((pi, ops.len(), chop));
+                }
+                ops.push(Op::Content(op));
+            }
+            RuleOption::Pcre(p) => {
+                let ts = transforms_for(p.buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, p.buffer, &ts);
+                let re = crate::pcre::Regex::new(
+                    &p.pattern,
+                    crate::pcre::Options::from_flags(&p.pcre_flags),
+                )
+                .map_err(|e| format!("pcre: {e}"))?;
+                progs[pi].2.push(Op::Pcre(PcreOp {
+                    re,
+                    negated: p.negated,
+                    relative: p.relative,
+                    relative_next: false,
+                }));
+            }
+            RuleOption::ByteTest(b) => {
+                let ts = transforms_for(b.buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, b.buffer, &ts);
+                let value = match &b.value {
+                    NumOrVar::Num(n) => Val::Lit(*n as i64),
+                    NumOrVar::Var(v) => var_slot(v, &vars)?,
+                };
+                progs[pi].2.push(Op::ByteTest {
+                    read: Read {
+                        nbytes: b.nbytes,
+                        offset: val_i(&b.offset, &vars)?,
+                        relative: b.relative,
+                        endian: b.endian,
+                        string: b.string,
+                        bitmask: b.bitmask,
+                    },
+                    op: b.op,
+                    negated: b.negated,
+                    value,
+                });
+            }
+            RuleOption::ByteJump(b) => {
+                let ts = transforms_for(b.buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, b.buffer, &ts);
+                progs[pi].2.push(Op::ByteJump {
+                    read: Read {
+                        nbytes: b.nbytes,
+                        offset: val_i(&b.offset, &vars)?,
+                        relative: b.relative,
+                        endian: b.endian,
+                        string: b.string,
+                        bitmask: b.bitmask,
+                    },
+                    multiplier: b.multiplier.unwrap_or(1),
+                    align: b.align,
+                    from_beginning: b.from_beginning,
+                    from_end: b.from_end,
+                    post_offset: b.post_offset.unwrap_or(0),
+                });
+            }
+            RuleOption::ByteExtract(b) => {
+                if vars.len() >= MAX_VARS {
+                    return Err("too many byte_extract/byte_math variables".into());
+                }
+                vars.push(b.name.clone());
+                let ts = transforms_for(b.buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, b.buffer, &ts);
+                progs[pi].2.push(Op::ByteExtract {
+                    read: Read {
+                        nbytes: b.nbytes,
+                        offset: Val::Lit(i64::from(b.offset)),
+                        relative: b.relative,
+                        endian: b.endian,
+                        string: b.string,
+                        bitmask: b.bitmask,
+                    },
+                    multiplier: b.multiplier.unwrap_or(1),
+                    align: b.align.unwrap_or(0),
+                    slot: (vars.len() - 1) as u8,
+                });
+            }
+            RuleOption::ByteMath(b) => {
+                let rvalue = match &b.rvalue {
+                    NumOrVar::Num(n) => Val::Lit(i64::from(*n)),
+                    NumOrVar::Var(v) => var_slot(v, &vars)?,
+                };
+                if vars.len() >= MAX_VARS {
+                    return Err("too many byte_extract/byte_math variables".into());
+                }
+                vars.push(b.result.clone());
+                let ts = transforms_for(b.buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, b.buffer, &ts);
+                progs[pi].2.push(Op::ByteMath {
+                    read: Read {
+                        nbytes: b.nbytes,
+                        offset: Val::Lit(i64::from(b.offset)),
+                        relative: b.relative,
+                        endian: b.endian,
+                        string: b.string,
+                        bitmask: b.bitmask,
+                    },
+                    op: b.op,
+                    rvalue,
+                    slot: (vars.len() - 1) as u8,
+                });
+            }
+            RuleOption::IsDataAt(d) => {
+                let ts = transforms_for(d.buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, d.buffer, &ts);
+                progs[pi].2.push(Op::IsDataAt {
+                    pos: val_u(&d.pos, &vars)?,
+                    negated: d.negated,
+                    relative: d.relative,
+                });
+            }
+            RuleOption::Bsize { cmp, buffer } => {
+                let ts = transforms_for(buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, buffer, &ts);
+                progs[pi].2.push(Op::Bsize(*cmp));
+            }
+            RuleOption::Base64Decode {
+                bytes,
+                offset,
+                relative,
+                buffer,
+            } => {
+                let ts = transforms_for(buffer, cur_buffer, &cur_transforms);
+                let pi = prog_for(&mut progs, buffer, &ts);
+                progs[pi].2.push(Op::Base64Decode {
+                    bytes: *bytes,
+                    offset: offset.unwrap_or(0),
+                    relative: *relative,
+                });
+            }
+            RuleOption::Dsize(m) => {
+                s.dsize = Some(*m);
+                s.require_packet = true;
+                other_match_keywords = true;
+            }
+            RuleOption::Urilen { cmp, raw } => {
+                let name = if *raw { "http.uri.raw" } else { "http.uri" };
+                let pi = prog_for(&mut progs, name, &[]);
+                progs[pi].2.insert(0, Op::Bsize(*cmp));
+            }
+            RuleOption::Flow(opts) => {
+                for o in opts {
+                    match o {
+                        FlowOpt::Established => s.flow.established = true,
+                        FlowOpt::NotEstablished => s.flow.not_established = true,
+                        FlowOpt::Stateless => {}
+                        FlowOpt::ToServer => s.flow.to_server = true,
+                        FlowOpt::ToClient => s.flow.to_client = true,
+                        FlowOpt::OnlyStream => s.flow.only_stream = true,
+                        FlowOpt::NoStream => s.flow.no_stream = true,
+                        FlowOpt::OnlyFrag => s.flow.only_frag = true,
+                        FlowOpt::NoFrag => s.flow.no_frag = true,
+                    }
+                    if *o != FlowOpt::Stateless {
+                        s.flow.needs_flow = true;
+                    }
+                }
+                if s.flow.no_stream {
+                    s.require_packet = true;
+                }
+                if s.flow.only_stream {
+                    s.require_stream = true;
+                }
+                if s.flow.established
+                    || s.flow.not_established
+                    || s.flow.only_stream
+                    || s.flow.no_stream
+                    || s.flow.only_frag
+                    || s.flow.no_frag
+                    || (s.flow.to_server != s.flow.to_client)
+                {
+                    other_match_keywords = true;
+                }
+            }
+            RuleOption::Flowbits(fb) => {
+                let ids: Vec<u32> = fb.names.iter().map(|n| names.id(n)).collect();
+                match fb.action {
+                    BitsAction::Set => {
+                        s.bit_acts.extend(ids.iter().map(|i| BitAct::Set(*i)));
+                    }
+                    BitsAction::Unset => {
+                        only_flowbit_set = false;
+                        s.bit_acts.extend(ids.iter().map(|i| BitAct::Unset(*i)));
+                    }
+                    BitsAction::Toggle => {
+                        only_flowbit_set = false;
+                        s.bit_acts.extend(ids.iter().map(|i| BitAct::Toggle(*i)));
+                    }
+                    BitsAction::IsSet | BitsAction::IsNotSet => {
+                        only_flowbit_set = false;
+                        s.bit_conds.push(BitCond {
+                            isset: fb.action == BitsAction::IsSet,
+                            bits: ids,
+                            any: fb.combine == BitsCombine::Or,
+                        });
+                    }
+                    BitsAction::NoAlert => s.noalert = true,
+                }
+            }
+            RuleOption::Flowint(fi) => {
+                other_match_keywords = true;
+                s.ints.push(compile_int(fi, ints));
+            }
+            RuleOption::Threshold(t) => {
+                if t.kind == vigil_rules::ThresholdType::DetectionFilter {
+                    s.detection_filter = Some(*t);
+                } else {
+                    s.threshold = Some(*t);
+                }
+            }
+            RuleOption::NoAlert => s.noalert = true,
+            RuleOption::AppLayerProtocol { proto, negated, .. } => {
+                has_alp = true;
+                s.alp.push((proto.clone(), *negated));
+            }
+            RuleOption::AppLayerEvent(e) => {
+                other_match_keywords = true;
+                s.app_events.push(e.clone());
+            }
+            RuleOption::StreamSize(ss) => {
+                other_match_keywords = true;
+                let side = match ss.side.as_str() {
+                    "server" => 0,
+                    "client" => 1,
+                    "both" => 2,
+                    _ => 3,
+                };
+                s.hdr.push(HdrCheck::StreamSize(side, ss.cmp));
+            }
+            RuleOption::Ttl(m) => s.hdr.push(HdrCheck::Ttl(*m)),
+            RuleOption::Tos { value, negated } => s.hdr.push(HdrCheck::Tos(*value, *negated)),
+            RuleOption::IpOpts(name) => {
+                let code = ipopt_code(name).ok_or_else(|| format!("ipopts: unknown '{name}'"))?;
+                s.hdr.push(HdrCheck::IpOpts(code));
+            }
+            RuleOption::FragBits(f) => s.hdr.push(HdrCheck::FragBits(*f)),
+            RuleOption::FragOffset { modifier, value } => {
+                s.hdr.push(HdrCheck::FragOffset(*modifier, *value))
+            }
+            RuleOption::IpId(v) => s.hdr.push(HdrCheck::IpId(*v)),
+            RuleOption::SameIp => s.hdr.push(HdrCheck::SameIp),
+            RuleOption::IpProto { modifier, proto } => {
+                s.hdr.push(HdrCheck::IpProto(*modifier, *proto))
+            }
+            RuleOption::TcpFlags(f) => s.hdr.push(HdrCheck::TcpFlags(*f)),
+            RuleOption::TcpSeq(v) => s.hdr.push(HdrCheck::Seq(*v)),
+            RuleOption::TcpAck(v) => s.hdr.push(HdrCheck::Ack(*v)),
+            RuleOption::TcpWindow { value, negated } => {
+                s.hdr.push(HdrCheck::Window(*value, *negated))
+            }
+            RuleOption::TcpMss(m) => s.hdr.push(HdrCheck::Mss(*m)),
+            RuleOption::Itype(m) => s.hdr.push(HdrCheck::Itype(*m)),
+            RuleOption::Icode(m) => s.hdr.push(HdrCheck::Icode(*m)),
+            RuleOption::IcmpId(v) => s.hdr.push(HdrCheck::IcmpId(*v)),
+            RuleOption::IcmpSeq(v) => s.hdr.push(HdrCheck::IcmpSeq(*v)),
+            RuleOption::Frame(_) => return Err("frame buffers are not supported yet".into()),
+            RuleOption::Xbits(_) | RuleOption::Hostbits(_) => {
+                return Err("xbits/hostbits are not supported yet".into());
+            }
+            RuleOption::Msg(_)
+            | RuleOption::Sid(_)
+            | RuleOption::Rev(_)
+            | RuleOption::Gid(_)
+            | RuleOption::Classtype(_)
+            | RuleOption::Priority(_)
+            | RuleOption::Reference(_)
+            | RuleOption::Metadata(_)
+            | RuleOption::Target(_)
+            | RuleOption::Tag(_)
+            | RuleOption::Prefilter => {}
+            RuleOption::Unsupported { keyword, .. } => {
+                return Err(format!("keyword '{keyword}' is not supported yet"));
+            }
+        }
+    }
+    if !s.hdr.is_empty() {
+        other_match_keywords = true;
+    }
+    s.nvars = vars.len();
+
+    // Mark contents/pcres followed by a relative match.
+    for (_, _, ops) in progs.iter_mut() {
+        for i in 0..ops.len() {
+            let next_rel = ops.get(i + 1).is_some_and(Op::is_relative);
+            match &mut ops[i] {
+                Op::Content(c) => c.relative_next = next_rel,
+                Op::Pcre(p) => p.relative_next = next_rel,
+                _ => {}
+            }
+        }
+    }
+
+    // Fast pattern: explicit, else the strongest non-negated content of the
+    // payload or app buffers (longest on ties).
+    let mut best: Option<(usize, usize, u32, usize)> = None;
+    if explicit_fp.is_none() {
+        for (pi, (name, _, ops)) in progs.iter().enumerate() {
+            if *name == "base64_data" {
+                continue;
+            }
+            for (oi, op) in ops.iter().enumerate() {
+                if let Op::Content(c) = op
+                    && !c.negated
+                    && !c.pat.is_empty()
+                {
+                    let st = pattern_strength(&c.pat);
+                    if best.is_none_or(|b| (st, c.pat.len()) > (b.2, b.3)) {
+                        best = Some((pi, oi, st, c.pat.len()));
+                    }
+                }
+            }
+        }
+    }
+    let fp_sel = match explicit_fp {
+        Some((pi, oi, chop)) => Some((pi, oi, chop)),
+        None => best.map(|(pi, oi, _, _)| (pi, oi, None)),
+    };
+
+    let mut payload_idx = None;
+    for (pi, (name, ts, ops)) in progs.into_iter().enumerate() {
+        let transforms = ts
+            .iter()
+            .map(CTransform::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        let prog = BufProg {
+            name,
+            transforms,
+            ops,
+        };
+        let fast = fp_sel.and_then(|(fpi, oi, chop)| {
+            if fpi != pi {
+                return None;
+            }
+            match prog.ops.get(oi) {
+                Some(Op::Content(c)) if !c.negated => {
+                    let pat = match chop {
+                        Some((o, l)) => c
+                            .pat
+                            .get(usize::from(o)..usize::from(o) + usize::from(l))
+                            .unwrap_or(&c.pat)
+                            .to_vec(),
+                        None => c.pat.clone(),
+                    };
+                    Some(pat)
+                }
+                _ => None,
+            }
+        });
+        match name {
+            "pkt_data" => {
+                payload_idx = Some(());
+                if let Some(p) = fast {
+                    s.fast = Some(FastPattern {
+                        buf: usize::MAX,
+                        pattern: p,
+                    });
+                }
+                s.payload = Some(prog);
+            }
+            "base64_data" => s.b64 = Some(prog),
+            _ => {
+                if let Some(p) = fast {
+                    s.fast = Some(FastPattern {
+                        buf: s.bufs.len(),
+                        pattern: p,
+                    });
+                }
+                s.bufs.push(prog);
+            }
+        }
+    }
+    let _ = payload_idx;
+    if !s.bufs.is_empty() {
+        s.kind = SigKind::App;
+        if s.app_proto.is_none() {
+            // Buffers imply their protocol (file.data, ...): keep it open.
+            s.app_proto = None;
+        }
+        if s.payload.is_some() {
+            return Err(
+                "rules mixing payload and application buffers are not supported yet".into(),
+            );
+        }
+    } else if s.payload.is_some() {
+        s.kind = SigKind::Payload;
+    } else if has_alp && !other_match_keywords && s.bit_conds.is_empty() {
+        s.kind = SigKind::PdOnly;
+    } else if s.app_proto.is_none()
+        && !other_match_keywords
+        && s.bit_conds.is_empty()
+        && only_flowbit_set
+        && !has_alp
+        && s.app_events.is_empty()
+        && !has_negation(&rule.src)
+        && !has_negation(&rule.dst)
+    {
+        s.kind = SigKind::IpOnly;
+    }
+    Ok(s)
+}
+
+/// Addresses of an IP-only rule containing negation make it "like
+/// IP-only" in Suricata: evaluated on every packet.
+fn has_negation(e: &vigil_rules::AddressExpr) -> bool {
+    use vigil_rules::AddressExpr as A;
+    match e {
+        A::Not(_) => true,
+        A::List(v) => v.iter().any(has_negation),
+        // Variables may hide negation ($EXTERNAL_NET is !$HOME_NET).
+        A::Var(_) => true,
+        _ => false,
+    }
+}
+
+fn compile_int(fi: &Flowint, ints: &mut Names) -> IntOp {
+    IntOp {
+        var: ints.id(&fi.name),
+        op: fi.op,
+        value: fi.value.as_ref().map(|v| match v {
+            NumOrVar::Num(n) => IntOperand::Num(*n),
+            NumOrVar::Var(name) => IntOperand::Var(ints.id(name)),
+        }),
+    }
+}

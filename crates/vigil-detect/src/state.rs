@@ -1,0 +1,409 @@
+//! Detection state: per flow (flowbits, flowints, raw stream windows,
+//! one-shot flags) and per worker (threshold / detection_filter trackers,
+//! threshold.config suppressions). Everything is capped.
+
+use crate::sig::Sig;
+use hashbrown::HashMap;
+use std::net::IpAddr;
+use vigil_rules::{ThresholdConfig, ThresholdEntryKind, ThresholdType, Track};
+
+/// Most flowbits set at once on one flow.
+pub const MAX_FLOW_BITS: usize = 512;
+/// Most flowints on one flow.
+pub const MAX_FLOW_INTS: usize = 128;
+/// Most app-layer events remembered per flow.
+pub const MAX_FLOW_EVENTS: usize = 32;
+/// Most raw stream bytes buffered per direction before inspection is
+/// forced.
+pub const MAX_RAW_BUFFER: usize = 256 * 1024;
+
+/// Raw (reassembled) stream data of one direction awaiting inspection.
+#[derive(Debug, Default)]
+pub struct RawStream {
+    /// Buffered bytes: stream offsets `[base, base + data.len())`.
+    pub data: Vec<u8>,
+    /// Stream offset of `data[0]`.
+    pub base: u64,
+    /// Stream offset inspected up to.
+    pub progress: u64,
+    /// Inspection requested by the application layer.
+    pub trigger: bool,
+}
+
+impl RawStream {
+    /// Total bytes delivered (stream offset of the end).
+    pub fn end(&self) -> u64 {
+        self.base + self.data.len() as u64
+    }
+
+    /// Appends in-order data.
+    pub fn push(&mut self, data: &[u8]) {
+        self.data.extend_from_slice(data);
+    }
+
+    /// A gap of `len` bytes: what was buffered and not inspected is
+    /// dropped, inspection continues after the gap.
+    pub fn gap(&mut self, len: u64) {
+        let end = self.end() + len;
+        self.data.clear();
+        self.base = end;
+        self.progress = end;
+    }
+
+    /// The bytes from `progress` up to stream offset `upto` (bounded by what
+    /// is buffered), or `None` when there is nothing new. Marks them
+    /// inspected and drops them from the buffer (keeping the first
+    /// `keep_start` bytes of the stream while inside them, so rules with a
+    /// depth see the stream start again).
+    pub fn take(&mut self, upto: u64, keep_start: u64, out: &mut Vec<u8>) -> bool {
+        let upto = upto.min(self.end());
+        if upto <= self.progress {
+            return false;
+        }
+        let from = if self.progress < keep_start {
+            self.base
+        } else {
+            self.progress.max(self.base)
+        };
+        out.clear();
+        let a = (from - self.base) as usize;
+        let b = (upto - self.base) as usize;
+        out.extend_from_slice(&self.data[a..b]);
+        self.progress = upto;
+        if upto >= keep_start {
+            // Drop what is inspected.
+            let drop = (upto - self.base) as usize;
+            self.data.drain(..drop);
+            self.base = upto;
+        }
+        self.trigger = false;
+        true
+    }
+}
+
+/// Per-flow detection state.
+#[derive(Debug, Default)]
+pub struct FlowDetect {
+    /// Flow id (for `track by_flow`).
+    pub id: u64,
+    bits: Vec<u32>,
+    ints: Vec<(u32, u32)>,
+    events: Vec<String>,
+    /// IP-only rules ran for (to-server, to-client).
+    pub iponly_done: [bool; 2],
+    /// Protocol-detection-only rules ran for (to-server, to-client).
+    pub pd_done: [bool; 2],
+    /// Raw stream per direction (sent by client, sent by server).
+    pub raw: [RawStream; 2],
+}
+
+impl FlowDetect {
+    /// State for flow `id`.
+    pub fn new(id: u64) -> FlowDetect {
+        FlowDetect {
+            id,
+            ..Default::default()
+        }
+    }
+
+    /// Whether bit `b` is set.
+    pub fn bit(&self, b: u32) -> bool {
+        self.bits.binary_search(&b).is_ok()
+    }
+
+    /// Sets bit `b` (ignored past [`MAX_FLOW_BITS`]).
+    pub fn set_bit(&mut self, b: u32) {
+        if let Err(i) = self.bits.binary_search(&b)
+            && self.bits.len() < MAX_FLOW_BITS
+        {
+            self.bits.insert(i, b);
+        }
+    }
+
+    /// Clears bit `b`.
+    pub fn unset_bit(&mut self, b: u32) {
+        if let Ok(i) = self.bits.binary_search(&b) {
+            self.bits.remove(i);
+        }
+    }
+
+    /// Flips bit `b`.
+    pub fn toggle_bit(&mut self, b: u32) {
+        if self.bit(b) {
+            self.unset_bit(b)
+        } else {
+            self.set_bit(b)
+        }
+    }
+
+    /// The value of flowint `v`.
+    pub fn int(&self, v: u32) -> Option<u32> {
+        self.ints.iter().find(|(k, _)| *k == v).map(|(_, x)| *x)
+    }
+
+    /// Sets flowint `v`.
+    pub fn set_int(&mut self, v: u32, x: u32) {
+        if let Some(e) = self.ints.iter_mut().find(|(k, _)| *k == v) {
+            e.1 = x;
+        } else if self.ints.len() < MAX_FLOW_INTS {
+            self.ints.push((v, x));
+        }
+    }
+
+    /// Records an app-layer event (`proto.name`, lower case).
+    pub fn add_event(&mut self, proto: &str, name: &str) {
+        if self.events.len() < MAX_FLOW_EVENTS {
+            self.events
+                .push(format!("{proto}.{name}").to_ascii_lowercase());
+        }
+    }
+
+    /// Whether event `name` (`proto.event`) was raised on the flow.
+    pub fn has_event(&self, name: &str) -> bool {
+        self.events.iter().any(|e| e.eq_ignore_ascii_case(name))
+    }
+
+    /// Forgets events (after the packet that raised them was inspected).
+    pub fn clear_events(&mut self) {
+        self.events.clear();
+    }
+}
+
+/// Most threshold trackers per worker; past it the table is cleared.
+pub const MAX_TRACKERS: usize = 65_536;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum TrackKey {
+    Rule,
+    Ip(IpAddr),
+    Pair(IpAddr, IpAddr),
+    Flow(u64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tracker {
+    count: u32,
+    start: i64,
+}
+
+#[derive(Debug, Clone)]
+struct ThresholdRule {
+    kind: ThresholdType,
+    track: Track,
+    count: u32,
+    seconds: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Suppress {
+    track: Option<Track>,
+    ips: Option<vigil_rules::IpSet>,
+}
+
+/// Threshold, detection_filter and suppression state of one worker.
+#[derive(Debug, Default)]
+pub struct Thresholds {
+    trackers: HashMap<(u32, u8, TrackKey), Tracker, foldhash::fast::RandomState>,
+    /// threshold.config overrides by (gid, sid); sid 0 applies to all.
+    overrides: std::collections::HashMap<(u32, u32), ThresholdRule>,
+    suppress: std::collections::HashMap<(u32, u32), Vec<Suppress>>,
+}
+
+impl Thresholds {
+    /// Threshold state with the entries of a threshold.config.
+    pub fn new(conf: &ThresholdConfig) -> Thresholds {
+        let mut t = Thresholds::default();
+        for e in &conf.entries {
+            match e.kind {
+                ThresholdEntryKind::Threshold(kind) => {
+                    if let (Some(track), Some(count), Some(seconds)) = (e.track, e.count, e.seconds)
+                    {
+                        t.overrides.insert(
+                            (e.gid, e.sid),
+                            ThresholdRule {
+                                kind,
+                                track,
+                                count,
+                                seconds,
+                            },
+                        );
+                    }
+                }
+                ThresholdEntryKind::Suppress => {
+                    t.suppress
+                        .entry((e.gid, e.sid))
+                        .or_default()
+                        .push(Suppress {
+                            track: e.track,
+                            ips: e.ip_set.clone(),
+                        });
+                }
+                ThresholdEntryKind::RateFilter => {}
+            }
+        }
+        t
+    }
+
+    fn suppressed(&self, s: &Sig, src: IpAddr, dst: IpAddr) -> bool {
+        let keys = [(s.gid, s.sid), (s.gid, 0), (0, 0)];
+        for k in keys {
+            if let Some(list) = self.suppress.get(&k) {
+                for sp in list {
+                    let hit = match (&sp.track, &sp.ips) {
+                        (None, _) | (_, None) => true,
+                        (Some(Track::BySrc), Some(set)) => set.contains(src),
+                        (Some(Track::ByDst), Some(set)) => set.contains(dst),
+                        (Some(_), Some(set)) => set.contains(src) || set.contains(dst),
+                    };
+                    if hit {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether a match of `s` from `src` to `dst` at `now` alerts.
+    pub fn check(
+        &mut self,
+        s: &Sig,
+        src: IpAddr,
+        dst: IpAddr,
+        now: i64,
+        flow: Option<u64>,
+    ) -> bool {
+        if !self.suppress.is_empty() && self.suppressed(s, src, dst) {
+            return false;
+        }
+        let ov = self
+            .overrides
+            .get(&(s.gid, s.sid))
+            .or_else(|| self.overrides.get(&(s.gid, 0)))
+            .or_else(|| self.overrides.get(&(0, 0)))
+            .cloned();
+        let rule_t = s.threshold.map(|t| ThresholdRule {
+            kind: t.kind,
+            track: t.track,
+            count: t.count,
+            seconds: t.seconds,
+        });
+        let mut ok = true;
+        if let Some(t) = ov.or(rule_t) {
+            ok &= self.apply(s.num, 0, &t, src, dst, now, flow);
+        }
+        if let Some(t) = s.detection_filter {
+            let t = ThresholdRule {
+                kind: ThresholdType::DetectionFilter,
+                track: t.track,
+                count: t.count,
+                seconds: t.seconds,
+            };
+            ok &= self.apply(s.num, 1, &t, src, dst, now, flow);
+        }
+        ok
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &mut self,
+        num: u32,
+        slot: u8,
+        t: &ThresholdRule,
+        src: IpAddr,
+        dst: IpAddr,
+        now: i64,
+        flow: Option<u64>,
+    ) -> bool {
+        let key = match t.track {
+            Track::BySrc => TrackKey::Ip(src),
+            Track::ByDst => TrackKey::Ip(dst),
+            Track::ByRule => TrackKey::Rule,
+            Track::ByBoth => TrackKey::Pair(src, dst),
+            Track::ByFlow => TrackKey::Flow(flow.unwrap_or(0)),
+            Track::ByEither => TrackKey::Ip(src),
+        };
+        if self.trackers.len() >= MAX_TRACKERS {
+            self.trackers.clear();
+        }
+        let secs = i64::from(t.seconds);
+        match self.trackers.get_mut(&(num, slot, key)) {
+            None => {
+                let mut tr = Tracker {
+                    count: 1,
+                    start: now,
+                };
+                let alert = match t.kind {
+                    ThresholdType::Limit => true,
+                    ThresholdType::Threshold => {
+                        if t.count <= 1 {
+                            tr.count = 0;
+                            true
+                        } else {
+                            false
+                        }
+                    }
+                    ThresholdType::Both => t.count <= 1,
+                    ThresholdType::DetectionFilter => 1 > t.count,
+                };
+                self.trackers.insert((num, slot, key), tr);
+                alert
+            }
+            Some(tr) => {
+                let in_window = now - tr.start < secs;
+                match t.kind {
+                    ThresholdType::Limit => {
+                        if in_window {
+                            tr.count = tr.count.saturating_add(1);
+                            tr.count <= t.count
+                        } else {
+                            tr.start = now;
+                            tr.count = 1;
+                            true
+                        }
+                    }
+                    ThresholdType::Threshold => {
+                        if in_window {
+                            tr.count = tr.count.saturating_add(1);
+                            if tr.count >= t.count {
+                                tr.count = 0;
+                                true
+                            } else {
+                                false
+                            }
+                        } else {
+                            tr.start = now;
+                            tr.count = 1;
+                            if t.count <= 1 {
+                                tr.count = 0;
+                                true
+                            } else {
+                                false
+                            }
+                        }
+                    }
+                    ThresholdType::Both => {
+                        if in_window {
+                            tr.count = tr.count.saturating_add(1);
+                            tr.count == t.count
+                        } else {
+                            tr.start = now;
+                            tr.count = 1;
+                            t.count <= 1
+                        }
+                    }
+                    ThresholdType::DetectionFilter => {
+                        if in_window {
+                            tr.count = tr.count.saturating_add(1);
+                            tr.count > t.count
+                        } else {
+                            tr.start = now;
+                            tr.count = 1;
+                            1 > t.count
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
