@@ -81,6 +81,11 @@ impl ConfigMap {
             Yaml::Boolean(b) => {
                 self.values.insert(prefix.to_string(), b.to_string());
             }
+            // An empty value (`- dns:` in an eve-log `types` list) still
+            // names its key; it reads as absent.
+            Yaml::Null => {
+                self.values.insert(prefix.to_string(), String::new());
+            }
             _ => {}
         }
     }
@@ -101,7 +106,10 @@ impl ConfigMap {
 
     /// The raw value of a key.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key).map(String::as_str)
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// A boolean in Suricata's spellings (yes/no, true/false, on/off, 1/0).
@@ -192,6 +200,17 @@ pub fn parse_size(text: &str) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_values_name_their_keys() {
+        let mut m = ConfigMap::default();
+        m.merge_yaml_text("outputs:\n  - eve-log:\n      types:\n        - dns:\n        - tls:\n            extended: yes\n")
+            .unwrap();
+        assert_eq!(m.child_names("outputs.0.eve-log.types.0"), ["dns"]);
+        assert_eq!(m.get("outputs.0.eve-log.types.0.dns"), None);
+        assert_eq!(m.get_bool("outputs.0.eve-log.types.0.dns").unwrap(), None);
+        assert_eq!(m.child_names("outputs.0.eve-log.types.1"), ["tls"]);
+    }
 
     #[test]
     fn flattens_suricata_yaml_and_sets() {

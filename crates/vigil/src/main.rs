@@ -307,6 +307,58 @@ fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
     })
 }
 
+/// Hands a protocol's eve-log options (`- dns: {types: [a]}`,
+/// `- dhcp: {extended: yes}`) to its logger.
+fn app_log_options(conf: &ConfigMap, key: &str, name: &str) -> Result<()> {
+    match name {
+        "dns" => {
+            let mut c = vigil_proto::it::dns::DnsLogConfig::default();
+            for (k, slot) in [
+                ("requests", &mut c.requests),
+                ("responses", &mut c.responses),
+            ] {
+                if let Some(v) = conf.get_bool(&format!("{key}.{k}"))? {
+                    *slot = v;
+                }
+            }
+            let list = |k: &str| -> Option<Vec<String>> {
+                let base = format!("{key}.{k}");
+                let items: Vec<String> = conf
+                    .child_names(&base)
+                    .iter()
+                    .filter_map(|i| conf.get(&format!("{base}.{i}")).map(str::to_string))
+                    .collect();
+                // A list, or a key naming one value.
+                match conf.get(&base) {
+                    Some(v) => Some(vec![v.to_string()]),
+                    None if items.is_empty() => None,
+                    None => Some(items),
+                }
+            };
+            // An empty `formats:` means both, as in Suricata.
+            if let Some(formats) = list("formats") {
+                c.detailed = formats.iter().any(|f| f == "detailed");
+                c.grouped = formats.iter().any(|f| f == "grouped");
+            }
+            if let Some(types) = list("types") {
+                c.types = Some(
+                    types
+                        .iter()
+                        .filter_map(|t| vigil_proto::it::dns::DnsLogConfig::type_from_name(t))
+                        .collect(),
+                );
+            }
+            vigil_proto::it::dns::set_log_config(c);
+        }
+        "dhcp" => {
+            let extended = conf.get_bool(&format!("{key}.extended"))?.unwrap_or(false);
+            vigil_proto::it::dhcp::set_extended(extended);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// What the eve-log `types:` list enables.
 struct EveTypes {
     flows: bool,
@@ -356,6 +408,7 @@ fn eve_types(conf: &ConfigMap, prefix: &str) -> Result<EveTypes> {
                         .unwrap_or(true);
             }
             other if enabled => {
+                app_log_options(conf, &format!("{base}.{other}"), other)?;
                 if let Some(list) = t.app_records.as_mut() {
                     list.push(other.to_string());
                 }

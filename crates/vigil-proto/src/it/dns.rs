@@ -1,7 +1,0 @@
-//! dns: not implemented yet (placeholder registration, never detected).
-
-use crate::registry::placeholder;
-use crate::{AppProto, ProtoInfo};
-
-/// Registration of dns.
-pub static INFO: ProtoInfo = placeholder(AppProto::Dns);
