@@ -88,7 +88,8 @@ impl Elem {
         Some(match self {
             Siq | Diq | Sco | Dco | Rco | Coi | Qoi | Qcc | Qrp | Qpa => 1,
             SiqCp24 | DiqCp24 => 4,
-            SiqCp56 | DiqCp56 | ScoCp56 | DcoCp56 | RcoCp56 | Cp56 => 8,
+            SiqCp56 | DiqCp56 | ScoCp56 | DcoCp56 | RcoCp56 => 8,
+            Cp56 => 7,
             VtiQds => 2,
             VtiQdsCp24 => 5,
             VtiQdsCp56 => 9,

@@ -88,6 +88,22 @@ fn time_tagged_single_point() {
 }
 
 #[test]
+fn clock_synchronisation() {
+    // TestDissectIec104 frame 139: C_CS_NA_1 act, CP56 2008-08-29 08:57:13.000 (as tshark).
+    let apdu = [
+        0x68, 0x14, 0x0c, 0x00, 0x16, 0x00, 0x67, 0x01, 0x06, 0x04, 0x0d, 0x91, 0x00, 0x00, 0x00,
+        0xc8, 0x32, 0x39, 0x08, 0x1d, 0x08, 0x08,
+    ];
+    let (txs, ev) = run(&[(Direction::ToServer, &apdu)]);
+    assert!(ev.is_empty(), "{ev:?}");
+    let j = eve(txs[0].as_ref());
+    assert!(
+        j.ends_with(r#""objects":[{"ioa":0,"cp56time":{"value":"2008-08-29T08:57:13.000","day_of_week":0,"su":false,"iv":false}}]}}}"#),
+        "{j}"
+    );
+}
+
+#[test]
 fn sequence_of_elements() {
     // M_ME_NB_1, SQ=1, 3 elements from IOA 100, scaled values 1, -2, 300.
     let apdu = [

@@ -193,7 +193,9 @@ impl State {
                     continue;
                 }
             };
-            if matches!(
+            if pdu.malformed {
+                out.event(AppProto::Mms, "MALFORMED_PDU");
+            } else if matches!(
                 pdu.kind,
                 PduKind::ConfirmedRequest | PduKind::ConfirmedResponse
             ) && pdu.service_name().is_none()

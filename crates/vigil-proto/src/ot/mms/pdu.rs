@@ -279,6 +279,9 @@ pub struct MmsPdu {
     pub identity: Option<Identity>,
     /// Names or counts beyond the caps were dropped.
     pub truncated: bool,
+    /// A mandatory element is missing (e.g. a confirmed PDU without
+    /// service); what was present is kept.
+    pub malformed: bool,
 }
 
 /// Why a PDU did not decode.
@@ -309,6 +312,7 @@ impl MmsPdu {
             initiate: None,
             identity: None,
             truncated: false,
+            malformed: false,
         }
     }
 
@@ -471,9 +475,7 @@ pub fn decode(data: &[u8]) -> Result<MmsPdu, PduError> {
                     break;
                 }
             }
-            if pdu.service.is_none() {
-                return Err(PduError::Malformed);
-            }
+            pdu.malformed = pdu.service.is_none();
         }
         ConfirmedError => {
             for c in t.children() {
@@ -485,7 +487,10 @@ pub fn decode(data: &[u8]) -> Result<MmsPdu, PduError> {
             }
         }
         Unconfirmed => {
-            let s = t.children().next().ok_or(PduError::Malformed)?;
+            let Some(s) = t.children().next() else {
+                pdu.malformed = true;
+                return Ok(pdu);
+            };
             pdu.service = Some(s.tag);
             if s.is_ctx(0) {
                 // InformationReport: variableAccessSpecification, listOfAccessResult [0].
