@@ -7,6 +7,7 @@
 //! logging on).
 
 mod decode;
+mod multipart;
 mod parser;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 
 use super::decode::{self, Coding, Decoder};
+use super::multipart::{self, Multipart};
 use super::tx::{AddOutcome, FileInfo, FileState, HttpTx};
 use super::util::{self, Protocol};
 use crate::{AppParser, AppProto, Direction, ParseOutput};
@@ -83,6 +84,8 @@ struct FileTrack {
     name: Vec<u8>,
     size: u64,
     gaps: bool,
+    /// Start and end of a Content-Range response.
+    range: Option<(u64, u64)>,
 }
 
 /// Per-direction parser state of one transaction.
@@ -95,6 +98,8 @@ struct SideTx {
     /// A file is wanted for this body (PUT request, any response).
     file_wanted: bool,
     file_name: Vec<u8>,
+    /// A multipart/form-data request body: its file parts are the files.
+    multipart: Option<Multipart>,
     /// Header flags logged once per transaction.
     warned_unparseable: bool,
     warned_invalid: bool,
@@ -121,6 +126,10 @@ struct Slot {
     req_flags: Vec<&'static str>,
     /// Request framing, known after the headers.
     req_framing: Framing,
+    /// Hostname and port of an absolute request URI (normalized); libhtp
+    /// copies them into the transaction when the headers are done.
+    uri_host: Option<Vec<u8>>,
+    uri_port: Option<u16>,
 }
 
 impl Slot {
@@ -141,6 +150,8 @@ impl Slot {
             seen_100: false,
             req_flags: Vec::new(),
             req_framing: Framing::None,
+            uri_host: None,
+            uri_port: None,
         }
     }
 }
@@ -229,6 +240,11 @@ impl LineBuf {
     }
 }
 
+/// libhtp's folding characters: SP, HT and NUL.
+fn is_folding_char(c: u8) -> bool {
+    util::is_lws(c) || c == 0
+}
+
 /// Is this line just a terminator ("\n" or "\r\n")?
 fn is_terminator(line: &[u8]) -> bool {
     line == b"\n" || line == b"\r\n" || line == b"\r"
@@ -261,6 +277,8 @@ pub struct HttpParser {
     res_trailer: bool,
     /// A 101 answer: both directions stop after this response.
     tunnel_after_response: bool,
+    /// The flow is ending (`finish`).
+    closing: bool,
 }
 
 impl Default for HttpParser {
@@ -292,6 +310,7 @@ impl HttpParser {
             req_trailer: false,
             res_trailer: false,
             tunnel_after_response: false,
+            closing: false,
         }
     }
 
@@ -383,7 +402,9 @@ impl HttpParser {
                 },
                 ReqState::BodyIdentity => {
                     let rest = data.get(pos..).unwrap_or(&[]);
-                    let n = usize::try_from(self.req_left).unwrap_or(usize::MAX).min(rest.len());
+                    let n = usize::try_from(self.req_left)
+                        .unwrap_or(usize::MAX)
+                        .min(rest.len());
                     let chunk = rest.get(..n).unwrap_or(&[]);
                     pos += n;
                     self.req_left -= n as u64;
@@ -429,7 +450,9 @@ impl HttpParser {
                 },
                 ReqState::ChunkData => {
                     let rest = data.get(pos..).unwrap_or(&[]);
-                    let n = usize::try_from(self.req_left).unwrap_or(usize::MAX).min(rest.len());
+                    let n = usize::try_from(self.req_left)
+                        .unwrap_or(usize::MAX)
+                        .min(rest.len());
                     let chunk = rest.get(..n).unwrap_or(&[]);
                     pos += n;
                     self.req_left -= n as u64;
@@ -546,7 +569,8 @@ impl HttpParser {
             let mut after_spaces = false;
             for &c in rest {
                 if c == b':' {
-                    events.push("REQUEST_LINE_MISSING_PROTOCOL");
+                    // libhtp notes "missing protocol"; Suricata raises no
+                    // event for it.
                     is_09 = false;
                     break;
                 } else if util::is_lws(c) {
@@ -588,12 +612,12 @@ impl HttpParser {
                     if !util::valid_hostname(&norm) {
                         host_invalid = true;
                     }
-                    s.tx.req.hostname = Some(norm);
+                    s.uri_host = Some(norm);
                 }
                 if let Some(p) = &parsed.port {
                     match util::parse_int_ws(p, 10) {
                         Some(n) if (1..65536).contains(&n) => {
-                            s.tx.req.port = u16::try_from(n).ok();
+                            s.uri_port = u16::try_from(n).ok();
                         }
                         _ => host_invalid = true,
                     }
@@ -637,39 +661,41 @@ impl HttpParser {
         }
         self.append_raw(Direction::ToServer, &line);
         let data = util::chomp(&line);
-        let folded = data.first().is_some_and(|&c| util::is_lws(c));
-        if !folded {
+        if !data.first().is_some_and(|&c| is_folding_char(c)) {
             if let Some(h) = self.req_header.take() {
                 self.process_header(Direction::ToServer, &h, out);
             }
-            if next.is_some_and(util::is_lws) {
-                self.req_header = Some(data.to_vec());
-            } else {
-                self.process_header(Direction::ToServer, data, out);
+            // Held back unless the next byte (when known) says the line
+            // cannot be continued.
+            match next {
+                Some(c) if !is_folding_char(c) => {
+                    self.process_header(Direction::ToServer, data, out)
+                }
+                _ => self.req_header = Some(data.to_vec()),
             }
-        } else {
-            match self.req_header.as_mut() {
-                Some(h) => {
-                    if h.len() + data.len() > FIELD_LIMIT {
-                        self.req_event(out, "REQUEST_FIELD_TOO_LONG");
-                        self.req_state = ReqState::Stopped;
-                        return;
-                    }
-                    h.extend_from_slice(data);
+            return;
+        }
+        match self.req_header.as_mut() {
+            Some(h) => {
+                if h.len() + data.len() > FIELD_LIMIT {
+                    self.req_event(out, "REQUEST_FIELD_TOO_LONG");
+                    self.req_state = ReqState::Stopped;
+                    return;
                 }
-                None => {
-                    let warn = self
-                        .slot(self.req_tx)
-                        .is_some_and(|s| !std::mem::replace(&mut s.req.warned_folding, true));
-                    if warn {
-                        self.req_event(out, "INVALID_REQUEST_FIELD_FOLDING");
-                    }
-                    if next.is_some_and(util::is_lws) {
-                        self.req_header = Some(data.to_vec());
-                    } else {
-                        self.process_header(Direction::ToServer, data, out);
-                    }
+                h.extend_from_slice(data);
+            }
+            None => {
+                let warn = self
+                    .slot(self.req_tx)
+                    .is_some_and(|s| !std::mem::replace(&mut s.req.warned_folding, true));
+                if warn {
+                    self.req_event(out, "INVALID_REQUEST_FIELD_FOLDING");
                 }
+                let start = data
+                    .iter()
+                    .position(|&c| !is_folding_char(c))
+                    .unwrap_or(data.len());
+                self.req_header = Some(data.get(start..).unwrap_or(&[]).to_vec());
             }
         }
     }
@@ -721,9 +747,15 @@ impl HttpParser {
                     });
                 }
                 let value = data.get(c + 1..).unwrap_or(&[]);
-                let start = value.iter().position(|&b| !util::is_lws(b)).unwrap_or(value.len());
+                let start = value
+                    .iter()
+                    .position(|&b| !util::is_lws(b))
+                    .unwrap_or(value.len());
                 let value = value.get(start..).unwrap_or(&[]);
-                let end = value.iter().rposition(|&b| !util::is_lws(b)).map_or(0, |p| p + 1);
+                let end = value
+                    .iter()
+                    .rposition(|&b| !util::is_lws(b))
+                    .map_or(0, |p| p + 1);
                 (name.to_vec(), value.get(..end).unwrap_or(&[]).to_vec())
             }
             _ => {
@@ -808,6 +840,9 @@ impl HttpParser {
             return;
         };
         let req = &mut s.tx.req;
+        req.hostname = s.uri_host.clone();
+        req.port = s.uri_port;
+        req.port_set = true;
         let mut invalid = false;
         let framing = if let Some(te) = req.headers.value(b"transfer-encoding") {
             if has_token(te, b"chunked") {
@@ -816,16 +851,15 @@ impl HttpParser {
                 }
                 Framing::Chunked
             } else {
-                flags.push("INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST");
+                events.push("INVALID_TRANSFER_ENCODING_VALUE_IN_REQUEST");
                 invalid = true;
                 Framing::None
             }
         } else if let Some(cl) = req.headers.value(b"content-length") {
-            content_length_notes(cl, &mut events);
             match util::parse_content_length(cl) {
                 Some(n) => Framing::Length(n.unsigned_abs()),
                 None => {
-                    flags.push("INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST");
+                    events.push("INVALID_CONTENT_LENGTH_FIELD_IN_REQUEST");
                     invalid = true;
                     Framing::None
                 }
@@ -914,23 +948,42 @@ impl HttpParser {
             s.req_flags.push("REQUEST_LINE_INVALID");
         }
         s.req_framing = framing;
+        // libhtp also logs these two as messages, which Suricata maps to
+        // the same events: they are raised now and again from the flags
+        // when the request completes.
+        for f in ["MISSING_HOST_HEADER", "HOST_HEADER_AMBIGUOUS"] {
+            if flags.contains(&f) {
+                events.push(f);
+            }
+        }
         // Bodies: PUT bodies are files; request decompression is on.
-        let is_put = req.method.as_deref() == Some(b"PUT");
+        let is_put = matches!(req.method.as_deref(), Some(b"PUT" | b"POST"));
         let codings = content_codings(req.headers.value(b"content-encoding"), &mut events);
         if !codings.is_empty() {
             s.req.decoder = Some(Decoder::new(&codings));
         }
-        if is_put {
-            s.req.file_wanted = true;
-            s.req.file_name = req.parsed_uri_path();
+        let boundary = req
+            .headers
+            .value(b"content-type")
+            .and_then(multipart::boundary);
+        match boundary {
+            Some(b) if req.method.as_deref() == Some(b"POST") => {
+                s.req.multipart = Some(Multipart::new(&b));
+            }
+            _ if is_put => {
+                s.req.file_wanted = true;
+                s.req.file_name = req.parsed_uri_path();
+            }
+            _ => {}
         }
         let is_connect = s.is_connect;
         for e in events {
             self.req_event(out, e);
         }
         if invalid {
-            // libhtp refuses to go on with an unframeable request.
-            self.req_state = ReqState::Stopped;
+            // libhtp refuses to go on with an unframeable request; Suricata
+            // then stops parsing the flow and logs what it has.
+            self.abort(out);
             return;
         }
         if is_connect {
@@ -1003,7 +1056,13 @@ impl HttpParser {
     }
 
     /// Starts a new transaction whose request line was already read.
-    fn start_request_with_line(&mut self, line: Vec<u8>, data: &[u8], pos: usize, out: &mut ParseOutput) {
+    fn start_request_with_line(
+        &mut self,
+        line: Vec<u8>,
+        data: &[u8],
+        pos: usize,
+        out: &mut ParseOutput,
+    ) {
         if self.txs.len() >= MAX_OPEN_TXS {
             self.req_state = ReqState::Stopped;
             return;
@@ -1031,7 +1090,12 @@ impl HttpParser {
             self.event(out, f, id);
         }
         if let Some(f) = file {
-            self.log_file(id, Direction::ToServer, f, FileState::Closed, out);
+            let state = if f.gaps {
+                FileState::Truncated
+            } else {
+                FileState::Closed
+            };
+            self.log_file(id, Direction::ToServer, f, state, out);
         }
         self.req_state = ReqState::Idle;
         self.req_tx = None;
@@ -1052,50 +1116,140 @@ impl HttpParser {
             Direction::ToClient => self.res_tx,
         };
         let mut event = None;
-        let mut open_file = false;
+        let mut event_count = 1;
+        let mut closed: Vec<FileTrack> = Vec::new();
         if let Some(s) = self.slot(id) {
+            let range = match dir {
+                Direction::ToClient => s
+                    .tx
+                    .res
+                    .headers
+                    .value(b"content-range")
+                    .and_then(super::tx::parse_content_range)
+                    .and_then(|(a, b, _)| Some((u64::try_from(a).ok()?, u64::try_from(b).ok()?)))
+                    .filter(|&(_, end)| end > 0),
+                Direction::ToServer => None,
+            };
             let (side, body) = match dir {
                 Direction::ToServer => (&mut s.req, &mut s.tx.req.body),
                 Direction::ToClient => (&mut s.res, &mut s.tx.res.body),
             };
             let keep = BODY_LIMIT.saturating_sub(body.len());
-            let (decoded, produced): (&[u8], u64) = match side.decoder.as_mut() {
+            // Multipart needs every decoded byte, the buffers only `keep`.
+            let want = if side.multipart.is_some() {
+                usize::MAX
+            } else {
+                keep
+            };
+            let mut decoded_owned = Vec::new();
+            let produced = match side.decoder.as_mut() {
                 Some(d) => {
                     let before = side_total(d);
-                    let (status, o) = d.feed(bytes, keep);
+                    let (status, o) = d.feed(bytes, want);
                     match status {
                         decode::Status::Ok => {}
                         decode::Status::Failed => {
                             if !side.decode_failed {
                                 side.decode_failed = true;
+                                // libhtp logs four messages (the failure and
+                                // its restart attempts) before passing the
+                                // data through; each becomes an event.
                                 event = Some("GZIP_DECOMPRESSION_FAILED");
+                                event_count = 4;
                             }
                         }
                         decode::Status::Bomb => event = Some("COMPRESSION_BOMB"),
                     }
-                    (o.chunk.as_slice(), o.total.saturating_sub(before))
+                    decoded_owned.extend_from_slice(&o.chunk);
+                    o.total.saturating_sub(before)
                 }
-                None => (bytes.get(..keep.min(bytes.len())).unwrap_or(&[]), bytes.len() as u64),
+                None => {
+                    decoded_owned
+                        .extend_from_slice(bytes.get(..want.min(bytes.len())).unwrap_or(&[]));
+                    bytes.len() as u64
+                }
             };
-            body.extend_from_slice(decoded.get(..keep.min(decoded.len())).unwrap_or(&[]));
-            if produced > 0 {
+            body.extend_from_slice(
+                decoded_owned
+                    .get(..keep.min(decoded_owned.len()))
+                    .unwrap_or(&[]),
+            );
+            if let Some(mp) = side.multipart.as_mut() {
+                let mut evs = Vec::new();
+                mp.feed(&decoded_owned, &mut |e| evs.push(e));
+                for e in evs {
+                    match e {
+                        multipart::Event::Open(name) => {
+                            side.file = Some(FileTrack {
+                                name,
+                                size: 0,
+                                gaps: false,
+                                range: None,
+                            });
+                        }
+                        multipart::Event::Data(n) => {
+                            if let Some(f) = side.file.as_mut() {
+                                f.size = f.size.saturating_add(n as u64);
+                            }
+                        }
+                        multipart::Event::Close => closed.extend(side.file.take()),
+                    }
+                }
+            } else if produced > 0 {
                 if side.file_wanted && side.file.is_none() {
                     side.file = Some(FileTrack {
                         name: std::mem::take(&mut side.file_name),
                         size: 0,
                         gaps: false,
+                        range,
                     });
-                    open_file = true;
                 }
                 if let Some(f) = side.file.as_mut() {
                     f.size = f.size.saturating_add(produced);
                 }
             }
         }
-        let _ = open_file;
-        if let Some(e) = event {
-            self.event(out, e, id);
+        for f in closed {
+            if let Some(fi) = self.make_file(id, dir, f, FileState::Closed) {
+                out.tx(fi);
+            }
         }
+        if let Some(e) = event {
+            for _ in 0..event_count {
+                self.event(out, e, id);
+            }
+        }
+    }
+
+    /// The `fileinfo` record of a file of transaction `id`, with the
+    /// transaction's `http` object as it stands now.
+    fn make_file(
+        &mut self,
+        id: Option<u64>,
+        dir: Direction,
+        file: FileTrack,
+        state: FileState,
+    ) -> Option<FileInfo> {
+        let s = self.slot(id)?;
+        let mut http = HttpTx {
+            id: s.tx.id,
+            req: s.tx.req.clone(),
+            res: s.tx.res.clone(),
+            bufs: Default::default(),
+        };
+        // The http object only needs the logged fields; bodies stay out.
+        http.req.body = Vec::new();
+        http.res.body = Vec::new();
+        Some(FileInfo {
+            tx_id: s.tx.id,
+            direction: dir,
+            http,
+            filename: file.name,
+            gaps: file.gaps,
+            state,
+            size: file.size,
+            range: file.range,
+        })
     }
 
     /// Queues a `fileinfo` record for the transaction `id`.
@@ -1107,26 +1261,9 @@ impl HttpParser {
         state: FileState,
         out: &mut ParseOutput,
     ) {
-        let Some(s) = self.slot(id) else { return };
-        let mut http = HttpTx {
-            id: s.tx.id,
-            req: s.tx.req.clone(),
-            res: s.tx.res.clone(),
-            bufs: Default::default(),
-        };
-        // The http object only needs the logged fields; bodies stay out.
-        http.req.body = Vec::new();
-        http.res.body = Vec::new();
-        out.tx(FileInfo {
-            tx_id: s.tx.id,
-            direction: dir,
-            http,
-            filename: file.name,
-            gaps: file.gaps,
-            state,
-            size: file.size,
-            range: None,
-        });
+        if let Some(fi) = self.make_file(id, dir, file, state) {
+            out.tx(fi);
+        }
     }
 
     /// Logs finished transactions from the front, in order.
@@ -1136,7 +1273,9 @@ impl HttpParser {
             .front()
             .is_some_and(|s| s.req.complete && s.res.complete)
         {
-            let Some(slot) = self.txs.pop_front() else { break };
+            let Some(slot) = self.txs.pop_front() else {
+                break;
+            };
             self.base_id += 1;
             let mut tx = slot.tx;
             tx.finalize();
@@ -1169,7 +1308,7 @@ impl HttpParser {
                     }
                     Line::Complete => {
                         let line = self.res_line.take();
-                        if is_terminator(&line) {
+                        if line.iter().all(|&c| util::is_space(c)) {
                             continue;
                         }
                         self.response_line(line, data, pos, out);
@@ -1190,7 +1329,9 @@ impl HttpParser {
                 },
                 ResState::BodyIdentity | ResState::ChunkData => {
                     let rest = data.get(pos..).unwrap_or(&[]);
-                    let n = usize::try_from(self.res_left).unwrap_or(usize::MAX).min(rest.len());
+                    let n = usize::try_from(self.res_left)
+                        .unwrap_or(usize::MAX)
+                        .min(rest.len());
                     let chunk = rest.get(..n).unwrap_or(&[]);
                     pos += n;
                     self.res_left -= n as u64;
@@ -1415,40 +1556,61 @@ impl HttpParser {
             self.append_raw(Direction::ToClient, &line);
         }
         let data = util::chomp(&line);
-        let folded = data.first().is_some_and(|&c| util::is_lws(c));
-        if !folded {
+        if !data.first().is_some_and(|&c| is_folding_char(c)) {
             if let Some(h) = self.res_header.take() {
                 self.process_header(Direction::ToClient, &h, out);
             }
-            if next.is_some_and(util::is_lws) {
+            if next.is_some_and(is_folding_char) {
                 self.res_header = Some(data.to_vec());
             } else {
                 self.process_header(Direction::ToClient, data, out);
             }
             return;
         }
-        match self.res_header.as_mut() {
-            Some(h) => {
-                if h.len() + data.len() > FIELD_LIMIT {
-                    self.res_event(out, "RESPONSE_FIELD_TOO_LONG");
-                    self.res_state = ResState::Stopped;
-                    return;
-                }
-                h.extend_from_slice(data);
-            }
+        let http11 = self.slot(self.res_tx).is_some_and(|s| {
+            s.tx.res.protocol.as_deref().map(util::parse_protocol) == Some(Protocol::V1_1)
+        });
+        let pending_has_colon = self
+            .res_header
+            .as_ref()
+            .map(|h| memchr::memchr(b':', h).is_some());
+        match pending_has_colon {
             None => {
-                let warn = self
-                    .slot(self.res_tx)
-                    .is_some_and(|s| !std::mem::replace(&mut s.res.warned_folding, true));
-                if warn {
-                    self.res_event(out, "INVALID_RESPONSE_FIELD_FOLDING");
+                self.warn_res_folding(out);
+                let start = data
+                    .iter()
+                    .position(|&c| !is_folding_char(c))
+                    .unwrap_or(data.len());
+                self.res_header = Some(data.get(start..).unwrap_or(&[]).to_vec());
+            }
+            // Browsers read a folded line that looks like a header as a new
+            // header; so does libhtp for HTTP/1.1 responses.
+            Some(true) if http11 && memchr::memchr(b':', data).is_some() => {
+                self.warn_res_folding(out);
+                if let Some(h) = self.res_header.take() {
+                    self.process_header(Direction::ToClient, &h, out);
                 }
-                if next.is_some_and(util::is_lws) {
-                    self.res_header = Some(data.to_vec());
-                } else {
-                    self.process_header(Direction::ToClient, data, out);
+                self.res_header = Some(data.get(1..).unwrap_or(&[]).to_vec());
+            }
+            Some(_) => {
+                if let Some(h) = self.res_header.as_mut() {
+                    if h.len() + data.len() > FIELD_LIMIT {
+                        self.res_event(out, "RESPONSE_FIELD_TOO_LONG");
+                        self.res_state = ResState::Stopped;
+                        return;
+                    }
+                    h.extend_from_slice(data);
                 }
             }
+        }
+    }
+
+    fn warn_res_folding(&mut self, out: &mut ParseOutput) {
+        let warn = self
+            .slot(self.res_tx)
+            .is_some_and(|s| !std::mem::replace(&mut s.res.warned_folding, true));
+        if warn {
+            self.res_event(out, "INVALID_RESPONSE_FIELD_FOLDING");
         }
     }
 
@@ -1490,13 +1652,12 @@ impl HttpParser {
             self.res_state = ResState::Line;
             return;
         }
-        let protocol_old = s
-            .tx
-            .res
-            .protocol
-            .as_deref()
-            .map_or(Protocol::Invalid, util::parse_protocol)
-            < Protocol::V1_1;
+        let protocol_old =
+            s.tx.res
+                .protocol
+                .as_deref()
+                .map_or(Protocol::Invalid, util::parse_protocol)
+                < Protocol::V1_1;
         let mut framing;
         if s.is_head {
             framing = Framing::None;
@@ -1511,7 +1672,10 @@ impl HttpParser {
             }
         }
         if framing == Framing::Close {
-            if let Some(te) = te.as_deref().filter(|t| util::find_nocase(t, b"chunked").is_some()) {
+            if let Some(te) = te
+                .as_deref()
+                .filter(|t| util::find_nocase(t, b"chunked").is_some())
+            {
                 if !util::eq_nocase(te, b"chunked") {
                     events.push("RESPONSE_ABNORMAL_TRANSFER_ENCODING");
                 }
@@ -1520,7 +1684,6 @@ impl HttpParser {
                 }
                 framing = Framing::Chunked;
             } else if let Some(cl) = cl.as_deref() {
-                content_length_notes(cl, &mut events);
                 match util::parse_content_length(cl) {
                     Some(n) => framing = Framing::Length(n.unsigned_abs()),
                     None => {
@@ -1610,8 +1773,7 @@ impl HttpParser {
     }
 
     fn response_extra_body(&mut self, line: &[u8], out: &mut ParseOutput) {
-        // libhtp's "Unexpected response body" has no Suricata event name.
-        self.res_event(out, "UNKNOWN_ERROR");
+        // libhtp's "Unexpected response body" raises no event.
         if let Some(s) = self.slot(self.res_tx) {
             s.tx.res.message_len += line.len() as u64;
         }
@@ -1628,8 +1790,20 @@ impl HttpParser {
             s.res.complete = true;
             file = s.res.file.take();
         }
-        if let Some(f) = file {
-            self.log_file(id, Direction::ToClient, f, FileState::Closed, out);
+        // Suricata logs a response's file after the transaction's record
+        // when both are ready together, except at the end of the flow.
+        let mut file = file.and_then(|f| {
+            let state = if f.gaps {
+                FileState::Truncated
+            } else {
+                FileState::Closed
+            };
+            self.make_file(id, Direction::ToClient, f, state)
+        });
+        if self.closing
+            && let Some(f) = file.take()
+        {
+            out.tx(f);
         }
         self.res_tx = None;
         self.res_state = if self.tunnel_after_response {
@@ -1646,6 +1820,9 @@ impl HttpParser {
             self.res_state = ResState::Stopped;
         }
         self.emit_ready(out);
+        if let Some(f) = file {
+            out.tx(f);
+        }
     }
 
     /// The answer to a CONNECT arrived: a 2xx opens a tunnel (the request
@@ -1719,23 +1896,6 @@ fn has_token(value: &[u8], token: &[u8]) -> bool {
         .any(|t| util::eq_nocase(util::trim(t), token))
 }
 
-/// libhtp's notes about junk around a Content-Length number, which
-/// Suricata reports as UNKNOWN_ERROR.
-fn content_length_notes(cl: &[u8], events: &mut Vec<&'static str>) {
-    let Some(first) = cl.iter().position(u8::is_ascii_digit) else {
-        return;
-    };
-    if cl.get(..first).is_some_and(|p| p.iter().any(|&c| !util::is_lws(c))) {
-        events.push("UNKNOWN_ERROR");
-    }
-    let digits = cl
-        .get(first..)
-        .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
-    if first + digits < cl.len() {
-        events.push("UNKNOWN_ERROR");
-    }
-}
-
 /// The decoders a Content-Encoding value asks for (at most two layers, as
 /// Suricata's response-body-decompress-layer-limit).
 fn content_codings(value: Option<&[u8]>, events: &mut Vec<&'static str>) -> Vec<Coding> {
@@ -1799,38 +1959,53 @@ impl AppParser for HttpParser {
     }
 
     fn gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
-        // Inside a body of known length the gap is skipped (the file
-        // records it); anywhere else the direction cannot resync.
+        // Inside a body of known length the gap is body bytes the file
+        // records as missing; a gap reaching past the body ends it and the
+        // parser picks up at the next message. Anywhere else (a line or a
+        // header, chunk framing) the direction cannot resync.
         match dir {
             Direction::ToServer => match self.req_state {
-                ReqState::BodyIdentity | ReqState::ChunkData if len <= self.req_left => {
-                    self.req_left -= len;
-                    self.note_gap(self.req_tx, Direction::ToServer, len);
-                    if self.req_left == 0 {
-                        self.req_state = if self.req_state == ReqState::ChunkData {
+                ReqState::BodyIdentity | ReqState::ChunkData => {
+                    let n = len.min(self.req_left);
+                    self.req_left -= n;
+                    self.note_gap(self.req_tx, Direction::ToServer, n);
+                    if self.req_left > 0 {
+                        return;
+                    }
+                    if self.req_state == ReqState::ChunkData {
+                        self.req_state = if n == len {
                             ReqState::ChunkDataEnd
                         } else {
-                            ReqState::Finalize
+                            ReqState::Stopped
                         };
+                    } else {
+                        self.request_complete(out);
                     }
                 }
+                ReqState::Finalize => self.request_complete(out),
                 ReqState::Idle | ReqState::Ignore09 | ReqState::Stopped => {}
                 _ => self.req_state = ReqState::Stopped,
             },
             Direction::ToClient => match self.res_state {
-                ResState::BodyIdentity | ResState::ChunkData if len <= self.res_left => {
-                    self.res_left -= len;
-                    self.note_gap(self.res_tx, Direction::ToClient, len);
-                    if self.res_left == 0 {
-                        self.res_state = if self.res_state == ResState::ChunkData {
+                ResState::BodyIdentity | ResState::ChunkData => {
+                    let n = len.min(self.res_left);
+                    self.res_left -= n;
+                    self.note_gap(self.res_tx, Direction::ToClient, n);
+                    if self.res_left > 0 {
+                        return;
+                    }
+                    if self.res_state == ResState::ChunkData {
+                        self.res_state = if n == len {
                             ResState::ChunkDataEnd
                         } else {
-                            ResState::Finalize
+                            ResState::Stopped
                         };
-                        let _ = out;
+                    } else {
+                        self.response_complete(out);
                     }
                 }
                 ResState::BodyClose => self.note_gap(self.res_tx, Direction::ToClient, len),
+                ResState::Finalize => self.response_complete(out),
                 ResState::Idle | ResState::Stopped => {}
                 _ => self.res_state = ResState::Stopped,
             },
@@ -1838,6 +2013,7 @@ impl AppParser for HttpParser {
     }
 
     fn finish(&mut self, out: &mut ParseOutput) {
+        self.closing = true;
         // The connection closed: a line still buffered on the response
         // side is processed as if terminated; a close-delimited body ends.
         if self.res_state == ResState::Line && !self.res_line.buf.is_empty() {
@@ -1852,31 +2028,46 @@ impl AppParser for HttpParser {
             self.request_complete(out);
         }
         // Everything still open is logged now, files as truncated.
-        while let Some(mut slot) = self.txs.pop_front() {
-            let id = Some(slot.tx.id);
-            if let Some(f) = slot.req.file.take() {
-                self.txs.push_front(slot);
-                self.log_file(id, Direction::ToServer, f, FileState::Truncated, out);
-                let Some(s) = self.txs.pop_front() else { break };
-                slot = s;
-            }
-            if let Some(f) = slot.res.file.take() {
-                self.txs.push_front(slot);
-                self.log_file(id, Direction::ToClient, f, FileState::Truncated, out);
-                let Some(s) = self.txs.pop_front() else { break };
-                slot = s;
-            }
-            self.base_id += 1;
-            let mut tx = slot.tx;
-            tx.finalize();
-            out.tx(tx);
-        }
+        self.flush_all(out);
         self.req_state = ReqState::Stopped;
         self.res_state = ResState::Stopped;
     }
 }
 
 impl HttpParser {
+    /// Parsing cannot go on (an unframeable request): like Suricata after a
+    /// parser error, stop both directions and log what there is.
+    fn abort(&mut self, out: &mut ParseOutput) {
+        self.flush_all(out);
+        self.req_state = ReqState::Stopped;
+        self.res_state = ResState::Stopped;
+    }
+
+    /// Logs every open transaction (files as truncated).
+    fn flush_all(&mut self, out: &mut ParseOutput) {
+        while let Some(mut slot) = self.txs.pop_front() {
+            let id = Some(slot.tx.id);
+            for dir in [Direction::ToServer, Direction::ToClient] {
+                let file = match dir {
+                    Direction::ToServer => slot.req.file.take(),
+                    Direction::ToClient => slot.res.file.take(),
+                };
+                if let Some(f) = file {
+                    self.txs.push_front(slot);
+                    self.log_file(id, dir, f, FileState::Truncated, out);
+                    let Some(s) = self.txs.pop_front() else {
+                        return;
+                    };
+                    slot = s;
+                }
+            }
+            self.base_id += 1;
+            let mut tx = slot.tx;
+            tx.finalize();
+            out.tx(tx);
+        }
+    }
+
     fn note_gap(&mut self, id: Option<u64>, dir: Direction, len: u64) {
         if let Some(s) = self.slot(id) {
             let side = match dir {
@@ -1894,6 +2085,7 @@ impl HttpParser {
                     name: std::mem::take(&mut side.file_name),
                     size: 0,
                     gaps: true,
+                    range: None,
                 });
             }
             if let Some(f) = side.file.as_mut() {

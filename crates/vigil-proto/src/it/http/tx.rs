@@ -108,6 +108,9 @@ pub(crate) struct Request {
     /// From the URI authority, else the Host header.
     pub hostname: Option<Vec<u8>>,
     pub port: Option<u16>,
+    /// False until the headers are processed: libhtp's port number is 0
+    /// then, and Suricata logs `"http_port":0`.
+    pub port_set: bool,
     pub headers: Headers,
     /// Header lines as received (`http.header.raw`), capped.
     pub raw_headers: Vec<u8>,
@@ -184,19 +187,21 @@ impl HttpTx {
         let req = &self.req;
         let res = &self.res;
         if let Some(h) = &req.hostname {
-            w.bytes_as_string("hostname", h);
+            write_bytes(w, "hostname", h);
         }
-        if let Some(p) = req.port {
+        if !req.port_set {
+            w.uint("http_port", 0);
+        } else if let Some(p) = req.port {
             w.uint("http_port", u64::from(p));
         }
         if let Some(u) = &req.uri {
-            w.bytes_as_string("url", u);
+            write_bytes(w, "url", u);
         }
         if let Some(ua) = req.headers.value(b"user-agent") {
-            w.bytes_as_string("http_user_agent", ua);
+            write_bytes(w, "http_user_agent", ua);
         }
         if let Some(xff) = req.headers.value(b"x-forwarded-for") {
-            w.bytes_as_string("xff", xff);
+            write_bytes(w, "xff", xff);
         }
         if let Some(ct) = res.headers.value(b"content-type") {
             // Suricata prints NUL as "\0" and cuts at the first ';'.
@@ -209,11 +214,11 @@ impl HttpTx {
                 }
             }
             let end = memchr::memchr(b';', &s).unwrap_or(s.len());
-            w.bytes_as_string("http_content_type", s.get(..end).unwrap_or(&[]));
+            write_bytes(w, "http_content_type", s.get(..end).unwrap_or(&[]));
         }
         if let Some(cr) = res.headers.value(b"content-range") {
             w.open_object_key("content_range");
-            w.bytes_as_string("raw", cr);
+            write_bytes(w, "raw", cr);
             if let Some((start, end, size)) = parse_content_range(cr) {
                 for (k, v) in [("start", start), ("end", end), ("size", size)] {
                     if let Ok(v) = u64::try_from(v) {
@@ -224,21 +229,44 @@ impl HttpTx {
             w.close_object();
         }
         if let Some(r) = req.headers.value(b"referer") {
-            w.bytes_as_string("http_refer", r);
+            write_bytes(w, "http_refer", r);
         }
         if let Some(m) = &req.method {
-            w.bytes_as_string("http_method", m);
+            write_bytes(w, "http_method", m);
         }
         if let Some(p) = &req.protocol {
-            w.bytes_as_string("protocol", p);
+            write_bytes(w, "protocol", p);
         }
         if let Some(s) = &res.status {
             w.uint("status", util::strtoul_u32(s));
         }
         if let Some(l) = res.headers.value(b"location") {
-            w.bytes_as_string("redirect", l);
+            write_bytes(w, "redirect", l);
         }
         w.uint("length", res.message_len);
+    }
+}
+
+/// Writes `"key":"value"` for arbitrary bytes the way Suricata's
+/// `jb_set_string_from_bytes` does: valid UTF-8 as is, otherwise every byte
+/// above 0x7f as the four characters `\xHH`.
+pub(crate) fn write_bytes(w: &mut JsonWriter<'_>, key: &str, v: &[u8]) {
+    match std::str::from_utf8(v) {
+        Ok(s) => w.string(key, s),
+        Err(_) => {
+            let mut s = String::with_capacity(v.len() * 2);
+            for &b in v {
+                if b < 0x80 {
+                    s.push(char::from(b));
+                } else {
+                    s.push_str("\\x");
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    s.push(char::from(HEX[usize::from(b >> 4)]));
+                    s.push(char::from(HEX[usize::from(b & 0xf)]));
+                }
+            }
+            w.string(key, &s);
+        }
     }
 }
 
@@ -433,7 +461,7 @@ impl Transaction for FileInfo {
         w.close_object();
         w.string("app_proto", "http");
         w.open_object_key("fileinfo");
-        w.bytes_as_string("filename", &self.filename);
+        write_bytes(w, "filename", &self.filename);
         w.boolean("gaps", self.gaps);
         w.string(
             "state",

@@ -103,7 +103,9 @@ fn parse_digits(data: &[u8], base: u32) -> Option<(i64, usize)> {
         let Some(d) = (c as char).to_digit(base) else {
             break;
         };
-        value = value.checked_mul(i64::from(base))?.checked_add(i64::from(d))?;
+        value = value
+            .checked_mul(i64::from(base))?
+            .checked_add(i64::from(d))?;
         used += 1;
     }
     (used > 0).then_some((value, used))
@@ -384,8 +386,12 @@ pub(crate) fn parse_hostport(value: &[u8]) -> HostPort {
         None => hp.hostname = Some(data.to_ascii_lowercase()),
         Some(colon) => {
             let host = data.get(..colon).unwrap_or(&[]);
-            let host_end = host.iter().rposition(|&c| !is_space(c)).map_or(0, |p| p + 1);
-            hp.hostname = Some(host.get(..host_end).unwrap_or(&[]).to_ascii_lowercase());
+            let host_end = host
+                .iter()
+                .rposition(|&c| !is_space(c))
+                .map_or(0, |p| p + 1);
+            // libhtp lowercases only a Host without a port.
+            hp.hostname = Some(host.get(..host_end).unwrap_or(&[]).to_vec());
             let port = data.get(colon + 1..).unwrap_or(&[]);
             if port.is_empty() {
                 hp.invalid = true;
@@ -721,8 +727,10 @@ mod tests {
     #[test]
     fn hostports() {
         let hp = parse_hostport(b"Example.COM:8080");
-        assert_eq!(hp.hostname.as_deref(), Some(&b"example.com"[..]));
+        assert_eq!(hp.hostname.as_deref(), Some(&b"Example.COM"[..]));
         assert_eq!(hp.port, Some(8080));
+        let hp = parse_hostport(b"Example.COM");
+        assert_eq!(hp.hostname.as_deref(), Some(&b"example.com"[..]));
         assert!(!hp.invalid);
         let hp = parse_hostport(b"host:abc");
         assert!(hp.invalid);
