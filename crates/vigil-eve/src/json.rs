@@ -131,6 +131,12 @@ impl<'a> JsonWriter<'a> {
         let _ = write!(self.out, "{value}");
     }
 
+    /// Writes `"key":null` (Suricata's value for non-finite floats).
+    pub fn null(&mut self, key: &str) {
+        self.key(key);
+        self.out.extend_from_slice(b"null");
+    }
+
     /// Writes `"key":true|false`.
     pub fn boolean(&mut self, key: &str, value: bool) {
         self.key(key);
