@@ -266,9 +266,12 @@ pub trait TxBuffers {
     fn buffer(&self, name: &str) -> Option<&[u8]>;
 }
 
-impl<T: vigil_proto::Transaction + ?Sized> TxBuffers for T {
+/// Adapts a protocol transaction to [`TxBuffers`].
+pub struct TxRef<'a>(pub &'a dyn vigil_proto::Transaction);
+
+impl TxBuffers for TxRef<'_> {
     fn buffer(&self, name: &str) -> Option<&[u8]> {
-        vigil_proto::Transaction::buffer(self, name)
+        self.0.buffer(name)
     }
 }
 

@@ -175,6 +175,9 @@ pub struct Flow {
     /// Application-layer state, owned by the layer above (vigil-proto's
     /// `AppState`); opaque here so the flow crate does not depend on it.
     pub app: Option<Box<dyn std::any::Any + Send>>,
+    /// Detection state (flowbits, flowints, raw stream windows), owned by
+    /// the detection engine (vigil-detect's `FlowDetect`); opaque here.
+    pub detect: Option<Box<dyn std::any::Any + Send>>,
     /// Creation order within the table (shutdown output order).
     seq: u64,
     /// Heap deadline currently queued for this flow.
@@ -682,6 +685,7 @@ impl FlowTable {
             alerted: false,
             app_proto: None,
             app: None,
+            detect: None,
             seq: self.next_seq,
             queued_deadline: Timestamp::default(),
         };

@@ -4,6 +4,7 @@
 //! existing scripts and test suites.
 
 mod config;
+mod detect;
 mod output;
 mod runtime;
 mod stats;
@@ -37,8 +38,7 @@ struct Cli {
     #[arg(short = 'l', value_name = "DIR", default_value = "vigil-out")]
     log_dir: PathBuf,
 
-    /// Rule files (accepted for compatibility; the detection engine is not
-    /// part of this build yet, so rules are not evaluated).
+    /// Rule files to load (replace the configuration's rule-files).
     #[arg(short = 'S', value_name = "RULES")]
     rules: Vec<PathBuf>,
 
@@ -99,6 +99,34 @@ struct Cli {
     simulate_ips: bool,
     #[arg(short = 'v', action = clap::ArgAction::Count, hide = true)]
     verbose: u8,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Native subcommands.
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Rule tools.
+    Rules {
+        #[command(subcommand)]
+        cmd: RulesCmd,
+    },
+}
+
+/// `vigil rules ...`.
+#[derive(clap::Subcommand, Debug)]
+enum RulesCmd {
+    /// Load rule files and print loaded/failed counts, the errors, and the
+    /// keywords vigil does not evaluate yet (exit 1 when a rule failed).
+    Check {
+        /// Rule files.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// List every error.
+        #[arg(short = 'v', long = "verbose")]
+        verbose: bool,
+    },
 }
 
 const EXAMPLES: &str = "Examples:
@@ -122,8 +150,9 @@ fn main() -> ExitCode {
 
 fn build_info() -> String {
     format!(
-        "vigil {}\nfeatures: pcap, pcapng, ethernet, sll, sll2, null, raw-ip, vlan, qinq, mpls, pppoe, gre, vxlan, ipv4, ipv6, ip-defrag, tcp-reassembly, eve-json, community-id\nprefilter: none (detection engine not built yet)\ntarget: {} {}\n",
+        "vigil {}\nfeatures: pcap, pcapng, ethernet, sll, sll2, null, raw-ip, vlan, qinq, mpls, pppoe, gre, vxlan, ipv4, ipv6, ip-defrag, tcp-reassembly, eve-json, community-id\nprefilter: {}\nregex: PCRE2 (bundled, JIT)\ntarget: {} {}\n",
         env!("CARGO_PKG_VERSION"),
+        vigil_detect::prefilter_backend(),
         std::env::consts::ARCH,
         std::env::consts::OS,
     )
@@ -137,6 +166,21 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     if cli.build_info {
         print!("{}", build_info());
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(Command::Rules {
+        cmd: RulesCmd::Check { files, verbose },
+    }) = &cli.command
+    {
+        let conf = match &cli.config {
+            Some(path) => ConfigMap::load_file(path)?,
+            None => ConfigMap::default(),
+        };
+        let ok = detect::rules_check(&conf, files, *verbose)?;
+        return Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
     if cli.interface.is_some() {
         bail!("live capture (-i) is not available in this build; read a capture file with -r");
@@ -165,7 +209,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     for s in &cli.set {
         conf.set(s)?;
     }
-    let options = worker_options(&conf)?;
+    let mut options = worker_options(&conf)?;
     let workers = match (cli.workers, cli.runmode.as_deref()) {
         (Some(0), _) => bail!("--workers must be at least 1"),
         (Some(n), _) => n,
@@ -175,13 +219,17 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         }
         (None, Some(other)) => bail!("unknown --runmode '{other}' (single, autofp or workers)"),
     };
-    if !cli.quiet
-        && (!cli.rules.is_empty() || !cli.extra_rules.is_empty())
-        && !cli.disable_detection
-    {
-        eprintln!(
-            "vigil: note: rule files are accepted but not evaluated yet (no detection engine in this build)"
-        );
+    if !cli.disable_detection {
+        for f in cli.rules.iter().chain(&cli.extra_rules) {
+            detect::check_readable(f)?;
+        }
+        options.detect = detect::setup(
+            &conf,
+            &cli.rules,
+            &cli.extra_rules,
+            cli.init_errors_fatal,
+            cli.quiet,
+        )?;
     }
 
     let run_config = runtime::RunConfig {
@@ -200,12 +248,13 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             0.0
         };
         eprintln!(
-            "vigil: {}: {} packets, {} bytes, {} flows, {} transactions, {} decoder events in {:.2} s ({:.0} packets/s); records in {}",
+            "vigil: {}: {} packets, {} bytes, {} flows, {} transactions, {} alerts, {} decoder events in {:.2} s ({:.0} packets/s); records in {}",
             input.display(),
             summary.packets,
             summary.bytes,
             summary.flows,
             summary.app_records,
+            summary.alerts,
             summary.decode_events,
             secs,
             rate,
@@ -304,6 +353,7 @@ fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
         flow_record: FlowRecordOptions {
             community_id_seed: community_id.then_some(u16::try_from(seed).unwrap_or(0)),
         },
+        detect: None,
     })
 }
 

@@ -39,6 +39,8 @@ pub struct RunSummary {
     pub decode_events: u64,
     /// Application transaction records written.
     pub app_records: u64,
+    /// Alert records written.
+    pub alerts: u64,
     pub elapsed: Duration,
     pub eve_path: PathBuf,
     /// The input error that stopped reading early, if any.
@@ -145,6 +147,7 @@ pub fn run(config: &RunConfig) -> Result<RunSummary> {
         flows: report.flow.total,
         decode_events: report.decoder.total_events(),
         app_records: report.app_records,
+        alerts: report.alert_records,
         elapsed: started.elapsed(),
         eve_path,
         input_error,
@@ -273,12 +276,14 @@ fn merge_reports(total: &mut WorkerReport, r: &WorkerReport) {
     total.flow_records += r.flow_records;
     total.anomaly_records += r.anomaly_records;
     total.app_records += r.app_records;
+    total.alert_records += r.alert_records;
     total.stream_events += r.stream_events;
     total.stream_memory_peak += r.stream_memory_peak;
 }
 
 fn stats_tree(tree: &mut CounterTree, r: &WorkerReport) {
     let f = &r.flow;
+    tree.set("detect.alert", r.alert_records);
     tree.set("flow.memcap", f.memcap_evicted);
     tree.set("flow.total", f.total);
     tree.set("flow.active", 0);

@@ -4,9 +4,11 @@
 
 use crate::output::EveQueue;
 use crate::stats::DecoderCounters;
+use vigil_detect::{Alert, AlertContext, Detector, FlowDetect, PacketFlow, RawStream};
 use vigil_eve::{Endpoints, EveHeader, JsonWriter};
 use vigil_flow::defrag::{DefragConfig, DefragOutcome, DefragStats, Defragmenter};
 use vigil_flow::eve::{FlowRecordOptions, write_flow_record};
+use vigil_flow::tcp::TcpState;
 use vigil_flow::tcp::{StreamEvents, StreamMemory, StreamSink, TcpStats};
 use vigil_flow::{Direction, EndReason, Flow, FlowConfig, FlowEndSink, FlowStats, FlowTable};
 use vigil_proto::{AppState, DetectionConfig, ParseOutput, Transaction};
@@ -34,6 +36,8 @@ pub struct WorkerOptions {
     pub app_record_types: Option<Vec<String>>,
     pub detection: DetectionConfig,
     pub flow_record: FlowRecordOptions,
+    /// The rule engine and alert options (`None`: no rules loaded).
+    pub detect: Option<crate::detect::DetectOptions>,
 }
 
 /// One packet handed to a worker.
@@ -62,28 +66,64 @@ pub struct WorkerReport {
     pub stream_events: u64,
     /// Peak stream memory in use.
     pub stream_memory_peak: u64,
+    /// Alert records written.
+    pub alert_records: u64,
 }
 
 /// Flush the EVE buffer to the writer beyond this size.
 const OUT_FLUSH: usize = 256 * 1024;
 
-/// Feeds reassembled TCP data to a flow's application state.
+/// Feeds reassembled TCP data to a flow's application state and, when
+/// rules are loaded, to the raw stream windows of the detection engine.
 struct AppSink<'a> {
     app: Option<&'a mut AppState>,
     out: &'a mut ParseOutput,
+    /// Raw stream per flow direction (detection).
+    raw: Option<&'a mut [RawStream; 2]>,
+    /// The session's directions are the flow's reversed.
+    reversed: bool,
+}
+
+impl AppSink<'_> {
+    fn raw_dir(&mut self, dir: Direction) -> Option<&mut RawStream> {
+        let d = if self.reversed { dir.reverse() } else { dir };
+        self.raw.as_deref_mut().map(|r| &mut r[d.index()])
+    }
 }
 
 impl StreamSink for AppSink<'_> {
     fn on_data(&mut self, dir: Direction, data: &[u8]) {
+        if let Some(raw) = self.raw_dir(dir) {
+            raw.push(data);
+        }
         if let Some(app) = self.app.as_deref_mut() {
             app.on_stream(dir, data, self.out);
         }
     }
     fn on_gap(&mut self, dir: Direction, len: u64) {
+        if let Some(raw) = self.raw_dir(dir) {
+            raw.gap(len);
+        }
         if let Some(app) = self.app.as_deref_mut() {
             app.on_gap(dir, len, self.out);
         }
     }
+}
+
+/// The detection state stored in a flow, if any.
+fn detect_of(slot: &mut Option<Box<dyn std::any::Any + Send>>) -> Option<&mut FlowDetect> {
+    slot.as_mut().and_then(|a| a.downcast_mut::<FlowDetect>())
+}
+
+/// The packet a flow's output is produced at (for alerts).
+#[derive(Clone, Copy)]
+struct PktRef<'a> {
+    decoded: &'a Decoded,
+    frame: &'a [u8],
+    payload: &'a [u8],
+    dir: Direction,
+    established: bool,
+    stream_tracked: bool,
 }
 
 /// The application state stored in a flow, if any.
@@ -108,6 +148,11 @@ struct Emitter {
     app_records: u64,
     stream_event_count: u64,
     stream_memory_peak: u64,
+    /// Rule evaluation state (`None` without rules).
+    detector: Option<Detector>,
+    alerts: Vec<Alert>,
+    chunk: Vec<u8>,
+    alert_records: u64,
 }
 
 impl Emitter {
@@ -120,9 +165,27 @@ impl Emitter {
 
     /// Writes the records of the transactions and anomalies the parsers
     /// produced for `flow`.
-    fn drain_app_output(&mut self, flow: &mut Flow, ts: Timestamp, pcap_cnt: Option<u64>) {
+    fn drain_app_output(
+        &mut self,
+        flow: &mut Flow,
+        ts: Timestamp,
+        pcap_cnt: Option<u64>,
+        pkt: Option<PktRef<'_>>,
+    ) {
         if self.parse_out.is_empty() {
             return;
+        }
+        if self.detector.is_some()
+            && let Some(fd) = detect_of(&mut flow.detect)
+        {
+            for ev in &self.parse_out.events {
+                fd.add_event(ev.proto.name(), ev.name);
+            }
+            if !self.parse_out.txs.is_empty() {
+                // A finished transaction asks for raw stream inspection.
+                fd.raw[0].trigger = true;
+                fd.raw[1].trigger = true;
+            }
         }
         let mut txs = std::mem::take(&mut self.parse_out.txs);
         for tx in txs.drain(..) {
@@ -137,6 +200,48 @@ impl Emitter {
             if wanted {
                 write_tx_record(&mut self.out, flow, tx.as_ref(), tx_id, ts, pcap_cnt);
                 self.app_records += 1;
+            }
+            if let (Some(p), Some(det)) = (pkt, self.detector.as_mut())
+                && let Some(app) = flow.app_proto
+            {
+                let dpkt = detect_packet(&p, flow, ts);
+                let mut alerts = std::mem::take(&mut self.alerts);
+                alerts.clear();
+                det.transaction(
+                    &dpkt,
+                    detect_of(&mut flow.detect),
+                    app,
+                    &vigil_detect::TxRef(tx.as_ref()),
+                    tx_id,
+                    &mut alerts,
+                );
+                if !alerts.is_empty() {
+                    flow.alerted = true;
+                    let ctx = AlertContext {
+                        ts,
+                        pcap_cnt,
+                        decoded: p.decoded,
+                        frame: p.frame,
+                        payload: p.payload,
+                        flow: Some(flow),
+                        to_server: Some(p.dir == Direction::ToServer),
+                        tx: Some((tx.as_ref(), tx_id)),
+                        stream: None,
+                    };
+                    if let Some(opts) = &self.options.detect {
+                        for a in &alerts {
+                            vigil_detect::write_alert(
+                                &mut self.out,
+                                det.engine(),
+                                a,
+                                &ctx,
+                                &opts.alert,
+                            );
+                            self.alert_records += 1;
+                        }
+                    }
+                }
+                self.alerts = alerts;
             }
         }
         // Hand the (empty) allocation back for reuse.
@@ -157,10 +262,15 @@ impl Emitter {
 impl FlowEndSink for Emitter {
     fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason, now: Timestamp) {
         {
-            let Flow { tcp, app, .. } = flow;
+            let Flow {
+                tcp, app, detect, ..
+            } = flow;
+            let reversed = tcp.as_ref().is_some_and(|t| t.reversed());
             let mut sink = AppSink {
                 app: app_of(app),
                 out: &mut self.parse_out,
+                raw: detect_of(detect).map(|d| &mut d.raw),
+                reversed,
             };
             if let Some(session) = tcp.as_mut() {
                 session.finish(&mut self.stream_mem, &mut sink);
@@ -172,7 +282,8 @@ impl FlowEndSink for Emitter {
         if let Some(app) = app_of(&mut flow.app) {
             flow.app_proto = app.app_proto_name();
         }
-        self.drain_app_output(flow, now, None);
+        self.drain_app_output(flow, now, None, None);
+        self.inspect_stream_end(flow, now);
         if self.options.log_flows {
             // A timed-out flow is stamped with its deadline rather than the
             // packet that noticed it, so the record does not depend on which
@@ -225,6 +336,13 @@ impl Worker {
                 app_records: 0,
                 stream_event_count: 0,
                 stream_memory_peak: 0,
+                detector: options
+                    .detect
+                    .as_ref()
+                    .map(|d| Detector::new(d.engine.clone())),
+                alerts: Vec::new(),
+                chunk: Vec::new(),
+                alert_records: 0,
                 options,
             },
         }
@@ -349,6 +467,7 @@ impl Worker {
             app_records: self.emit.app_records,
             stream_events: self.emit.stream_event_count,
             stream_memory_peak: self.emit.stream_memory_peak,
+            alert_records: self.emit.alert_records,
         }
     }
 }
@@ -370,6 +489,12 @@ fn flow_packet(
         return;
     };
     let payload = decoded.payload(frame);
+    // Suricata marks a packet established from the flow state before the
+    // packet's own TCP processing (the handshake's last ACK is not).
+    let established = flow.state == vigil_flow::FlowState::Established;
+    if emit.detector.is_some() && flow.detect.is_none() {
+        flow.detect = Some(Box::new(FlowDetect::new(flow.flow_id)));
+    }
     let app_transport = match decoded.transport {
         Transport::Tcp(_) => Some(vigil_proto::Transport::Tcp),
         Transport::Udp(_) => Some(vigil_proto::Transport::Udp),
@@ -388,13 +513,18 @@ fn flow_packet(
         )));
     }
     {
-        let Flow { tcp, app, .. } = &mut *flow;
+        let Flow {
+            tcp, app, detect, ..
+        } = &mut *flow;
         let app = app_of(app);
         match (decoded.transport, tcp.as_mut()) {
             (Transport::Tcp(info), Some(session)) => {
+                let reversed = session.reversed();
                 let mut sink = AppSink {
                     app,
                     out: &mut emit.parse_out,
+                    raw: detect_of(detect).map(|d| &mut d.raw),
+                    reversed,
                 };
                 session.on_packet(
                     ts,
@@ -419,7 +549,236 @@ fn flow_packet(
         flow.app_proto = app.app_proto_name();
     }
     let pcap_cnt = emit.pcap_cnt;
-    emit.drain_app_output(flow, ts, Some(pcap_cnt));
+    let stream_tracked = matches!(decoded.transport, Transport::Tcp(_))
+        && flow
+            .tcp
+            .as_ref()
+            .is_some_and(|t| t.state() != TcpState::None);
+    let pkt = PktRef {
+        decoded,
+        frame,
+        payload,
+        dir,
+        established,
+        stream_tracked,
+    };
+    emit.drain_app_output(flow, ts, Some(pcap_cnt), Some(pkt));
+    if emit.detector.is_some() {
+        emit.detect_packet(flow, ts, pcap_cnt, &pkt);
+    }
+}
+
+/// The engine's view of a packet.
+fn detect_packet<'a>(p: &PktRef<'a>, flow: &Flow, ts: Timestamp) -> vigil_detect::Packet<'a> {
+    let stream_bytes = flow
+        .detect
+        .as_ref()
+        .and_then(|d| d.downcast_ref::<FlowDetect>())
+        .map_or([0, 0], |d| [d.raw[0].end(), d.raw[1].end()]);
+    vigil_detect::Packet {
+        decoded: p.decoded,
+        frame: p.frame,
+        payload: p.payload,
+        ts_secs: ts.secs,
+        flow: Some(PacketFlow {
+            to_server: p.dir == Direction::ToServer,
+            established: p.established,
+            app_proto: flow.app_proto.filter(|a| *a != "failed"),
+            stream_bytes,
+        }),
+        stream_tracked: p.stream_tracked,
+    }
+}
+
+impl Emitter {
+    /// Runs packet (and ready raw stream) detection for one packet.
+    fn detect_packet(&mut self, flow: &mut Flow, ts: Timestamp, pcap_cnt: u64, p: &PktRef<'_>) {
+        let Some(opts) = self.options.detect.as_ref() else {
+            return;
+        };
+        let Some(det) = self.detector.as_mut() else {
+            return;
+        };
+        let mut chunk = std::mem::take(&mut self.chunk);
+        let mut have_chunk = false;
+        if p.stream_tracked
+            && let Some(session) = flow.tcp.as_ref()
+            && let Some(fd) = flow
+                .detect
+                .as_mut()
+                .and_then(|d| d.downcast_mut::<FlowDetect>())
+        {
+            let d = p.dir.index();
+            let sdir = if session.reversed() {
+                p.dir.reverse()
+            } else {
+                p.dir
+            };
+            let info = session.stream_info(sdir);
+            let acked = info.last_ack.wrapping_sub(info.isn).wrapping_sub(1);
+            let raw = &mut fd.raw[d];
+            let acked = if acked > u32::MAX / 2 {
+                0
+            } else {
+                u64::from(acked).min(raw.end())
+            };
+            let closing = matches!(
+                session.state(),
+                TcpState::LastAck | TcpState::CloseWait | TcpState::Closing | TcpState::Closed
+            );
+            let upto = if closing { raw.end() } else { acked };
+            let ready = closing
+                || raw.trigger
+                || upto.saturating_sub(raw.progress) >= opts.chunk[d]
+                || raw.data.len() > vigil_detect::state::MAX_RAW_BUFFER;
+            if ready {
+                let upto = if raw.data.len() > vigil_detect::state::MAX_RAW_BUFFER {
+                    raw.end()
+                } else {
+                    upto
+                };
+                have_chunk = raw.take(upto, det.engine().min_inspect_depth as u64, &mut chunk);
+            }
+        }
+        let dpkt = detect_packet(p, flow, ts);
+        let mut alerts = std::mem::take(&mut self.alerts);
+        alerts.clear();
+        det.packet(
+            &dpkt,
+            detect_of(&mut flow.detect),
+            have_chunk.then_some(chunk.as_slice()),
+            &mut alerts,
+        );
+        if let Some(fd) = detect_of(&mut flow.detect) {
+            fd.clear_events();
+        }
+        if !alerts.is_empty() {
+            flow.alerted = true;
+            let ctx = AlertContext {
+                ts,
+                pcap_cnt: Some(pcap_cnt),
+                decoded: p.decoded,
+                frame: p.frame,
+                payload: p.payload,
+                flow: Some(flow),
+                to_server: Some(p.dir == Direction::ToServer),
+                tx: None,
+                stream: have_chunk.then_some(chunk.as_slice()),
+            };
+            for a in &alerts {
+                vigil_detect::write_alert(&mut self.out, det.engine(), a, &ctx, &opts.alert);
+                self.alert_records += 1;
+            }
+        }
+        self.alerts = alerts;
+        self.chunk = chunk;
+    }
+
+    /// At flow end: inspects the raw stream data not inspected yet, on a
+    /// pseudo packet per direction (no `pcap_cnt`, as Suricata's).
+    fn inspect_stream_end(&mut self, flow: &mut Flow, now: Timestamp) {
+        if self.detector.is_none() || flow.proto != 6 || flow.tcp.is_none() {
+            return;
+        }
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            let pending = flow
+                .detect
+                .as_ref()
+                .and_then(|d| d.downcast_ref::<FlowDetect>())
+                .is_some_and(|d| d.raw[dir.index()].end() > d.raw[dir.index()].progress);
+            if !pending {
+                continue;
+            }
+            let (src, dst, sp, dp) = match dir {
+                Direction::ToServer => (flow.src, flow.dst, flow.src_port, flow.dst_port),
+                Direction::ToClient => (flow.dst, flow.src, flow.dst_port, flow.src_port),
+            };
+            let decoded = Decoded {
+                ip: Some(vigil_wire::IpInfo {
+                    version: if src.is_ipv4() { 4 } else { 6 },
+                    src,
+                    dst,
+                    proto: 6,
+                    ttl: 0,
+                    tos: 0,
+                    id: 0,
+                    header_offset: 0,
+                    l4_offset: 0,
+                    l4_len: 0,
+                    frag: None,
+                    dont_fragment: false,
+                    checksum_ok: true,
+                }),
+                transport: Transport::Tcp(vigil_wire::TcpInfo {
+                    src_port: sp,
+                    dst_port: dp,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            };
+            let Some(opts) = self.options.detect.as_ref() else {
+                return;
+            };
+            let Some(det) = self.detector.as_mut() else {
+                return;
+            };
+            let mut chunk = std::mem::take(&mut self.chunk);
+            let have = match detect_of(&mut flow.detect) {
+                Some(fd) => {
+                    let raw = &mut fd.raw[dir.index()];
+                    let end = raw.end();
+                    raw.take(end, 0, &mut chunk)
+                }
+                None => false,
+            };
+            if have {
+                let p = PktRef {
+                    decoded: &decoded,
+                    frame: &[],
+                    payload: &[],
+                    dir,
+                    established: true,
+                    stream_tracked: true,
+                };
+                let dpkt = detect_packet(&p, flow, now);
+                let mut alerts = std::mem::take(&mut self.alerts);
+                alerts.clear();
+                det.packet(
+                    &dpkt,
+                    detect_of(&mut flow.detect),
+                    Some(chunk.as_slice()),
+                    &mut alerts,
+                );
+                alerts.retain(|a| a.stream);
+                if !alerts.is_empty() {
+                    flow.alerted = true;
+                    let ctx = AlertContext {
+                        ts: now,
+                        pcap_cnt: None,
+                        decoded: &decoded,
+                        frame: &[],
+                        payload: &[],
+                        flow: Some(flow),
+                        to_server: Some(dir == Direction::ToServer),
+                        tx: None,
+                        stream: Some(chunk.as_slice()),
+                    };
+                    for a in &alerts {
+                        vigil_detect::write_alert(
+                            &mut self.out,
+                            det.engine(),
+                            a,
+                            &ctx,
+                            &opts.alert,
+                        );
+                        self.alert_records += 1;
+                    }
+                }
+                self.alerts = alerts;
+            }
+            self.chunk = chunk;
+        }
+    }
 }
 
 /// Writes the EVE record of one application transaction.

@@ -1,0 +1,254 @@
+//! Detection setup for the binary: rule loading (`-S`, `-s`, the
+//! configuration's `rule-files`), variables, classification and threshold
+//! files, alert output options, and `vigil rules check`.
+
+use crate::config::ConfigMap;
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use vigil_detect::{AlertOptions, Engine};
+use vigil_rules::{Classifications, RuleSet, ThresholdConfig, Vars};
+
+/// Detection settings handed to the workers.
+#[derive(Clone, Debug)]
+pub struct DetectOptions {
+    /// The compiled rules.
+    pub engine: Arc<Engine>,
+    /// What alert records carry.
+    pub alert: AlertOptions,
+    /// Raw stream inspection chunk sizes (to-server, to-client).
+    pub chunk: [u64; 2],
+}
+
+/// Variables: Suricata's defaults, then `vars.address-groups` and
+/// `vars.port-groups` of the configuration.
+pub fn vars_from(conf: &ConfigMap) -> Vars {
+    let mut v = Vars::suricata_default();
+    for name in conf.child_names("vars.address-groups") {
+        if let Some(val) = conf.get(&format!("vars.address-groups.{name}")) {
+            v.set_address(&name, val);
+        }
+    }
+    for name in conf.child_names("vars.port-groups") {
+        if let Some(val) = conf.get(&format!("vars.port-groups.{name}")) {
+            v.set_port(&name, val);
+        }
+    }
+    v
+}
+
+fn classifications(conf: &ConfigMap, fatal: bool) -> Result<Classifications> {
+    match conf.get("classification-file") {
+        Some(path) => match Classifications::load(path) {
+            Ok((c, errors)) => {
+                if fatal && let Some(e) = errors.first() {
+                    bail!("{e}");
+                }
+                Ok(c)
+            }
+            Err(e) if fatal => bail!("{e}"),
+            Err(e) => {
+                eprintln!("vigil: warning: {e}; using the built-in classifications");
+                Ok(Classifications::suricata_default())
+            }
+        },
+        None => Ok(Classifications::suricata_default()),
+    }
+}
+
+fn threshold_config(conf: &ConfigMap, vars: &Vars, fatal: bool) -> Result<ThresholdConfig> {
+    let Some(path) = conf.get("threshold-file") else {
+        return Ok(ThresholdConfig::default());
+    };
+    match ThresholdConfig::load(path, vars) {
+        Ok((t, errors)) => {
+            if let Some(e) = errors.first() {
+                if fatal {
+                    bail!("{e}");
+                }
+                eprintln!("vigil: warning: {e}");
+            }
+            Ok(t)
+        }
+        // A missing threshold file is not an error for Suricata.
+        Err(_) => Ok(ThresholdConfig::default()),
+    }
+}
+
+/// The rule files to load: `-S` files replace the configuration's
+/// `rule-files`; `-s` files are added to them.
+pub fn rule_files(conf: &ConfigMap, s_files: &[PathBuf], extra: &[PathBuf]) -> Vec<PathBuf> {
+    if !s_files.is_empty() {
+        let mut v = s_files.to_vec();
+        v.extend(extra.iter().cloned());
+        return v;
+    }
+    let base = conf.get("default-rule-path").map(PathBuf::from);
+    let mut v: Vec<PathBuf> = Vec::new();
+    for i in conf.child_names("rule-files") {
+        if let Some(name) = conf.get(&format!("rule-files.{i}")) {
+            let p = Path::new(name);
+            v.push(match (&base, p.is_absolute()) {
+                (Some(b), false) => b.join(p),
+                _ => p.to_path_buf(),
+            });
+        }
+    }
+    if !extra.is_empty() {
+        v.extend(extra.iter().cloned());
+    }
+    v
+}
+
+/// Alert record options from the eve-log `- alert:` item.
+fn alert_options(conf: &ConfigMap) -> AlertOptions {
+    let mut o = AlertOptions::default();
+    let Some(eve) = conf.output_prefix("eve-log") else {
+        return o;
+    };
+    for i in conf.child_names(&format!("{eve}.types")) {
+        let base = format!("{eve}.types.{i}.alert");
+        if conf.get(&format!("{eve}.types.{i}")) == Some("alert")
+            || !conf.child_names(&base).is_empty()
+        {
+            let b = |k: &str| conf.get_bool(&format!("{base}.{k}")).ok().flatten();
+            o.payload = b("payload").unwrap_or(false);
+            o.payload_printable = b("payload-printable").unwrap_or(false);
+            o.packet = b("packet").unwrap_or(false);
+            o.app_metadata = b("metadata").unwrap_or(true);
+        }
+    }
+    o
+}
+
+/// Loads and compiles the rules, or `None` when there are none.
+pub fn setup(
+    conf: &ConfigMap,
+    s_files: &[PathBuf],
+    extra: &[PathBuf],
+    fatal: bool,
+    quiet: bool,
+) -> Result<Option<DetectOptions>> {
+    let files = rule_files(conf, s_files, extra);
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let started = Instant::now();
+    let vars = vars_from(conf);
+    let classes = classifications(conf, fatal)?;
+    let set = RuleSet::load(&files, &vars, &classes);
+    if fatal && let Some(e) = set.errors.first() {
+        bail!("rule error (--init-errors-fatal): {e}");
+    }
+    for e in set.errors.iter().take(if quiet { 0 } else { 20 }) {
+        eprintln!("vigil: rule error: {e}");
+    }
+    if !quiet && set.errors.len() > 20 {
+        eprintln!("vigil: ... {} more rule errors", set.errors.len() - 20);
+    }
+    let tconf = threshold_config(conf, &vars, fatal)?;
+    let engine = Engine::build(&set.rules, &classes, tconf);
+    if fatal && let Some(s) = engine.skipped.first() {
+        bail!(
+            "rule {}:{} cannot be evaluated (--init-errors-fatal): {}",
+            s.gid,
+            s.sid,
+            s.reason
+        );
+    }
+    if !quiet {
+        eprintln!(
+            "vigil: {} rules loaded ({} evaluated, {} not evaluated yet), {} failed, in {:.2} s",
+            set.rules.len(),
+            engine.len(),
+            engine.skipped.len(),
+            set.errors.len(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let chunk = |k: &str| conf.get_size(k).ok().flatten().unwrap_or(2560);
+    Ok(Some(DetectOptions {
+        engine: Arc::new(engine),
+        alert: alert_options(conf),
+        chunk: [
+            chunk("stream.reassembly.toserver-chunk-size"),
+            chunk("stream.reassembly.toclient-chunk-size"),
+        ],
+    }))
+}
+
+/// `vigil rules check FILE...`: loaded/failed counts, the errors, and the
+/// keywords not evaluated yet. Exit status 1 when a rule failed to load.
+pub fn rules_check(conf: &ConfigMap, files: &[PathBuf], verbose: bool) -> Result<bool> {
+    if files.is_empty() {
+        bail!("rules check: give one or more rule files");
+    }
+    let started = Instant::now();
+    let vars = vars_from(conf);
+    let classes = Classifications::suricata_default();
+    let set = RuleSet::load(files, &vars, &classes);
+    let parsed = started.elapsed();
+    let engine = Engine::build(&set.rules, &classes, ThresholdConfig::default());
+    let built = started.elapsed();
+    for f in &set.files {
+        println!("{}: {} loaded, {} failed", f.file, f.loaded, f.failed);
+    }
+    println!(
+        "total: {} loaded, {} failed; {} evaluated, {} not evaluated yet (parse {:.2} s, compile {:.2} s)",
+        set.rules.len(),
+        set.errors.len(),
+        engine.len(),
+        engine.skipped.len(),
+        parsed.as_secs_f64(),
+        (built - parsed).as_secs_f64()
+    );
+    let k = engine.kind_counts();
+    println!(
+        "rule kinds: {} ip-only, {} protocol-detection-only, {} packet, {} payload/stream, {} application",
+        k[0], k[1], k[2], k[3], k[4]
+    );
+    if !set.errors.is_empty() {
+        println!("errors by category:");
+        for (cat, n) in set.error_histogram() {
+            println!("  {n:6}  {cat}");
+        }
+        let shown = if verbose { set.errors.len() } else { 20 };
+        for e in set.errors.iter().take(shown) {
+            println!("  {e}");
+        }
+        if set.errors.len() > shown {
+            println!(
+                "  ... {} more (use -v to list all)",
+                set.errors.len() - shown
+            );
+        }
+    }
+    // Not evaluated yet: by keyword (or reason).
+    let mut hist: std::collections::BTreeMap<String, usize> = Default::default();
+    for s in &engine.skipped {
+        let key = s
+            .reason
+            .strip_prefix("keyword '")
+            .and_then(|r| r.split('\'').next())
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| s.reason.clone());
+        *hist.entry(key).or_default() += 1;
+    }
+    if !hist.is_empty() {
+        let mut v: Vec<(String, usize)> = hist.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        println!("not evaluated yet (rules per keyword or reason):");
+        for (k, n) in v {
+            println!("  {n:6}  {k}");
+        }
+    }
+    Ok(set.errors.is_empty())
+}
+
+/// Reads `path` to check it exists (for early, clear errors).
+pub fn check_readable(path: &Path) -> Result<()> {
+    std::fs::metadata(path)
+        .map(|_| ())
+        .with_context(|| format!("cannot read rule file {}", path.display()))
+}
