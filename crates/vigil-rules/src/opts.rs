@@ -228,6 +228,8 @@ pub fn split_pcre(v: &str) -> VResult<PcreParts> {
         Some((f, c)) => (f.trim(), Some(c.trim().to_string())),
         None => (rest.trim(), None),
     };
+    // An unbalanced closing quote (`pcre:/x/i"`) is ignored, as Suricata does.
+    let flags = flags.strip_suffix('"').unwrap_or(flags).trim_end();
     if pattern.is_empty() {
         return Err("empty regex".to_string());
     }

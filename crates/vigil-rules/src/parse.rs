@@ -379,7 +379,6 @@ struct Builder {
     fast_pattern_seen: bool,
     vars: Vec<String>,
     base64_decode_seen: bool,
-    threshold_seen: bool,
     noalert: bool,
 }
 
@@ -410,7 +409,6 @@ impl Builder {
             fast_pattern_seen: false,
             vars: Vec::new(),
             base64_decode_seen: false,
-            threshold_seen: false,
             noalert: false,
         }
     }
@@ -507,6 +505,12 @@ impl Builder {
                 return Err(err("needs a preceding base64_decode".to_string()));
             }
             _ => {}
+        }
+        if self.cur_buf != PAYLOAD && !self.buf_matched {
+            return Err(err(format!(
+                "the previous sticky buffer \"{}\" has no matches (content, pcre, ...)",
+                self.cur_buf
+            )));
         }
         self.set_app_proto(protos).map_err(err)?;
         self.cur_buf = buf;
@@ -1127,6 +1131,12 @@ impl Builder {
                 {
                     return Err(format!("invalid frame name \"{f}\""));
                 }
+                if self.cur_buf != PAYLOAD && !self.buf_matched {
+                    return Err(format!(
+                        "the previous sticky buffer \"{}\" has no matches (content, pcre, ...)",
+                        self.cur_buf
+                    ));
+                }
                 self.cur_buf = "frame";
                 self.transforms.clear();
                 self.buf_matched = false;
@@ -1162,11 +1172,24 @@ impl Builder {
                 self.options.push(RuleOption::Hostbits(h));
             }
             "threshold" | "detection_filter" => {
-                if self.threshold_seen {
-                    return Err("only one threshold or detection_filter per rule".to_string());
+                let df = canon == "detection_filter";
+                for o in &self.options {
+                    if let RuleOption::Threshold(t) = o {
+                        let other_df = t.kind == ThresholdType::DetectionFilter;
+                        if df && other_df {
+                            return Err(
+                                "at most one detection_filter is allowed per rule".to_string()
+                            );
+                        }
+                        if df != other_df {
+                            return Err(
+                                "detection_filter and threshold are not allowed in the same rule"
+                                    .to_string(),
+                            );
+                        }
+                    }
                 }
-                self.threshold_seen = true;
-                let t = opts::parse_threshold(v, canon == "detection_filter")?;
+                let t = opts::parse_threshold(v, df)?;
                 self.options.push(RuleOption::Threshold(t));
             }
             "noalert" => {

@@ -78,8 +78,18 @@ pub fn parse_port(s: &str) -> PResult<PortExpr> {
         pos: 0,
         items: 0,
     };
-    let e = p.expr(0)?;
+    let mut e = p.expr(0)?;
     p.skip_ws();
+    // A top-level list without brackets (`!80,!445`), as Suricata accepts.
+    if p.s.get(p.pos) == Some(&b',') {
+        let mut v = vec![e];
+        while p.s.get(p.pos) == Some(&b',') {
+            p.pos += 1;
+            v.push(p.expr(1)?);
+            p.skip_ws();
+        }
+        e = PortExpr::List(v);
+    }
     if p.pos != p.s.len() {
         return Err(p.err(format!("unexpected text at offset {}", p.pos)));
     }

@@ -14,6 +14,7 @@ fn corpus() -> Option<PathBuf> {
 const SETS: &[(&str, usize, usize)] = &[
     ("2025-08-22_suricata-5.0-enhanced_partial", 15_021, 0),
     ("2024-04-21_supplement_large-files", 10_868, 0),
+    ("2019-04-15_suricata-4.0-enhanced_complete", 19_468, 2),
 ];
 
 #[test]

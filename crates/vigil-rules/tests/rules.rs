@@ -213,6 +213,37 @@ fn sticky_buffers_and_legacy_modifiers() {
 }
 
 #[test]
+fn suricata_leniencies() {
+    // Unbracketed top-level lists, as in old ET rules.
+    let r = parse("alert tcp any any -> 1.2.3.4,5.6.7.8 !5800,!445 (sid:1;)");
+    assert_eq!(r.dst_ports.to_string(), "[!5800,!445]");
+    assert!(!r.dst_port_set.contains(445));
+    assert!(r.dst_set.contains("5.6.7.8".parse().unwrap()));
+    // A stray closing quote after the flags, text before the first '/'.
+    let o = opts(r#"content:"Java/"; http_user_agent; pcre:/Java/\d/Vi"; pcre:"^/x/";"#);
+    let RuleOption::Pcre(p) = &o[1] else { panic!() };
+    assert_eq!(
+        (p.pattern.as_str(), p.pcre_flags.as_str(), p.buffer),
+        (r"Java/\d", "i", "http.user_agent")
+    );
+    let RuleOption::Pcre(p) = &o[2] else { panic!() };
+    assert_eq!(p.pattern, "x");
+    // Two thresholds, a transform after matches, pcre /R first in a sticky buffer.
+    opts(
+        "threshold:type limit,track by_src,count 1,seconds 60; threshold:type threshold,track by_dst,count 2,seconds 6;",
+    );
+    opts(
+        r#"dns.query; content:"rs-"; pcre:"/[a-z]{2}/Ri"; dotprefix; content:".x.com"; endswith;"#,
+    );
+    opts("dce_stub_data; pcre:/one/R;");
+    // frame and dataset.
+    let o = opts(
+        r#"frame:http1.request; content:"GET"; startswith; bsize:81; http.host; dataset:set,seen, type string;"#,
+    );
+    assert_eq!(o[0], RuleOption::Frame("http1.request".into()));
+}
+
+#[test]
 fn pcre() {
     let o = opts(r#"content:"a"; http_uri; pcre:!"/^x\;y$/smiRU"; pcre:"/z/P"; pcre:/q/Bi;"#);
     assert_eq!(
@@ -665,6 +696,26 @@ fn errors_are_precise() {
             "keyword 'base64_data': needs a preceding base64_decode",
         ),
         ("sid:2;", "keyword 'sid': duplicated sid keyword"),
+        (
+            r#"file_data; file_data; content:"a";"#,
+            "keyword 'file_data': the previous sticky buffer \"file.data\" has no matches (content, pcre, ...)",
+        ),
+        (
+            "threshold:type limit, track by_src, count 1, seconds 60; detection_filter:track by_src, count 1, seconds 60;",
+            "keyword 'detection_filter': detection_filter and threshold are not allowed in the same rule",
+        ),
+        (
+            r#"dsize:10; content:"boom"; content:"loom"; distance:10;"#,
+            "keyword 'content': the contents need at least 18 bytes of payload but dsize allows at most 10, so the rule can never match",
+        ),
+        (
+            r#"http.uri; strip_whitespace; content:"a b";"#,
+            "keyword 'content': content \"a b\" contains whitespace, so it can never match after strip_whitespace",
+        ),
+        (
+            r#"http.uri; pcrexform:[a-z]; content:"a";"#,
+            "keyword 'pcrexform': value must be double quoted",
+        ),
     ];
     for (body, want) in cases {
         assert_eq!(rule_err(body), format!("t.rules:1: {want}"), "{body}");
