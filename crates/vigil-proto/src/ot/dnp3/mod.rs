@@ -343,11 +343,7 @@ impl Transaction for Dnp3Tx {
     fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
         match name {
             "dnp3.func" | "dnp3_func" => f(u64::from(self.function)),
-            "dnp3.ind" | "dnp3_ind" => {
-                if !self.request {
-                    f(u64::from(self.iin));
-                }
-            }
+            "dnp3.ind" | "dnp3_ind" if !self.request => f(u64::from(self.iin)),
             "dnp3.obj" | "dnp3_obj" => {
                 for o in &self.objects {
                     f(u64::from(o.group) << 8 | u64::from(o.variation));
