@@ -92,9 +92,10 @@ fn flowbits_rank(r: &Rule) -> u8 {
             }
         }
     }
+    // Suricata's order: writers, then writers that also read, then readers.
     match (set, read) {
-        (true, true) => 0,
-        (true, false) => 1,
+        (true, false) => 0,
+        (true, true) => 1,
         (false, true) => 2,
         (false, false) => 3,
     }
@@ -338,6 +339,8 @@ pub struct Detector {
     engine: std::sync::Arc<Engine>,
     pcre: Scratch,
     cand: Vec<u32>,
+    work: Vec<(u32, u8)>,
+    hits: Vec<u32>,
     stamp: Vec<u32>,
     epoch: u32,
     tbuf: Vec<u8>,
@@ -351,6 +354,15 @@ impl std::fmt::Debug for Detector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Detector")
     }
+}
+
+/// What evaluating one rule did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    NoMatch,
+    Matched,
+    /// A `pass` rule matched.
+    Pass,
 }
 
 /// Where the data under inspection came from.
@@ -370,6 +382,8 @@ impl Detector {
             engine,
             pcre: Scratch::default(),
             cand: Vec::new(),
+            work: Vec::new(),
+            hits: Vec::new(),
             stamp: vec![0; n],
             epoch: 0,
             tbuf: Vec::new(),
@@ -403,7 +417,9 @@ impl Detector {
 
     /// Evaluates the packet rules (and, when `stream` is given, the payload
     /// rules on that reassembled chunk instead of the packet payload) and
-    /// appends alerts to `out` in rule order.
+    /// appends alerts to `out` in rule order. A matching `pass` rule stops
+    /// the packet's inspection (and the flow's, for IP-only and
+    /// protocol-detection-only rules).
     pub fn packet(
         &mut self,
         pkt: &Packet<'_>,
@@ -414,11 +430,17 @@ impl Detector {
         let Some(ip) = pkt.decoded.ip else {
             return;
         };
+        if fd.as_ref().is_some_and(|f| f.passed) {
+            return;
+        }
         let engine = self.engine.clone();
         let b = bucket::index(ip.proto);
         let g = &engine.groups[b];
         let start = out.len();
         let dir = pkt.flow.map(|f| usize::from(!f.to_server));
+        // (rule, source): 0 packet, 1 packet payload, 2 stream.
+        let mut work: Vec<(u32, u8)> = std::mem::take(&mut self.work);
+        work.clear();
         // IP-only: first packet of each flow direction.
         let run_iponly = match (&fd, dir) {
             (Some(f), Some(d)) => !f.iponly_done[d],
@@ -428,18 +450,7 @@ impl Detector {
             if let (Some(f), Some(d)) = (fd.as_deref_mut(), dir) {
                 f.iponly_done[d] = true;
             }
-            for &n in &g.iponly {
-                self.eval_emit(
-                    &engine,
-                    n,
-                    pkt,
-                    fd.as_deref_mut(),
-                    Src::Packet,
-                    None,
-                    false,
-                    out,
-                );
-            }
+            work.extend(g.iponly.iter().map(|&n| (n, 0)));
         }
         // PD-only: once per direction when the protocol is known.
         if let (Some(flow), Some(d)) = (pkt.flow, dir)
@@ -449,90 +460,73 @@ impl Detector {
             if let Some(f) = fd.as_deref_mut() {
                 f.pd_done[d] = true;
             }
-            for &n in &g.pdonly {
-                self.eval_emit(
-                    &engine,
-                    n,
-                    pkt,
-                    fd.as_deref_mut(),
-                    Src::Packet,
-                    None,
-                    false,
-                    out,
-                );
+            work.extend(g.pdonly.iter().map(|&n| (n, 0)));
+        }
+        work.extend(g.packet.iter().map(|&n| (n, 0)));
+        // Payload rules: the stream chunk, and the packet payload.
+        let srcs: [(u8, &[u8]); 2] = [(1, pkt.payload), (2, stream.unwrap_or(&[]))];
+        for (code, data) in srcs {
+            if data.is_empty() {
+                continue;
             }
-        }
-        self.next_gen();
-        self.cand.clear();
-        for &n in &g.packet {
-            self.add_cand(n);
-        }
-        // Payload rules: the stream chunk, or the packet payload when it is
-        // not part of a tracked stream.
-        let mut data_srcs: [Option<Src<'_>>; 2] = [None, None];
-        if !pkt.payload.is_empty() {
-            data_srcs[0] = Some(Src::Packet);
-        }
-        if let Some(s) = stream
-            && !s.is_empty()
-        {
-            data_srcs[1] = Some(Src::Stream(s));
-        }
-        let cands_base: Vec<u32> = std::mem::take(&mut self.cand);
-        // Header-only rules.
-        let mut cands = cands_base;
-        cands.sort_unstable();
-        for &n in &cands {
-            self.eval_emit(
-                &engine,
-                n,
-                pkt,
-                fd.as_deref_mut(),
-                Src::Packet,
-                None,
-                false,
-                out,
-            );
-        }
-        cands.clear();
-        self.cand = cands;
-        for src in data_srcs.into_iter().flatten() {
-            let data: &[u8] = match src {
-                Src::Stream(s) => s,
-                _ => pkt.payload,
-            };
             self.next_gen();
             self.cand.clear();
             for &n in &g.payload_nofp {
                 self.add_cand(n);
             }
             if let Some(pf) = &g.payload_pf {
-                let mut hits: Vec<u32> = Vec::new();
+                let mut hits = std::mem::take(&mut self.hits);
+                hits.clear();
                 pf.scan(data, &mut |id| hits.push(id));
-                for id in hits {
+                hits.sort_unstable();
+                hits.dedup();
+                for &id in &hits {
                     if let Some(rs) = pf.rules.get(id as usize) {
                         for &n in rs {
                             self.add_cand(n);
                         }
                     }
                 }
+                self.hits = hits;
             }
-            let mut cands = std::mem::take(&mut self.cand);
-            cands.sort_unstable();
-            for &n in &cands {
+            for &n in &self.cand {
                 let s = &engine.sigs[n as usize];
-                let ok = match src {
-                    Src::Packet => !s.require_stream && (!pkt.stream_tracked || s.require_packet),
-                    Src::Stream(_) => !s.require_packet,
-                    Src::Tx => false,
+                let ok = if code == 1 {
+                    !s.require_stream && (!pkt.stream_tracked || s.require_packet)
+                } else {
+                    !s.require_packet
                 };
                 if ok {
-                    self.eval_emit(&engine, n, pkt, fd.as_deref_mut(), src, None, false, out);
+                    work.push((n, code));
                 }
             }
-            cands.clear();
-            self.cand = cands;
         }
+        work.sort_unstable();
+        let mut last: Option<u32> = None;
+        for &(n, code) in &work {
+            if last == Some(n) {
+                continue;
+            }
+            let src = match code {
+                0 => Src::Packet,
+                1 => Src::Packet,
+                _ => Src::Stream(stream.unwrap_or(&[])),
+            };
+            match self.eval_emit(&engine, n, pkt, fd.as_deref_mut(), src, None, false, out) {
+                Outcome::NoMatch => {}
+                Outcome::Matched => last = Some(n),
+                Outcome::Pass => {
+                    let s = &engine.sigs[n as usize];
+                    if matches!(s.kind, SigKind::IpOnly | SigKind::PdOnly)
+                        && let Some(f) = fd.as_deref_mut()
+                    {
+                        f.passed = true;
+                    }
+                    break;
+                }
+            }
+        }
+        self.work = work;
         out[start..].sort_by_key(|a| a.sig);
     }
 
@@ -547,6 +541,9 @@ impl Detector {
         tx_id: u64,
         out: &mut Vec<Alert>,
     ) {
+        if fd.as_ref().is_some_and(|f| f.passed) {
+            return;
+        }
         let engine = self.engine.clone();
         let start = out.len();
         self.next_gen();
@@ -584,7 +581,14 @@ impl Detector {
                 s.bufs.iter().find_map(|b| buffer_direction(b.name))
             };
             let swapped = want.is_some_and(|w| w != pkt_to_server);
-            self.eval_tx(&engine, n, pkt, fd.as_deref_mut(), tx, tx_id, swapped, out);
+            if self.eval_tx(&engine, n, pkt, fd.as_deref_mut(), tx, tx_id, swapped, out)
+                == Outcome::Pass
+            {
+                if let Some(f) = fd.as_deref_mut() {
+                    f.passed = true;
+                }
+                break;
+            }
         }
         cands.clear();
         self.cand = cands;
@@ -602,8 +606,8 @@ impl Detector {
         tx_id: u64,
         swapped: bool,
         out: &mut Vec<Alert>,
-    ) {
-        self.eval_emit(engine, n, pkt, fd, Src::Tx, Some((tx, tx_id)), swapped, out);
+    ) -> Outcome {
+        self.eval_emit(engine, n, pkt, fd, Src::Tx, Some((tx, tx_id)), swapped, out)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -617,10 +621,10 @@ impl Detector {
         tx: Option<(&dyn TxBuffers, u64)>,
         swapped: bool,
         out: &mut Vec<Alert>,
-    ) {
+    ) -> Outcome {
         let s = &engine.sigs[n as usize];
         if !self.matches(s, pkt, fd.as_deref(), src, tx.map(|t| t.0), swapped) {
-            return;
+            return Outcome::NoMatch;
         }
         // Post-match: flowbits and flowint actions.
         if let Some(f) = fd.as_deref_mut() {
@@ -651,19 +655,22 @@ impl Detector {
                 }
             }
         }
+        if s.action == Action::Pass {
+            return Outcome::Pass;
+        }
         if s.noalert {
-            return;
+            return Outcome::Matched;
         }
         let (src_ip, dst_ip) = match pkt.decoded.ip {
             Some(ip) if swapped => (ip.dst, ip.src),
             Some(ip) => (ip.src, ip.dst),
-            None => return,
+            None => return Outcome::Matched,
         };
         if !self
             .thresholds
             .check(s, src_ip, dst_ip, pkt.ts_secs, fd.as_deref().map(|f| f.id))
         {
-            return;
+            return Outcome::Matched;
         }
         out.push(Alert {
             sig: n,
@@ -671,6 +678,7 @@ impl Detector {
             tx: tx.map(|t| t.1),
             swapped,
         });
+        Outcome::Matched
     }
 
     fn matches(
@@ -828,6 +836,14 @@ impl Detector {
                 return false;
             }
         }
+        for p in &s.hdr_bufs {
+            let Some(data) = header_buffer(pkt, p.name) else {
+                return false;
+            };
+            if !run_prog(p, data, &mut insp, &mut self.tbuf, &mut self.tmp) {
+                return false;
+            }
+        }
         if !s.bufs.is_empty() {
             let Some(tx) = tx else { return false };
             for p in &s.bufs {
@@ -869,6 +885,33 @@ fn run_prog(
         let ok = inspect(&p.ops, &buf, insp);
         *tbuf = buf;
         ok
+    }
+}
+
+/// The bytes of a packet header buffer.
+fn header_buffer<'a>(pkt: &Packet<'a>, name: &str) -> Option<&'a [u8]> {
+    let ip = pkt.decoded.ip?;
+    let l4 = |len: usize| pkt.frame.get(ip.l4_offset..ip.l4_offset.checked_add(len)?);
+    match name {
+        "ipv4.hdr" => ipv4_header(pkt),
+        "ipv6.hdr" if ip.version == 6 => pkt.frame.get(ip.header_offset..ip.header_offset + 40),
+        "tcp.hdr" => match pkt.decoded.transport {
+            Transport::Tcp(t) => l4(usize::from(t.header_len)),
+            _ => None,
+        },
+        "udp.hdr" => match pkt.decoded.transport {
+            Transport::Udp(_) => l4(8),
+            _ => None,
+        },
+        "icmpv4.hdr" => match pkt.decoded.transport {
+            Transport::Icmpv4(_) => l4(8),
+            _ => None,
+        },
+        "icmpv6.hdr" => match pkt.decoded.transport {
+            Transport::Icmpv6(_) => l4(8),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -245,6 +245,8 @@ pub struct Sig {
     pub payload: Option<BufProg>,
     /// Application buffer programs.
     pub bufs: Vec<BufProg>,
+    /// Packet header buffer programs (`ipv4.hdr`, `tcp.hdr`, ...).
+    pub hdr_bufs: Vec<BufProg>,
     /// `base64_data` program.
     pub b64: Option<BufProg>,
     /// Variables used by byte_extract/byte_math.
@@ -383,6 +385,16 @@ pub fn pattern_strength(p: &[u8]) -> u32 {
     s
 }
 
+/// Packet header buffers (inspected on every packet, like header keywords).
+pub const HEADER_BUFFERS: &[&str] = &[
+    "ipv4.hdr",
+    "ipv6.hdr",
+    "tcp.hdr",
+    "udp.hdr",
+    "icmpv4.hdr",
+    "icmpv6.hdr",
+];
+
 /// Buffer names the engine can inspect on transactions map to a request
 /// (to-server) or response (to-client) side; `None` for either.
 pub fn buffer_direction(name: &str) -> Option<bool> {
@@ -484,6 +496,7 @@ pub fn compile(
         app_events: Vec::new(),
         payload: None,
         bufs: Vec::new(),
+        hdr_bufs: Vec::new(),
         b64: None,
         nvars: 0,
         bit_conds: Vec::new(),
@@ -535,6 +548,27 @@ pub fn compile(
         }
     };
 
+    let mut last_pi: Option<usize> = None;
+    // The list a match goes to: its buffer (with the sticky buffer's
+    // transforms); a relative match without a sticky buffer follows the
+    // previous match's list (e.g. after a legacy `http_uri` content).
+    let pick = |progs: &mut Vec<(&'static str, Vec<Transform>, Vec<Op>)>,
+                buffer: &'static str,
+                relative: bool,
+                cur_buffer: Option<&'static str>,
+                cur_transforms: &Vec<Transform>,
+                last_pi: Option<usize>|
+     -> usize {
+        if relative
+            && buffer == "pkt_data"
+            && cur_buffer.is_none()
+            && let Some(l) = last_pi
+        {
+            return l;
+        }
+        let ts = transforms_for(buffer, cur_buffer, cur_transforms);
+        prog_for(progs, buffer, &ts)
+    };
     for opt in &rule.options {
         match opt {
             RuleOption::Buffer(b) => {
@@ -543,8 +577,15 @@ pub fn compile(
             }
             RuleOption::Transform(t) => cur_transforms.push(t.clone()),
             RuleOption::Content(c) => {
-                let ts = transforms_for(c.buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, c.buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    c.buffer,
+                    c.distance.is_some() || c.within.is_some(),
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 let mut op = ContentOp::new(&c.pattern, c.nocase);
                 op.negated = c.negated;
                 op.offset = c.offset.as_ref().map(|v| val_u(v, &vars)).transpose()?;
@@ -565,8 +606,15 @@ pub fn compile(
                 ops.push(Op::Content(op));
             }
             RuleOption::Pcre(p) => {
-                let ts = transforms_for(p.buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, p.buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    p.buffer,
+                    p.relative,
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 let re = crate::pcre::Regex::new(
                     &p.pattern,
                     crate::pcre::Options::from_flags(&p.pcre_flags),
@@ -580,8 +628,15 @@ pub fn compile(
                 }));
             }
             RuleOption::ByteTest(b) => {
-                let ts = transforms_for(b.buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, b.buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    b.buffer,
+                    b.relative,
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 let value = match &b.value {
                     NumOrVar::Num(n) => Val::Lit(*n as i64),
                     NumOrVar::Var(v) => var_slot(v, &vars)?,
@@ -601,8 +656,15 @@ pub fn compile(
                 });
             }
             RuleOption::ByteJump(b) => {
-                let ts = transforms_for(b.buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, b.buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    b.buffer,
+                    b.relative,
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteJump {
                     read: Read {
                         nbytes: b.nbytes,
@@ -624,8 +686,15 @@ pub fn compile(
                     return Err("too many byte_extract/byte_math variables".into());
                 }
                 vars.push(b.name.clone());
-                let ts = transforms_for(b.buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, b.buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    b.buffer,
+                    b.relative,
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteExtract {
                     read: Read {
                         nbytes: b.nbytes,
@@ -649,8 +718,15 @@ pub fn compile(
                     return Err("too many byte_extract/byte_math variables".into());
                 }
                 vars.push(b.result.clone());
-                let ts = transforms_for(b.buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, b.buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    b.buffer,
+                    b.relative,
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteMath {
                     read: Read {
                         nbytes: b.nbytes,
@@ -666,8 +742,15 @@ pub fn compile(
                 });
             }
             RuleOption::IsDataAt(d) => {
-                let ts = transforms_for(d.buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, d.buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    d.buffer,
+                    d.relative,
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 progs[pi].2.push(Op::IsDataAt {
                     pos: val_u(&d.pos, &vars)?,
                     negated: d.negated,
@@ -675,8 +758,15 @@ pub fn compile(
                 });
             }
             RuleOption::Bsize { cmp, buffer } => {
-                let ts = transforms_for(buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    buffer,
+                    false,
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 progs[pi].2.push(Op::Bsize(*cmp));
             }
             RuleOption::Base64Decode {
@@ -685,8 +775,15 @@ pub fn compile(
                 relative,
                 buffer,
             } => {
-                let ts = transforms_for(buffer, cur_buffer, &cur_transforms);
-                let pi = prog_for(&mut progs, buffer, &ts);
+                let pi = pick(
+                    &mut progs,
+                    buffer,
+                    *relative,
+                    cur_buffer,
+                    &cur_transforms,
+                    last_pi,
+                );
+                last_pi = Some(pi);
                 progs[pi].2.push(Op::Base64Decode {
                     bytes: *bytes,
                     offset: offset.unwrap_or(0),
@@ -923,6 +1020,7 @@ pub fn compile(
                 s.payload = Some(prog);
             }
             "base64_data" => s.b64 = Some(prog),
+            n if HEADER_BUFFERS.contains(&n) => s.hdr_bufs.push(prog),
             _ => {
                 if let Some(p) = fast {
                     s.fast = Some(FastPattern {
@@ -948,6 +1046,8 @@ pub fn compile(
         }
     } else if s.payload.is_some() {
         s.kind = SigKind::Payload;
+    } else if !s.hdr_bufs.is_empty() {
+        s.kind = SigKind::Packet;
     } else if has_alp && !other_match_keywords && s.bit_conds.is_empty() {
         s.kind = SigKind::PdOnly;
     } else if s.app_proto.is_none()

@@ -95,6 +95,8 @@ pub struct FlowDetect {
     pub pd_done: [bool; 2],
     /// Raw stream per direction (sent by client, sent by server).
     pub raw: [RawStream; 2],
+    /// A `pass` rule matched for the whole flow: no more inspection.
+    pub passed: bool,
 }
 
 impl FlowDetect {

@@ -252,3 +252,67 @@ pub fn check_readable(path: &Path) -> Result<()> {
         .map(|_| ())
         .with_context(|| format!("cannot read rule file {}", path.display()))
 }
+
+/// The `fast.log` file name when the configuration enables the `fast`
+/// output.
+pub fn fast_log_name(conf: &ConfigMap) -> Option<String> {
+    let prefix = conf.output_prefix("fast")?;
+    if conf.get_bool(&format!("{prefix}.enabled")).ok().flatten() == Some(false) {
+        return None;
+    }
+    Some(
+        conf.get(&format!("{prefix}.filename"))
+            .unwrap_or("fast.log")
+            .to_string(),
+    )
+}
+
+/// Writes Suricata's one-line `fast.log` format from the alert records of
+/// `eve` (run after the EVE file is complete).
+pub fn write_fast_log(eve: &Path, fast: &Path) -> Result<()> {
+    use std::io::{BufRead, Write};
+    let f = std::fs::File::open(eve).with_context(|| format!("cannot read {}", eve.display()))?;
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(fast).with_context(|| format!("cannot create {}", fast.display()))?,
+    );
+    for line in std::io::BufReader::new(f).lines() {
+        let line = line?;
+        if !line.contains("\"event_type\":\"alert\"") {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        let a = &v["alert"];
+        let ts = v["timestamp"].as_str().unwrap_or("");
+        // 2016-07-13T22:42:07.573103+0000 -> 07/13/2016-22:42:07.573103
+        let fast_ts = match (ts.get(0..4), ts.get(5..7), ts.get(8..10), ts.get(11..26)) {
+            (Some(y), Some(m), Some(d), Some(t)) => format!("{m}/{d}/{y}-{t}"),
+            _ => ts.to_string(),
+        };
+        let endpoint = |ip: &str, port: &str| match v[port].as_u64() {
+            Some(p) => format!("{}:{p}", v[ip].as_str().unwrap_or("")),
+            None => v[ip].as_str().unwrap_or("").to_string(),
+        };
+        let category = a["category"].as_str().unwrap_or("");
+        writeln!(
+            out,
+            "{fast_ts}  [**] [{}:{}:{}] {} [**] [Classification: {}] [Priority: {}] {{{}}} {} -> {}",
+            a["gid"],
+            a["signature_id"],
+            a["rev"],
+            a["signature"].as_str().unwrap_or(""),
+            if category.is_empty() {
+                "(null)"
+            } else {
+                category
+            },
+            a["severity"],
+            v["proto"].as_str().unwrap_or(""),
+            endpoint("src_ip", "src_port"),
+            endpoint("dest_ip", "dest_port"),
+        )?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -95,8 +95,12 @@ struct Cli {
 
     /// Suricata options vigil accepts and ignores (for test-suite drop-in):
     /// --simulate-ips, -v.
-    #[arg(long = "simulate-ips", hide = true)]
-    simulate_ips: bool,
+    #[arg(long = "simulate-ips", hide = true, action = clap::ArgAction::Count)]
+    simulate_ips: u8,
+    /// Load the rules, report on them and exit (Suricata's
+    /// --engine-analysis; vigil prints the `rules check` summary).
+    #[arg(long = "engine-analysis", hide = true)]
+    engine_analysis: bool,
     #[arg(short = 'v', action = clap::ArgAction::Count, hide = true)]
     verbose: u8,
 
@@ -182,6 +186,18 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             ExitCode::from(1)
         });
     }
+    if cli.engine_analysis {
+        let mut conf = match &cli.config {
+            Some(path) => ConfigMap::load_file(path)?,
+            None => ConfigMap::default(),
+        };
+        for s in &cli.set {
+            conf.set(s)?;
+        }
+        let files = detect::rule_files(&conf, &cli.rules, &cli.extra_rules);
+        detect::setup(&conf, &files, &[], cli.init_errors_fatal, true)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if cli.interface.is_some() {
         bail!("live capture (-i) is not available in this build; read a capture file with -r");
     }
@@ -240,6 +256,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         progress: !cli.no_progress && !cli.quiet,
     };
     let summary = runtime::run(&run_config)?;
+    if run_config.worker.detect.is_some()
+        && let Some(name) = detect::fast_log_name(&conf)
+    {
+        detect::write_fast_log(&summary.eve_path, &cli.log_dir.join(name))?;
+    }
     if !cli.quiet {
         let secs = summary.elapsed.as_secs_f64();
         let rate = if secs > 0.0 {
