@@ -43,8 +43,16 @@ pub(crate) fn parse_rule_inner(
     classes: &Classifications,
     sid_hint: &mut Option<u32>,
 ) -> PResult<ParsedRule> {
+    let r = parse_rule_body(text, vars, classes);
+    if r.is_err() {
+        // Label the error with the sid when it can be read.
+        *sid_hint = split_header(text).ok().and_then(|(_, o)| quick_sid(o));
+    }
+    r
+}
+
+fn parse_rule_body(text: &str, vars: &Vars, classes: &Classifications) -> PResult<ParsedRule> {
     let (hdr, opts_text) = split_header(text)?;
-    *sid_hint = quick_sid(opts_text);
     let action = Action::from_name(hdr[0])
         .ok_or_else(|| ParseError::new(format!("invalid action \"{}\"", hdr[0])))?;
     let protocol = parse_protocol(hdr[1])?;
