@@ -16,7 +16,10 @@ fn main() {
     );
     let el = t.elapsed();
     for f in &set.files {
-        println!("{}: {} loaded, {} failed", f.file, f.loaded, f.failed);
+        println!(
+            "{}: {} loaded, {} failed, {} skipped",
+            f.file, f.loaded, f.failed, f.skipped
+        );
     }
     for e in &set.errors {
         println!("error: {e}");

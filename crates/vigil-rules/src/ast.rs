@@ -849,6 +849,8 @@ pub enum RuleOption {
     IcmpId(u16),
     /// `icmp_seq`.
     IcmpSeq(u16),
+    /// `requires` (already checked: the rule loads only when met).
+    Requires(String),
     /// `prefilter` (use the preceding keyword as prefilter).
     Prefilter,
     /// A keyword known to Suricata that this crate keeps unparsed

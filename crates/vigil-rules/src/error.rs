@@ -57,6 +57,9 @@ pub struct ParseError {
     pub keyword: Option<String>,
     /// What is wrong.
     pub message: String,
+    /// Not an error: the rule's `requires` are not met, so it is skipped
+    /// (Suricata counts such rules as skipped, not failed).
+    pub skip: bool,
 }
 
 impl ParseError {
@@ -65,6 +68,7 @@ impl ParseError {
         ParseError {
             keyword: None,
             message: message.into(),
+            skip: false,
         }
     }
 
@@ -73,6 +77,7 @@ impl ParseError {
         ParseError {
             keyword: Some(keyword.to_string()),
             message: message.into(),
+            skip: false,
         }
     }
 

@@ -274,6 +274,7 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("xor", S, REQ),
     // flow
     kw!("frame", S, REQ),
+    kw!("requires", S, REQ),
     kw!("flow", S, REQ),
     kw!("flowbits", S, REQ),
     kw!("flowint", S, REQ),
@@ -323,7 +324,6 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("decode-event", N, REQ),
     kw!("nfq_set_mark", N, REQ),
     kw!("flow.age", N, REQ),
-    kw!("requires", N, REQ),
     kw!("tls.version", N, REQ),
     kw!("tls.subject", N, REQ),
     kw!("tls.issuerdn", N, REQ),

@@ -51,8 +51,110 @@ pub(crate) fn parse_rule_inner(
     r
 }
 
+/// The engine version `requires: version ...` is checked against (vigil
+/// follows Suricata 7.0.10).
+pub const ENGINE_VERSION: (u32, u32, u32) = (7, 0, 10);
+
+/// Features `requires: feature ...` accepts.
+pub const PROVIDED_FEATURES: &[&str] = &["ja4"];
+
+fn parse_version(s: &str) -> Result<(u32, u32, u32), String> {
+    let mut it = s.split('.');
+    let mut part = |req: bool| -> Result<u32, String> {
+        match it.next() {
+            Some(p) => p
+                .parse::<u32>()
+                .map_err(|_| format!("invalid version \"{s}\"")),
+            None if req => Err(format!("invalid version \"{s}\"")),
+            None => Ok(0),
+        }
+    };
+    let v = (part(true)?, part(false)?, part(false)?);
+    if it.next().is_some() {
+        return Err(format!("invalid version \"{s}\""));
+    }
+    Ok(v)
+}
+
+/// Evaluate `requires`: Ok(None) when met, Ok(Some(reason)) when not.
+fn check_requires(v: &str) -> Result<Option<String>, String> {
+    for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (key, rest) = item.split_once(char::is_whitespace).unwrap_or((item, ""));
+        match key {
+            "feature" => {
+                let f = rest.trim();
+                if !PROVIDED_FEATURES.contains(&f) {
+                    return Ok(Some(format!("feature \"{f}\" is not provided")));
+                }
+            }
+            "version" => {
+                let mut any = false;
+                for alt in rest.split('|') {
+                    let toks: Vec<&str> = alt.split_whitespace().collect();
+                    if toks.is_empty() {
+                        return Err(format!("empty version requirement in \"{item}\""));
+                    }
+                    let mut ok = true;
+                    let mut i = 0;
+                    while i < toks.len() {
+                        let t = toks.get(i).copied().unwrap_or("");
+                        let (op, ver) = match ["<=", ">=", "<", ">", "="]
+                            .iter()
+                            .find(|o| t.starts_with(*o))
+                        {
+                            Some(o) if t.len() > o.len() => (*o, t.get(o.len()..).unwrap_or("")),
+                            Some(o) => {
+                                i += 1;
+                                (*o, toks.get(i).copied().unwrap_or(""))
+                            }
+                            None => return Err(format!("invalid version requirement \"{alt}\"")),
+                        };
+                        let ver = parse_version(ver)?;
+                        ok &= match op {
+                            "<=" => ENGINE_VERSION <= ver,
+                            ">=" => ENGINE_VERSION >= ver,
+                            "<" => ENGINE_VERSION < ver,
+                            ">" => ENGINE_VERSION > ver,
+                            _ => ENGINE_VERSION == ver,
+                        };
+                        i += 1;
+                    }
+                    any |= ok;
+                }
+                if !any {
+                    let (a, b, c) = ENGINE_VERSION;
+                    return Ok(Some(format!(
+                        "engine version {a}.{b}.{c} does not satisfy \"{}\"",
+                        rest.trim()
+                    )));
+                }
+            }
+            k => return Ok(Some(format!("unknown requirement \"{k}\""))),
+        }
+    }
+    Ok(None)
+}
+
 fn parse_rule_body(text: &str, vars: &Vars, classes: &Classifications) -> PResult<ParsedRule> {
     let (hdr, opts_text) = split_header(text)?;
+    // `requires` is checked before anything else: a rule whose requirements
+    // are not met is skipped, whatever else it contains.
+    for (name, value) in OptionIter::new(opts_text).map_while(Result::ok) {
+        if name == "requires" {
+            let v = value.unwrap_or("");
+            match check_requires(v) {
+                Ok(None) => {}
+                Ok(Some(reason)) => {
+                    return Err(ParseError {
+                        keyword: Some("requires".to_string()),
+                        message: format!("skipped: {reason}"),
+                        skip: true,
+                    });
+                }
+                Err(m) => return Err(ParseError::kw("requires", m)),
+            }
+        }
+    }
     let action = Action::from_name(hdr[0])
         .ok_or_else(|| ParseError::new(format!("invalid action \"{}\"", hdr[0])))?;
     let protocol = parse_protocol(hdr[1])?;
@@ -306,6 +408,7 @@ impl<'a> Iterator for OptionIter<'a> {
             return Some(Err(ParseError {
                 keyword: kw.map(str::to_string),
                 message: "no terminating ';' found".to_string(),
+                skip: false,
             }));
         };
         self.pos = e + 1;
@@ -1130,6 +1233,9 @@ impl Builder {
                 self.transforms.push(t.clone());
                 self.options.push(RuleOption::Transform(t));
             }
+            "requires" => self
+                .options
+                .push(RuleOption::Requires(v.trim().to_string())),
             "frame" => {
                 let f = v.trim();
                 if f.is_empty()

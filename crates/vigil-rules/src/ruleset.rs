@@ -21,6 +21,8 @@ pub struct FileStats {
     pub loaded: usize,
     /// Rules of it that failed.
     pub failed: usize,
+    /// Rules of it skipped because their `requires` are not met.
+    pub skipped: usize,
 }
 
 /// A set of loaded rules with the errors and warnings of loading them.
@@ -33,6 +35,8 @@ pub struct RuleSet {
     /// Remarks on rules that loaded anyway (unknown classtype, duplicate
     /// replaced by a higher revision, ...).
     pub warnings: Vec<RuleError>,
+    /// Rules skipped because their `requires` are not met (not errors).
+    pub skipped: Vec<RuleError>,
     /// Counts per file, in load order.
     pub files: Vec<FileStats>,
     by_id: HashMap<(u32, u32), usize>,
@@ -87,6 +91,7 @@ impl RuleSet {
                     file: name,
                     loaded: 0,
                     failed: 0,
+                    skipped: 0,
                 });
             }
         }
@@ -110,6 +115,7 @@ impl RuleSet {
             file: file.to_string(),
             loaded: 0,
             failed: 0,
+            skipped: 0,
         };
         for raw in split_rules(text) {
             let mut sid = None;
@@ -181,6 +187,10 @@ impl RuleSet {
                             stats.loaded += 1;
                         }
                     }
+                }
+                Err(e) if e.skip => {
+                    stats.skipped += 1;
+                    self.skipped.push(e.at(file, raw.line, sid));
                 }
                 Err(e) => {
                     stats.failed += 1;

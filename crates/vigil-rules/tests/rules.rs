@@ -921,3 +921,46 @@ fn hostile_rules_are_bounded() {
     );
     assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
 }
+
+#[test]
+fn requires_skips_rules_like_suricata_7_0_10() {
+    let text = "\
+alert tcp any any -> any any (msg:\"r1\"; requires: feature ja4; content:\"a\"; sid:1;)
+alert tcp any any -> any any (msg:\"r2\"; requires: version >= 8; content:\"a\"; sid:2;)
+alert tcp any any -> any any (msg:\"r3\"; requires: version >= 7.0.3; content:\"a\"; sid:3;)
+alert tcp any any -> any any (msg:\"r4\"; requires: foo bar; content:\"a\"; sid:4;)
+alert tcp any any -> any any (msg:\"r5\"; requires: feature output::file-store; content:\"a\"; sid:5;)
+alert tcp any any -> any any (msg:\"r6\"; requires: version >= 7 < 7.0.5; content:\"a\"; sid:6;)
+alert tcp any any -> any any (msg:\"r7\"; content:\"a\"; sid:7; requires: version >= 9; foo;)
+alert tcp any any -> any any (msg:\"r8\"; requires: version >= 7.0.4 < 8 | >= 8.0.3; sid:8;)
+alert tcp any any -> any any (msg:\"r9\"; requires: version >= x; sid:9;)
+";
+    let mut set = RuleSet::new();
+    set.add_text(
+        "r.rules",
+        text,
+        &Vars::suricata_default(),
+        &Classifications::suricata_default(),
+    );
+    let loaded: Vec<u32> = set.rules.iter().map(|r| r.sid).collect();
+    assert_eq!(loaded, vec![1, 3, 8]);
+    let skipped: Vec<Option<u32>> = set.skipped.iter().map(|e| e.sid).collect();
+    assert_eq!(skipped, vec![Some(2), Some(4), Some(5), Some(6), Some(7)]);
+    assert_eq!(
+        set.skipped[0].to_string(),
+        "r.rules:2: keyword 'requires': skipped: engine version 7.0.10 does not satisfy \"version >= 8\"".replace("\"version >= 8\"", "\">= 8\"")
+    );
+    assert_eq!(set.errors.len(), 1);
+    assert_eq!(
+        set.errors[0].to_string(),
+        "r.rules:9: keyword 'requires': invalid version \"x\""
+    );
+    assert_eq!(
+        (
+            set.files[0].loaded,
+            set.files[0].failed,
+            set.files[0].skipped
+        ),
+        (3, 1, 5)
+    );
+}
