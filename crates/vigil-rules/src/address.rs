@@ -1,7 +1,7 @@
 //! Address expressions (`any`, IPs, CIDR, ranges, lists, negation,
 //! variables) and their compiled form, [`IpSet`].
 
-use crate::error::{PResult, ParseError};
+use crate::error::{PResult, ParseError, clip};
 use crate::vars::Vars;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -220,7 +220,8 @@ pub fn parse_address(s: &str) -> PResult<AddressExpr> {
     }
     if p.pos != p.s.len() {
         return Err(ParseError::new(format!(
-            "address \"{s}\": unexpected text at offset {}",
+            "address \"{}\": unexpected text at offset {}",
+            clip(s),
             p.pos
         )));
     }
@@ -246,7 +247,7 @@ impl AddrParser<'_, '_> {
     }
 
     fn err(&self, msg: impl fmt::Display) -> ParseError {
-        ParseError::new(format!("address \"{}\": {msg}", self.src))
+        ParseError::new(format!("address \"{}\": {msg}", clip(self.src)))
     }
 
     fn expr(&mut self, depth: usize) -> PResult<AddressExpr> {
@@ -402,7 +403,8 @@ pub fn resolve_address(e: &AddressExpr, vars: &Vars) -> PResult<IpSet> {
     let set = resolve(e, vars, 0, &mut stack)?;
     if set.is_empty() {
         return Err(ParseError::new(format!(
-            "address \"{e}\": no addresses left after merging addresses and negated addresses"
+            "address \"{}\": no addresses left after merging addresses and negated addresses",
+            clip(&e.to_string())
         )));
     }
     Ok(set)

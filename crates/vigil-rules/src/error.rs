@@ -36,14 +36,20 @@ impl RuleError {
 }
 
 impl fmt::Display for RuleError {
+    /// Echoed rule text is shortened so a hostile rule cannot produce a huge
+    /// message: keywords to 80 bytes, messages to 512.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let msg = clip_to(&self.message, 512);
         match &self.keyword {
             Some(k) => write!(
                 f,
                 "{}:{}: keyword '{}': {}",
-                self.file, self.line, k, self.message
+                self.file,
+                self.line,
+                clip(k),
+                msg
             ),
-            None => write!(f, "{}:{}: {}", self.file, self.line, self.message),
+            None => write!(f, "{}:{}: {}", self.file, self.line, msg),
         }
     }
 }
@@ -106,3 +112,19 @@ impl std::error::Error for ParseError {}
 
 /// Result of parsing a piece of rule text.
 pub type PResult<T> = Result<T, ParseError>;
+
+/// Shorten text echoed in an error message (at most 80 bytes shown).
+pub(crate) fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    clip_to(s, 80)
+}
+
+fn clip_to(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut end = max.saturating_sub(3);
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}...", s.get(..end).unwrap_or("")))
+}

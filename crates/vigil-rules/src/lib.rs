@@ -50,5 +50,5 @@ pub use file::{RawRule, split_rules};
 pub use keywords::{KeywordStatus, keyword_status};
 pub use parse::{ParsedRule, parse_rule};
 pub use port::{PortExpr, PortSet, parse_port, resolve_port};
-pub use ruleset::{FileStats, RuleSet};
+pub use ruleset::{FileStats, RuleSet, rule_file_paths};
 pub use vars::Vars;

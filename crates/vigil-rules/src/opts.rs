@@ -2,6 +2,7 @@
 //! value or a reason out). Rule-level checks live in `parse.rs`.
 
 use crate::ast::*;
+use crate::error::clip;
 
 /// Result of a value parser: the reason is a plain message (the caller adds
 /// the keyword).
@@ -15,11 +16,11 @@ pub fn parse_unsigned(s: &str, max: u64) -> VResult<u64> {
         None => (t, 10),
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return Err(format!("invalid number \"{t}\""));
+        return Err(format!("invalid number \"{}\"", clip(t)));
     }
     match u64::from_str_radix(digits, radix) {
         Ok(v) if v <= max => Ok(v),
-        _ => Err(format!("number \"{t}\" out of range (max {max})")),
+        _ => Err(format!("number \"{}\" out of range (max {max})", clip(t))),
     }
 }
 
@@ -28,11 +29,14 @@ pub fn parse_signed(s: &str, min: i64, max: i64) -> VResult<i64> {
     let t = s.trim();
     let body = t.strip_prefix(['-', '+']).unwrap_or(t);
     if body.is_empty() || !body.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(format!("invalid number \"{t}\""));
+        return Err(format!("invalid number \"{}\"", clip(t)));
     }
     match t.parse::<i64>() {
         Ok(v) if v >= min && v <= max => Ok(v),
-        _ => Err(format!("number \"{t}\" out of range ({min} to {max})")),
+        _ => Err(format!(
+            "number \"{}\" out of range ({min} to {max})",
+            clip(t)
+        )),
     }
 }
 
@@ -83,7 +87,7 @@ pub fn decode_content(s: &str) -> VResult<Vec<u8>> {
         }
         if c == b'|' {
             if bin && nib.is_some() {
-                return Err(format!("incomplete hex byte in \"{s}\""));
+                return Err(format!("incomplete hex byte in \"{}\"", clip(s)));
             }
             bin = !bin;
             continue;
@@ -96,8 +100,9 @@ pub fn decode_content(s: &str) -> VResult<Vec<u8>> {
                 Some(v) => v as u8,
                 None => {
                     return Err(format!(
-                        "invalid hex character '{}' in \"{s}\"",
-                        (c as char).escape_default()
+                        "invalid hex character '{}' in \"{}\"",
+                        (c as char).escape_default(),
+                        clip(s)
                     ));
                 }
             };

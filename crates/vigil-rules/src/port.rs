@@ -2,7 +2,7 @@
 //! variables) and their compiled form, [`PortSet`].
 
 use crate::address::{MAX_LIST_ITEMS, MAX_NESTING, normalize_ranges, subtract_ranges};
-use crate::error::{PResult, ParseError};
+use crate::error::{PResult, ParseError, clip};
 use crate::vars::Vars;
 use std::fmt;
 
@@ -115,7 +115,7 @@ impl PortParser<'_> {
     }
 
     fn err(&self, msg: impl fmt::Display) -> ParseError {
-        ParseError::new(format!("port \"{}\": {msg}", self.src))
+        ParseError::new(format!("port \"{}\": {msg}", clip(self.src)))
     }
 
     fn expr(&mut self, depth: usize) -> PResult<PortExpr> {
@@ -221,7 +221,8 @@ pub fn resolve_port(e: &PortExpr, vars: &Vars) -> PResult<PortSet> {
     let r = resolve(e, vars, 0, &mut stack)?;
     if r.is_empty() {
         return Err(ParseError::new(format!(
-            "port \"{e}\": no ports left after merging ports with negated ports"
+            "port \"{}\": no ports left after merging ports with negated ports",
+            clip(&e.to_string())
         )));
     }
     Ok(PortSet { ranges: r })

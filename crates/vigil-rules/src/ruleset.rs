@@ -12,6 +12,25 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+/// The rule files of a Suricata configuration: `rule-files` entries joined
+/// to `default-rule-path` unless absolute. (Rule files themselves have no
+/// `include`; suricata.yaml lists the files, and this is how they are found.)
+pub fn rule_file_paths<S: AsRef<str>>(
+    default_rule_path: Option<&Path>,
+    rule_files: &[S],
+) -> Vec<std::path::PathBuf> {
+    rule_files
+        .iter()
+        .map(|f| {
+            let p = Path::new(f.as_ref().trim());
+            match default_rule_path {
+                Some(d) if p.is_relative() => d.join(p),
+                _ => p.to_path_buf(),
+            }
+        })
+        .collect()
+}
+
 /// Per-file counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileStats {
@@ -204,6 +223,11 @@ impl RuleSet {
     /// Total loaded rules.
     pub fn loaded(&self) -> usize {
         self.rules.len()
+    }
+
+    /// The first error, for `--init-errors-fatal` (any error is fatal).
+    pub fn first_error(&self) -> Option<&RuleError> {
+        self.errors.first()
     }
 
     /// Total failed rules.

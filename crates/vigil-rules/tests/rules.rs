@@ -964,3 +964,32 @@ alert tcp any any -> any any (msg:\"r9\"; requires: version >= x; sid:9;)
         (3, 1, 5)
     );
 }
+
+#[test]
+fn rule_files_from_config() {
+    let p = rule_file_paths(
+        Some(std::path::Path::new("/etc/rules")),
+        &["a.rules", "/abs/b.rules"],
+    );
+    assert_eq!(
+        p,
+        vec![
+            std::path::PathBuf::from("/etc/rules/a.rules"),
+            std::path::PathBuf::from("/abs/b.rules")
+        ]
+    );
+}
+
+#[test]
+fn error_messages_stay_short() {
+    let long = "9".repeat(1_000_000);
+    let e = rule_err(&format!("dsize:{long};"));
+    assert!(e.len() < 700, "{}", e.len());
+    let e = err(&format!(
+        "alert tcp {} any -> any any (sid:1;)",
+        "1".repeat(500_000)
+    ));
+    assert!(e.len() < 700, "{}", e.len());
+    let e = rule_err(&format!("{}x;", "k".repeat(100_000)));
+    assert!(e.len() < 700 && e.contains("unknown rule keyword"), "{e}");
+}
