@@ -21,6 +21,14 @@
 //! [`RuleOption::Unsupported`]; [`keyword_status`] and
 //! [`RuleSet::unsupported_histogram`] tell which.
 //!
+//! Bounds (hostile rule files): a logical rule is at most
+//! [`file::MAX_RULE_LEN`] (1 MiB) after continuation lines are joined, has at
+//! most [`parse::MAX_OPTIONS`] options, address/port expressions nest at most
+//! [`address::MAX_NESTING`] deep with at most [`address::MAX_LIST_ITEMS`]
+//! entries, numbers are range-checked (never wrap), nothing recurses without
+//! a depth limit, and PCRE patterns are stored, not compiled (the engine
+//! compiles them with match limits). Error messages shorten echoed input.
+//!
 //! Behaviour follows Suricata 7.0 (`detect-parse.c` and the `detect-*.c`
 //! keyword parsers); differences are listed in `ET-OPEN.md` beside this crate.
 
