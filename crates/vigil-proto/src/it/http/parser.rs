@@ -179,59 +179,56 @@ impl LineBuf {
     /// Appends bytes of `data[*pos..]` up to and including the next LF (or,
     /// with `lone_cr`, a CR not followed by LF). Each byte is scanned once.
     fn read(&mut self, data: &[u8], pos: &mut usize, lone_cr: bool) -> Line {
-        let rest = data.get(*pos..).unwrap_or(&[]);
-        if self.pending_cr {
-            match rest.first() {
-                None => return Line::Partial,
-                Some(b'\n') => {
-                    self.pending_cr = false;
-                    self.buf.push(b'\n');
-                    *pos += 1;
-                    return Line::Complete;
-                }
-                Some(_) => {
-                    // A lone CR ends the line.
-                    self.pending_cr = false;
-                    return Line::Complete;
-                }
-            }
-        }
-        let found = if lone_cr {
-            memchr::memchr2(b'\n', b'\r', rest)
-        } else {
-            memchr::memchr(b'\n', rest)
-        };
-        match found {
-            Some(i) => {
-                let take = rest.get(..=i).unwrap_or(&[]);
-                if self.buf.len() + take.len() > FIELD_LIMIT {
-                    return Line::TooLong;
-                }
-                self.buf.extend_from_slice(take);
-                *pos += i + 1;
-                if rest.get(i) == Some(&b'\r') {
-                    match rest.get(i + 1) {
-                        None => {
-                            self.pending_cr = true;
-                            return Line::Partial;
+        loop {
+            let rest = data.get(*pos..).unwrap_or(&[]);
+            if self.pending_cr {
+                match rest.first() {
+                    None => return Line::Partial,
+                    Some(&c @ (b'\n' | b'\r')) => {
+                        // CRLF ends the line; CRCR does not (libhtp keeps
+                        // reading).
+                        if self.buf.len() >= FIELD_LIMIT {
+                            return Line::TooLong;
                         }
-                        Some(b'\n') => {
-                            self.buf.push(b'\n');
-                            *pos += 1;
+                        self.buf.push(c);
+                        *pos += 1;
+                        if c == b'\n' {
+                            self.pending_cr = false;
+                            return Line::Complete;
                         }
-                        Some(_) => {}
+                        continue;
+                    }
+                    Some(_) => {
+                        // A lone CR ends the line.
+                        self.pending_cr = false;
+                        return Line::Complete;
                     }
                 }
-                Line::Complete
             }
-            None => {
+            let found = if lone_cr {
+                memchr::memchr2(b'\n', b'\r', rest)
+            } else {
+                memchr::memchr(b'\n', rest)
+            };
+            let Some(i) = found else {
                 if self.buf.len() + rest.len() > FIELD_LIMIT {
                     return Line::TooLong;
                 }
                 self.buf.extend_from_slice(rest);
                 *pos = data.len();
-                Line::Partial
+                return Line::Partial;
+            };
+            let take = rest.get(..=i).unwrap_or(&[]);
+            if self.buf.len() + take.len() > FIELD_LIMIT {
+                return Line::TooLong;
             }
+            self.buf.extend_from_slice(take);
+            *pos += i + 1;
+            if rest.get(i) == Some(&b'\r') {
+                self.pending_cr = true;
+                continue;
+            }
+            return Line::Complete;
         }
     }
 
@@ -247,7 +244,7 @@ fn is_folding_char(c: u8) -> bool {
 
 /// Is this line just a terminator ("\n" or "\r\n")?
 fn is_terminator(line: &[u8]) -> bool {
-    line == b"\n" || line == b"\r\n" || line == b"\r"
+    line == b"\n" || line == b"\r\n"
 }
 
 /// The HTTP parser of one flow.
@@ -279,6 +276,14 @@ pub struct HttpParser {
     tunnel_after_response: bool,
     /// The flow is ending (`finish`).
     closing: bool,
+    /// After a successful CONNECT.
+    tunnel: Tunnel,
+    /// Request bytes that followed the CONNECT request.
+    tunnel_held: Vec<u8>,
+    /// Nesting level inside CONNECT tunnels.
+    depth: u8,
+    /// A CONNECT got a 2xx answer (the tunnel opens when it completes).
+    connect_accepted: bool,
 }
 
 impl Default for HttpParser {
@@ -311,6 +316,10 @@ impl HttpParser {
             res_trailer: false,
             tunnel_after_response: false,
             closing: false,
+            tunnel: Tunnel::None,
+            tunnel_held: Vec::new(),
+            depth: 0,
+            connect_accepted: false,
         }
     }
 
@@ -349,7 +358,11 @@ impl HttpParser {
         loop {
             let before = (pos, self.req_state);
             match self.req_state {
-                ReqState::Stopped | ReqState::Ignore09 => return,
+                ReqState::Ignore09 => return,
+                ReqState::Stopped => {
+                    self.tunnel_data(Direction::ToServer, data.get(pos..).unwrap_or(&[]), out);
+                    return;
+                }
                 ReqState::ConnectWait => {
                     // Hold (bounded) until the response line decides.
                     let rest = data.get(pos..).unwrap_or(&[]);
@@ -1004,7 +1017,9 @@ impl HttpParser {
     /// starts with a known method; other bytes are unexpected body data.
     /// Returns false when more data is needed.
     fn request_finalize(&mut self, data: &[u8], pos: &mut usize, out: &mut ParseOutput) -> bool {
-        if self.req_line.buf.is_empty() && *pos >= data.len() {
+        // The chunk ends here, or a bare LF follows (libhtp leaves it
+        // unread: it opens the next, empty, transaction).
+        if self.req_line.buf.is_empty() && matches!(data.get(*pos), None | Some(b'\n')) {
             self.request_complete(out);
             return true;
         }
@@ -1291,8 +1306,14 @@ impl HttpParser {
         let mut pos = 0;
         loop {
             let before = (pos, self.res_state);
+            if self.res_state == ResState::ChunkLen && self.junk_chunk_len(data, pos, out) {
+                return;
+            }
             match self.res_state {
-                ResState::Stopped => return,
+                ResState::Stopped => {
+                    self.tunnel_data(Direction::ToClient, data.get(pos..).unwrap_or(&[]), out);
+                    return;
+                }
                 ResState::Idle => {
                     if pos >= data.len() {
                         return;
@@ -1416,6 +1437,49 @@ impl HttpParser {
                 return;
             }
         }
+    }
+
+    /// A chunk-size line that starts with junk: libhtp gives up on chunked
+    /// framing and reads the rest of the connection as body. How much it
+    /// counts in `length` depends on where the junk starts (measured
+    /// against Suricata 7.0.10): right after the headers or a chunk in the
+    /// same data, one extra byte; at the start of new data without a line
+    /// end, nothing extra and no event; with a line end, the line twice.
+    /// Returns true when it took over the data.
+    fn junk_chunk_len(&mut self, data: &[u8], pos: usize, out: &mut ParseOutput) -> bool {
+        if !self.res_line.buf.is_empty() || self.res_line.pending_cr {
+            return false;
+        }
+        let rest = data.get(pos..).unwrap_or(&[]);
+        let first = rest
+            .iter()
+            .find(|&&c| !matches!(c, b'\r' | b'\n' | b' ' | b'\t' | 0x0b | 0x0c));
+        match first {
+            Some(c) if !c.is_ascii_hexdigit() => {}
+            _ => return false,
+        }
+        let total = rest.len() as u64;
+        let (extra, event, line): (u64, bool, &[u8]) = if pos > 0 {
+            (1, true, &[])
+        } else {
+            match memchr::memchr(b'\n', rest) {
+                None => (0, false, &[]),
+                Some(i) => {
+                    let line = rest.get(..=i).unwrap_or(&[]);
+                    (2 * line.len() as u64, true, line)
+                }
+            }
+        };
+        if event {
+            self.res_event(out, "INVALID_RESPONSE_CHUNK_LEN");
+        }
+        if let Some(s) = self.slot(self.res_tx) {
+            s.tx.res.message_len += extra + total;
+        }
+        self.body_data(Direction::ToClient, line, out);
+        self.body_data(Direction::ToClient, rest, out);
+        self.res_state = ResState::BodyClose;
+        true
     }
 
     /// A response begins: pair it with the oldest transaction without one,
@@ -1545,7 +1609,14 @@ impl HttpParser {
     }
 
     fn response_header_line(&mut self, line: Vec<u8>, next: Option<u8>, out: &mut ParseOutput) {
-        if is_terminator(&line) {
+        // A lone CR is no line at all for libhtp.
+        if line == b"\r" {
+            return;
+        }
+        // "SP LF" ends the headers too when no LF follows at once.
+        let ws_terminator = matches!(line.as_slice(), [c, b'\n'] if util::is_lws(*c))
+            && next.is_some_and(|c| c != b'\n');
+        if is_terminator(&line) || ws_terminator {
             if let Some(h) = self.res_header.take() {
                 self.process_header(Direction::ToClient, &h, out);
             }
@@ -1754,8 +1825,12 @@ impl HttpParser {
             self.response_extra_body(&line, out);
             return true;
         }
-        // The line is the next status line.
+        // The line is the next status line (or, after a CONNECT, the
+        // first bytes of the tunnel).
         self.response_complete(out);
+        if self.res_state == ResState::Stopped {
+            self.tunnel_data(Direction::ToClient, &line, out);
+        }
         if self.res_state == ResState::Idle {
             self.response_start(out);
             match self.res_state {
@@ -1816,12 +1891,18 @@ impl HttpParser {
         let tunnel = self
             .slot(id)
             .is_some_and(|s| s.is_connect && s.status.is_some_and(|c| (200..300).contains(&c)));
-        if tunnel {
-            self.res_state = ResState::Stopped;
-        }
         self.emit_ready(out);
         if let Some(f) = file {
             out.tx(f);
+        }
+        if tunnel {
+            if id == Some(0) {
+                self.open_tunnel(out);
+            } else {
+                self.res_state = ResState::Stopped;
+                self.req_state = ReqState::Stopped;
+                self.tunnel = Tunnel::Dead;
+            }
         }
     }
 
@@ -1831,24 +1912,103 @@ impl HttpParser {
     fn resume_after_connect(&mut self, status: Option<u16>, out: &mut ParseOutput) {
         let held = std::mem::take(&mut self.held);
         if status.is_some_and(|c| (200..300).contains(&c)) {
-            let trimmed = util::trim(&held);
-            let end = trimmed
-                .iter()
-                .position(|&c| util::is_space(c))
-                .unwrap_or(trimmed.len());
-            let method = trimmed.get(..end).unwrap_or(&[]);
-            if !method.is_empty() && util::method_known(method) {
-                self.request_complete(out);
-                self.parse_request(&held, out);
-            } else {
-                self.request_complete(out);
-                self.req_state = ReqState::Stopped;
+            // The tunnel is open. Suricata completes the CONNECT without its
+            // completion checks and re-detects the protocol of what follows
+            // (handled in `tunnel_data` once the response is done).
+            if let Some(s) = self.slot(self.req_tx) {
+                s.req_flags.clear();
             }
+            self.request_complete(out);
+            self.req_state = ReqState::Stopped;
+            self.tunnel_held = held;
+            self.connect_accepted = true;
         } else {
             self.req_state = ReqState::Finalize;
             self.parse_request(&held, out);
         }
     }
+
+    /// Data after a successful CONNECT. Suricata hands the flow back to
+    /// protocol detection; when the tunnel carries HTTP again a fresh HTTP
+    /// state (transaction ids from 0) parses it. Other protocols are not
+    /// followed here.
+    fn tunnel_data(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+        if data.is_empty() {
+            return;
+        }
+        match &mut self.tunnel {
+            Tunnel::None => {
+                // The CONNECT was accepted but its response is not done:
+                // keep the client's tunnel bytes for the tunnel.
+                if self.connect_accepted && dir == Direction::ToServer {
+                    let room = CONNECT_HOLD_LIMIT.saturating_sub(self.tunnel_held.len());
+                    self.tunnel_held
+                        .extend_from_slice(data.get(..room.min(data.len())).unwrap_or(&[]));
+                }
+            }
+            Tunnel::Dead => {}
+            Tunnel::Inner(p) => p.parse(dir, data, out),
+            Tunnel::Pending(seen) => {
+                let Some(buf) = seen.get_mut(dir.index()) else {
+                    return;
+                };
+                let data = if buf.is_empty() && dir == Direction::ToServer {
+                    let start = data
+                        .iter()
+                        .position(|&c| !util::is_space(c))
+                        .unwrap_or(data.len());
+                    data.get(start..).unwrap_or(&[])
+                } else {
+                    data
+                };
+                if data.is_empty() {
+                    return;
+                }
+                let room = TUNNEL_PROBE_LIMIT.saturating_sub(buf.len());
+                buf.extend_from_slice(data.get(..room.min(data.len())).unwrap_or(&[]));
+                match super::probe(dir, buf) {
+                    crate::Probe::Match if self.depth < MAX_TUNNEL_DEPTH => {
+                        let mut inner = Box::new(HttpParser::new());
+                        inner.depth = self.depth + 1;
+                        let bytes = std::mem::take(buf);
+                        inner.parse(dir, &bytes, out);
+                        self.tunnel = Tunnel::Inner(inner);
+                    }
+                    crate::Probe::NeedMore if buf.len() < TUNNEL_PROBE_LIMIT => {}
+                    _ => self.tunnel = Tunnel::Dead,
+                }
+            }
+        }
+    }
+
+    /// The CONNECT's response is complete: open the tunnel.
+    fn open_tunnel(&mut self, out: &mut ParseOutput) {
+        self.tunnel = Tunnel::Pending([Vec::new(), Vec::new()]);
+        self.req_state = ReqState::Stopped;
+        self.res_state = ResState::Stopped;
+        // libhtp consumed the line ending that followed the CONNECT
+        // request while probing the tunnel: detection starts after it.
+        let held = std::mem::take(&mut self.tunnel_held);
+        let start = held
+            .iter()
+            .position(|&c| !util::is_space(c))
+            .unwrap_or(held.len());
+        self.tunnel_data(Direction::ToServer, held.get(start..).unwrap_or(&[]), out);
+    }
+}
+
+/// Tunnel bytes looked at to recognize HTTP inside a CONNECT.
+const TUNNEL_PROBE_LIMIT: usize = 64;
+/// CONNECTs nested inside CONNECT tunnels that are followed.
+const MAX_TUNNEL_DEPTH: u8 = 4;
+
+/// What follows a successful CONNECT.
+enum Tunnel {
+    None,
+    /// Waiting for enough bytes to recognize HTTP (per direction).
+    Pending([Vec<u8>; 2]),
+    Inner(Box<HttpParser>),
+    Dead,
 }
 
 /// Suricata logs file names from Content-Disposition's `filename=`, else
@@ -1959,6 +2119,14 @@ impl AppParser for HttpParser {
     }
 
     fn gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
+        match &mut self.tunnel {
+            Tunnel::Inner(p) => return p.gap(dir, len, out),
+            Tunnel::Pending(_) => {
+                self.tunnel = Tunnel::Dead;
+                return;
+            }
+            Tunnel::None | Tunnel::Dead => {}
+        }
         // Inside a body of known length the gap is body bytes the file
         // records as missing; a gap reaching past the body ends it and the
         // parser picks up at the next message. Anywhere else (a line or a
@@ -2014,12 +2182,21 @@ impl AppParser for HttpParser {
 
     fn finish(&mut self, out: &mut ParseOutput) {
         self.closing = true;
+        if let Tunnel::Inner(p) = &mut self.tunnel {
+            p.finish(out);
+        }
         // The connection closed: a line still buffered on the response
         // side is processed as if terminated; a close-delimited body ends.
         if self.res_state == ResState::Line && !self.res_line.buf.is_empty() {
             self.res_line.buf.push(b'\n');
             let line = self.res_line.take();
             self.response_line(line, &[], 0, out);
+        }
+        if self.res_state == ResState::Finalize && !self.res_line.buf.is_empty() {
+            let line = self.res_line.take();
+            if treat_as_body(&line) {
+                self.response_extra_body(&line, out);
+            }
         }
         if matches!(self.res_state, ResState::BodyClose | ResState::Finalize) {
             self.response_complete(out);

@@ -284,9 +284,17 @@ fn continue_100_and_repeated() {
 
 #[test]
 fn connect_then_tunnel() {
-    let req = b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n\x16\x03\x01\x00\x05hello";
-    let resp = b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03\x00\x02hi";
-    let (recs, events) = run(&[(C, req), (S, resp)], usize::MAX);
+    let req = b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n";
+    let resp = b"HTTP/1.1 200 Connection established\r\n\r\n";
+    let (recs, events) = run(
+        &[
+            (C, req),
+            (S, resp),
+            (C, b"\x16\x03\x01\x00\x05hello"),
+            (S, b"\x16\x03\x03\x00\x02hi"),
+        ],
+        usize::MAX,
+    );
     assert!(events.is_empty(), "{events:?}");
     let http = http_recs(&recs);
     assert_eq!(
@@ -296,6 +304,42 @@ fn connect_then_tunnel() {
         ]
     );
     assert!(!recs.iter().any(|r| r.event_type == "fileinfo"));
+}
+
+#[test]
+fn http_inside_connect_gets_a_fresh_state() {
+    let (recs, _) = run(
+        &[
+            (C, b"CONNECT abc:443 HTTP/1.1\r\nHost: abc\r\n\r\n"),
+            (S, b"HTTP/1.1 200 OK\r\n\r\n"),
+            (C, b"GET /in HTTP/1.1\r\nHost: abc\r\n\r\n"),
+            (S, b"HTTP/1.1 404 NF\r\nContent-Length: 0\r\n\r\n"),
+        ],
+        usize::MAX,
+    );
+    let http: Vec<&Rec> = recs.iter().filter(|r| r.event_type == "http").collect();
+    assert_eq!(http.len(), 2);
+    assert_eq!(http[0].tx_id, Some(0));
+    assert!(http[0].json.contains("CONNECT"));
+    // The tunnel's HTTP is a new state: its ids start at 0 again.
+    assert_eq!(http[1].tx_id, Some(0));
+    assert!(http[1].json.contains(r#""url":"/in""#) && http[1].json.contains(r#""status":404"#));
+}
+
+#[test]
+fn junk_chunk_length_falls_back_to_identity() {
+    let get = b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+    let hdr = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    // Junk right after the headers: one extra byte counted (as Suricata).
+    let mut both = hdr.to_vec();
+    both.extend_from_slice(b"X5O!");
+    let (recs, events) = run(&[(C, get), (S, &both)], usize::MAX);
+    assert_eq!(events, vec!["INVALID_RESPONSE_CHUNK_LEN"]);
+    assert!(http_recs(&recs)[0].contains(r#""length":5"#));
+    // Junk in new data without a line end: no event, no extra.
+    let (recs, events) = run(&[(C, get), (S, hdr), (S, b"X5O!P%@AP[4")], usize::MAX);
+    assert!(events.is_empty());
+    assert!(http_recs(&recs)[0].contains(r#""length":11"#));
 }
 
 #[test]
