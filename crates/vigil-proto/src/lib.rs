@@ -169,6 +169,15 @@ pub trait Transaction: Send {
             f(b);
         }
     }
+    /// A rule buffer as inspected in direction `dir`, for the buffers whose
+    /// content depends on it (Suricata's `ssh.proto` and `ssh.software` are
+    /// the client's in the to-server direction and the server's in the
+    /// to-client one; so are `tls.random*`). The default is
+    /// [`Transaction::buffer`].
+    fn buffer_dir(&self, name: &str, dir: Direction) -> Option<&[u8]> {
+        let _ = dir;
+        self.buffer(name)
+    }
     /// The values of a named integer field for keywords (e.g.
     /// `s7comm.function`, `iec104.ioa`): `f` is called once per value
     /// (several for multi-valued fields), never when absent. The default

@@ -135,11 +135,17 @@ enum Res {
 }
 
 impl SshParser {
-    /// A parser for a new flow.
+    /// A parser for a new flow, computing HASSH as set by [`set_hassh`].
     pub fn new() -> SshParser {
+        SshParser::with_hassh(HASSH.load(Ordering::Relaxed))
+    }
+
+    /// A parser computing (and logging) HASSH when `hassh`, whatever the
+    /// global setting.
+    pub fn with_hassh(hassh: bool) -> SshParser {
         SshParser {
             sides: [SshSide::default(), SshSide::default()],
-            hassh: HASSH.load(Ordering::Relaxed),
+            hassh,
             dead: false,
             bypass: false,
             logged: false,
@@ -587,9 +593,13 @@ impl Transaction for SshTx {
     }
 
     /// Direction-free names: `ssh.proto` / `ssh.software` give the
-    /// client's (see [`SshTx::buffer_in`] for the server's).
+    /// client's (see [`Transaction::buffer_dir`] for the server's).
     fn buffer(&self, name: &str) -> Option<&[u8]> {
         self.buffer_in(name, Direction::ToServer)
+    }
+
+    fn buffer_dir(&self, name: &str, dir: Direction) -> Option<&[u8]> {
+        self.buffer_in(name, dir)
     }
 }
 

@@ -55,9 +55,7 @@ const SERVER_KEX: [&str; 10] = [
 ];
 
 fn parser(hassh: bool) -> SshParser {
-    let mut p = SshParser::new();
-    p.hassh = hassh;
-    p
+    SshParser::with_hassh(hassh)
 }
 
 fn json(tx: &dyn Transaction) -> String {

@@ -477,4 +477,57 @@ impl Transaction for TlsTx {
             _ => None,
         }
     }
+
+    /// `tls.random` (32 bytes), `tls.random_time` (its first 4) and
+    /// `tls.random_bytes` (the other 28) of the client's hello to the
+    /// server and of the server's to the client; other names as
+    /// [`Transaction::buffer`].
+    fn buffer_dir(&self, name: &str, dir: Direction) -> Option<&[u8]> {
+        let conn = match dir {
+            Direction::ToServer => &self.client,
+            Direction::ToClient => &self.server,
+        };
+        let random = conn.random.as_ref().map(|r| r.as_slice());
+        match name {
+            "tls.random" => random,
+            "tls.random_time" => random.and_then(|r| r.get(..4)),
+            "tls.random_bytes" => random.and_then(|r| r.get(4..)),
+            _ => self.buffer(name),
+        }
+    }
+
+    fn buffers(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+        match name {
+            "tls.certs" => self.certs().for_each(f),
+            "tls.subjectaltname" => self.subject_alt_names().for_each(|s| f(s.as_bytes())),
+            _ => {
+                if let Some(b) = self.buffer(name) {
+                    f(b);
+                }
+            }
+        }
+    }
+
+    /// `tls.version` (the server's, as logged), `tls.client_version`,
+    /// `ssl_state` (the session's `FLAG_*` bits), `ssl_state.current` (the
+    /// last message's), `tls.cert_notbefore` / `tls.cert_notafter` (Unix
+    /// seconds, when not before 1970).
+    fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
+        let v = match name {
+            "tls.version" => Some(u64::from(self.server.version)),
+            "tls.client_version" => Some(u64::from(self.client.version)),
+            "ssl_state" => Some(u64::from(self.flags)),
+            "ssl_state.current" => Some(u64::from(self.current_flags)),
+            "tls.cert_notbefore" => self
+                .cert_validity()
+                .and_then(|(b, _)| u64::try_from(b).ok()),
+            "tls.cert_notafter" => self
+                .cert_validity()
+                .and_then(|(_, a)| u64::try_from(a).ok()),
+            _ => None,
+        };
+        if let Some(v) = v {
+            f(v);
+        }
+    }
 }

@@ -162,6 +162,8 @@ pub struct Conn {
     pub sni: Option<Vec<u8>>,
     /// Session id from the hello.
     pub session_id: Option<Vec<u8>>,
+    /// The hello's 32-byte random (`tls.random`), once seen.
+    pub random: Option<[u8; 32]>,
     /// Fields of the first certificate.
     pub cert0: CertInfo,
     /// DER certificates of the (first) Certificate message.
@@ -312,14 +314,18 @@ impl SslState {
             if !skip_version {
                 self.conn(dir).version = rec_version;
             }
+            // An empty record ends the parsing (Suricata 7.0.10; verified on
+            // the reference, which has no anomaly for long records).
+            if length == 0 {
+                self.conn(dir).hdr_applied = false;
+                self.event("INVALID_RECORD_LENGTH");
+                return Err(Fatal);
+            }
         }
         let Some(body) = input.get(RECORD_HDR_LEN..RECORD_HDR_LEN + length) else {
             return Ok(Step::More);
         };
         self.conn(dir).hdr_applied = false;
-        if length == 0 {
-            return Ok(Step::Done(RECORD_HDR_LEN));
-        }
         match content_type {
             CT_CHANGE_CIPHER_SPEC => {
                 self.flags |= FLAG_CHANGE_CIPHER_SPEC
@@ -533,7 +539,6 @@ impl SslState {
         }
         self.conn(dir).certs_seen = true;
         let mut rest = chain;
-        let mut first = true;
         while !rest.is_empty() {
             let Some(len) = rest.get(..3).map(be24) else {
                 self.event("INVALID_CERTIFICATE");
@@ -544,15 +549,15 @@ impl SslState {
                 return;
             };
             rest = rest.get(3 + len..).unwrap_or(&[]);
-            // Only the first certificate of the chain is decoded.
-            if first && self.conn(dir).cert0.is_empty() {
+            // The first certificate that decodes fills cert0 (the
+            // reference takes the next one when the first does not decode).
+            if self.conn(dir).cert0.is_empty() {
                 let mut info = CertInfo::default();
                 match cert::extract(der, &mut info) {
                     Ok(()) => self.conn(dir).cert0 = info,
                     Err(CertError::Decode(name)) => {
                         // Reported, and not kept in the chain.
                         self.event(name);
-                        first = false;
                         continue;
                     }
                     Err(CertError::Extract(name)) => {
@@ -564,7 +569,6 @@ impl SslState {
                     }
                 }
             }
-            first = false;
             self.conn(dir).chain.push(der.to_vec());
         }
     }
@@ -600,10 +604,11 @@ impl SslState {
             }
         }
         // Random.
-        if r.skip(32).is_none() {
+        let Some(random) = r.take(32).and_then(|b| <[u8; 32]>::try_from(b).ok()) else {
             self.event("HANDSHAKE_INVALID_LENGTH");
             return;
-        }
+        };
+        self.conn(dir).random = Some(random);
         // Session id (gone from the TLS 1.3 drafts' ServerHello until 22).
         if client || (server && self.flags & FLAG_LOG_WITHOUT_CERT == 0) {
             let Some(id) = r.u8().and_then(|n| r.take(usize::from(n))) else {

@@ -244,6 +244,23 @@ fn reference_exchange_record() {
     assert_eq!(&ja4[..10], b"t12d0306h2");
     assert_eq!(ja4.len(), 36);
     assert_eq!(tx.buffer("nope"), None);
+    let mut certs = Vec::new();
+    tx.buffers("tls.certs", &mut |b| certs.push(b.to_vec()));
+    assert_eq!(certs, [LEAF.to_vec(), CA.to_vec()]);
+    let mut sans = Vec::new();
+    tx.buffers("tls.subjectaltname", &mut |b| sans.push(b.to_vec()));
+    assert_eq!(sans.len(), 3);
+    let mut v = Vec::new();
+    tx.uints("tls.version", &mut |x| v.push(x));
+    tx.uints("tls.cert_notafter", &mut |x| v.push(x));
+    tx.uints("ssl_state", &mut |x| {
+        v.push(x & u64::from(FLAG_CLIENT_HELLO))
+    });
+    assert_eq!(v, [0x0303, 1_893_499_200, 1]);
+    assert_eq!(tx.buffer_dir("tls.random", C), Some(&[0x11; 32][..]));
+    assert_eq!(tx.buffer_dir("tls.random_time", S), Some(&[0x22; 4][..]));
+    assert_eq!(tx.buffer_dir("tls.random_bytes", S), Some(&[0x22; 28][..]));
+    assert_eq!(tx.buffer_dir("tls.sni", S), Some(&b"www.example.test"[..]));
 }
 
 #[test]
@@ -488,9 +505,12 @@ fn undecodable_first_certificate() {
     assert_eq!(event_names(&out), ["CERTIFICATE_INVALID_DER"]);
     assert_eq!(out.events[0].tx_id, Some(0));
     let t = p.snapshot();
-    // Only the first certificate of a chain is decoded; the bad one is
+    // Reference: the next certificate fills the fields; the bad one is
     // left out of the chain.
-    assert!(t.server.cert0.is_empty());
+    assert_eq!(
+        t.server.cert0.subject.as_deref(),
+        Some("C=XX, ST=Test State, CN=www.example.test")
+    );
     assert_eq!(t.certs().collect::<Vec<_>>(), [LEAF]);
 }
 
@@ -535,12 +555,12 @@ fn malformed_records() {
             rec(24, 0x0303, &[7, 0, 1, 0xaa, 0, 0, 0, 0]),
             vec!["INVALID_HEARTBEAT_MESSAGE"],
         ),
+        // An empty record (reference).
+        (rec(22, 0x0303, &[]), vec!["INVALID_RECORD_LENGTH"]),
         (
-            // Seven empty records in one segment.
-            rec(22, 0x0303, &[]).repeat(7),
-            vec!["TOO_MANY_RECORDS_IN_PACKET"],
+            rec(23, 0x0303, &[]).repeat(7),
+            vec!["INVALID_RECORD_LENGTH"],
         ),
-        (rec(22, 0x0303, &[]).repeat(6), vec![]),
     ];
     for (i, (data, events)) in cases.iter().enumerate() {
         let mut p = parser(false, false);
