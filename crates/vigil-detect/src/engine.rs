@@ -722,6 +722,11 @@ impl Detector {
                     Some(have) if proto_eq(want, have) => {}
                     _ => return false,
                 }
+                // Application rules see TCP packets once the session is
+                // established (as observed with Suricata 7).
+                if ip.proto == 6 && !f.established && src != Src::Tx {
+                    return false;
+                }
             }
             for (p, neg) in &s.alp {
                 let is = f.app_proto.is_some_and(|h| proto_eq(p, h));
@@ -761,7 +766,15 @@ impl Detector {
             }
         }
         if let Some(m) = s.dsize {
-            if src == Src::Tx || !uint_match(m, pkt.payload.len() as u64) {
+            let len = pkt.payload.len() as u64;
+            // Suricata's signature mask: dsize other than `=0` / `<N`
+            // needs a payload; `=0` needs none.
+            let needs_payload = match m {
+                UintMatch::Eq(0) => false,
+                UintMatch::Lt(_) | UintMatch::Le(_) => false,
+                _ => true,
+            };
+            if src == Src::Tx || (needs_payload && len == 0) || !uint_match(m, len) {
                 return false;
             }
         }
@@ -904,7 +917,17 @@ fn header_buffer<'a>(pkt: &Packet<'a>, name: &str) -> Option<&'a [u8]> {
             _ => None,
         },
         "icmpv4.hdr" => match pkt.decoded.transport {
-            Transport::Icmpv4(_) => l4(8),
+            // Suricata's ICMPv4 header length depends on the type.
+            Transport::Icmpv4(i) => {
+                let h = pkt.frame.get(ip.l4_offset..)?;
+                let len = match i.icmp_type {
+                    9 => 8 + usize::from(*h.get(4)?) * usize::from(*h.get(5)?) * 4,
+                    13 | 14 => 20,
+                    17 | 18 => 12,
+                    _ => 8,
+                };
+                l4(len.min(ip.l4_len))
+            }
             _ => None,
         },
         "icmpv6.hdr" => match pkt.decoded.transport {
@@ -1049,6 +1072,3 @@ fn echo_like(ver: u8, t: u8) -> bool {
         matches!(t, 128 | 129)
     }
 }
-
-#[allow(dead_code)]
-fn _unused(_: UintMatch) {}

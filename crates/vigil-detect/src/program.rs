@@ -389,10 +389,14 @@ fn run(ops: &[Op], i: usize, buf: &[u8], st: &mut Insp<'_>) -> R {
             } else {
                 end as i64
             };
-            let target = base
+            let mut target = base
                 .saturating_add(v)
                 .saturating_add(i64::from(*post_offset));
-            if target < 0 || target > len {
+            // A jump before the buffer start lands on the start (Suricata 7).
+            if target < 0 {
+                target = 0;
+            }
+            if target > len {
                 return R::NoMatch;
             }
             st.cursor = target as usize;
@@ -584,7 +588,7 @@ fn read_value(buf: &[u8], r: &Read, st: &Insp<'_>) -> Option<(u64, usize)> {
     let base = if r.relative { st.cursor as i64 } else { 0 };
     let start = base + st.val(r.offset);
     let n = i64::from(r.nbytes);
-    if start < 0 || start + n > buf.len() as i64 || n == 0 {
+    if start < 0 || start + n > buf.len() as i64 {
         return None;
     }
     let bytes = &buf[start as usize..(start + n) as usize];

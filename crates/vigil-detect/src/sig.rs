@@ -929,6 +929,7 @@ pub fn compile(
             | RuleOption::Metadata(_)
             | RuleOption::Target(_)
             | RuleOption::Tag(_)
+            | RuleOption::Requires(_)
             | RuleOption::Prefilter => {}
             RuleOption::Unsupported { keyword, .. } => {
                 return Err(format!("keyword '{keyword}' is not supported yet"));

@@ -201,6 +201,23 @@ impl Emitter {
                 write_tx_record(&mut self.out, flow, tx.as_ref(), tx_id, ts, pcap_cnt);
                 self.app_records += 1;
             }
+            let pseudo;
+            let pkt = match pkt {
+                Some(p) => Some(p),
+                None if self.detector.is_some() => {
+                    // Flow end: a header-only packet from the client.
+                    pseudo = pseudo_decoded(flow, Direction::ToServer);
+                    Some(PktRef {
+                        decoded: &pseudo,
+                        frame: &[],
+                        payload: &[],
+                        dir: Direction::ToServer,
+                        established: true,
+                        stream_tracked: true,
+                    })
+                }
+                None => None,
+            };
             if let (Some(p), Some(det)) = (pkt, self.detector.as_mut())
                 && let Some(app) = flow.app_proto
             {
@@ -249,7 +266,7 @@ impl Emitter {
         let events = std::mem::take(&mut self.parse_out.events);
         if self.options.log_app_anomalies {
             for ev in &events {
-                write_app_anomaly(&mut self.out, flow, ev, ts, pcap_cnt);
+                write_app_anomaly(&mut self.out, flow, ev, ts, pcap_cnt, pkt.map(|p| p.dir));
                 self.anomaly_records += 1;
             }
         }
@@ -568,6 +585,47 @@ fn flow_packet(
     }
 }
 
+/// A header-only packet of `flow` in direction `dir`, for inspection at
+/// flow end (Suricata's pseudo packets).
+fn pseudo_decoded(flow: &Flow, dir: Direction) -> Decoded {
+    let (src, dst, sp, dp) = match dir {
+        Direction::ToServer => (flow.src, flow.dst, flow.src_port, flow.dst_port),
+        Direction::ToClient => (flow.dst, flow.src, flow.dst_port, flow.src_port),
+    };
+    let transport = match flow.proto {
+        6 => Transport::Tcp(vigil_wire::TcpInfo {
+            src_port: sp,
+            dst_port: dp,
+            ..Default::default()
+        }),
+        17 => Transport::Udp(vigil_wire::UdpInfo {
+            src_port: sp,
+            dst_port: dp,
+            length: 8,
+        }),
+        p => Transport::Other(p),
+    };
+    Decoded {
+        ip: Some(vigil_wire::IpInfo {
+            version: if src.is_ipv4() { 4 } else { 6 },
+            src,
+            dst,
+            proto: flow.proto,
+            ttl: 0,
+            tos: 0,
+            id: 0,
+            header_offset: 0,
+            l4_offset: 0,
+            l4_len: 0,
+            frag: None,
+            dont_fragment: false,
+            checksum_ok: true,
+        }),
+        transport,
+        ..Default::default()
+    }
+}
+
 /// The engine's view of a packet.
 fn detect_packet<'a>(p: &PktRef<'a>, flow: &Flow, ts: Timestamp) -> vigil_detect::Packet<'a> {
     let stream_bytes = flow
@@ -689,33 +747,7 @@ impl Emitter {
             if !pending {
                 continue;
             }
-            let (src, dst, sp, dp) = match dir {
-                Direction::ToServer => (flow.src, flow.dst, flow.src_port, flow.dst_port),
-                Direction::ToClient => (flow.dst, flow.src, flow.dst_port, flow.src_port),
-            };
-            let decoded = Decoded {
-                ip: Some(vigil_wire::IpInfo {
-                    version: if src.is_ipv4() { 4 } else { 6 },
-                    src,
-                    dst,
-                    proto: 6,
-                    ttl: 0,
-                    tos: 0,
-                    id: 0,
-                    header_offset: 0,
-                    l4_offset: 0,
-                    l4_len: 0,
-                    frag: None,
-                    dont_fragment: false,
-                    checksum_ok: true,
-                }),
-                transport: Transport::Tcp(vigil_wire::TcpInfo {
-                    src_port: sp,
-                    dst_port: dp,
-                    ..Default::default()
-                }),
-                ..Default::default()
-            };
+            let decoded = pseudo_decoded(flow, dir);
             let Some(opts) = self.options.detect.as_ref() else {
                 return;
             };
@@ -825,14 +857,35 @@ fn write_tx_record(
 }
 
 /// Writes an `anomaly` record of type `applayer`.
+///
+/// Suricata orients these records by the packet that was being parsed. For
+/// UDP that is the datagram (`packet_dir`); TCP records keep the flow's
+/// orientation (Suricata parses TCP data on the acknowledging packet, which
+/// vigil's reassembly does not mirror).
 fn write_app_anomaly(
     out: &mut Vec<u8>,
     flow: &Flow,
     ev: &vigil_proto::AppEvent,
     ts: Timestamp,
     pcap_cnt: Option<u64>,
+    packet_dir: Option<Direction>,
 ) {
     let ports = matches!(flow.proto, 6 | 17 | 132).then_some((flow.src_port, flow.dst_port));
+    let endpoints = if flow.proto == 17 && packet_dir == Some(Direction::ToClient) {
+        Endpoints {
+            src: flow.dst,
+            dst: flow.src,
+            ports: ports.map(|(s, d)| (d, s)),
+            proto: flow.proto,
+        }
+    } else {
+        Endpoints {
+            src: flow.src,
+            dst: flow.dst,
+            ports,
+            proto: flow.proto,
+        }
+    };
     let mut w = JsonWriter::new(out);
     EveHeader {
         timestamp: ts,
@@ -840,12 +893,7 @@ fn write_app_anomaly(
         pcap_cnt,
         event_type: "anomaly",
         vlan: flow.vlans(),
-        endpoints: Some(Endpoints {
-            src: flow.src,
-            dst: flow.dst,
-            ports,
-            proto: flow.proto,
-        }),
+        endpoints: Some(endpoints),
     }
     .write_open(&mut w);
     w.string("pkt_src", "wire/pcap");
