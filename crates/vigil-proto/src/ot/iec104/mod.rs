@@ -268,6 +268,9 @@ pub struct Asdu {
     pub objects: Vec<InfoObject>,
     /// False when the ASDU length did not match its type and count.
     pub length_ok: bool,
+    /// Header octets present (6 unless truncated): fields beyond them are
+    /// not logged and not matched.
+    pub header_len: u8,
     /// The octets after the ASDU header.
     raw: Vec<u8>,
 }
@@ -275,7 +278,14 @@ pub struct Asdu {
 impl Asdu {
     /// The type's mnemonic (`C_SC_NA_1`), if defined.
     pub fn type_name(&self) -> Option<&'static str> {
+        if self.header_len == 0 {
+            return None;
+        }
         type_info(self.type_id).map(|t| t.name)
+    }
+    /// True when the header octet ending at `n` (1-based) is present.
+    fn has(&self, n: u8) -> bool {
+        self.header_len >= n
     }
 }
 
@@ -360,8 +370,27 @@ fn decode_asdu(data: &[u8], out: &mut ParseOutput) -> Option<Asdu> {
     let (Some(type_id), Some(vsq), Some(cot), Some(originator), Some(common_address)) =
         (c.u8(), c.u8(), c.u8(), c.u8(), c.u16_le())
     else {
+        // Keep the header octets that are there (as Wireshark shows them).
         out.event(AppProto::Iec104, "ASDU_TOO_SHORT");
-        return None;
+        let mut h = [0u8; ASDU_HEADER];
+        for (d, s) in h.iter_mut().zip(data) {
+            *d = *s;
+        }
+        let [type_id, vsq, cot, originator, ca0, ca1] = h;
+        return Some(Asdu {
+            type_id,
+            sq: vsq & 0x80 != 0,
+            num: vsq & 0x7F,
+            cause: cot & 0x3F,
+            negative: cot & 0x40 != 0,
+            test: cot & 0x80 != 0,
+            originator,
+            common_address: u16::from_le_bytes([ca0, ca1]),
+            objects: Vec::new(),
+            length_ok: false,
+            header_len: u8::try_from(data.len()).unwrap_or(0),
+            raw: Vec::new(),
+        });
     };
     let mut asdu = Asdu {
         type_id,
@@ -374,6 +403,7 @@ fn decode_asdu(data: &[u8], out: &mut ParseOutput) -> Option<Asdu> {
         common_address,
         objects: Vec::new(),
         length_ok: true,
+        header_len: ASDU_HEADER as u8,
         raw: c.rest().to_vec(),
     };
     if cause_name(asdu.cause).is_none() {
@@ -501,24 +531,36 @@ impl Transaction for Iec104Tx {
         }
         if let Some(a) = &self.asdu {
             w.open_object_key("asdu");
-            w.uint("type_id", u64::from(a.type_id));
+            if a.has(1) {
+                w.uint("type_id", u64::from(a.type_id));
+            }
             if let Some(name) = a.type_name() {
                 w.string("type", name);
             }
-            w.boolean("sq", a.sq);
-            w.uint("num_ix", u64::from(a.num));
-            w.uint("cause_tx", u64::from(a.cause));
-            if let Some(name) = cause_name(a.cause) {
-                w.string("cause", name);
+            if a.has(2) {
+                w.boolean("sq", a.sq);
+                w.uint("num_ix", u64::from(a.num));
             }
-            w.boolean("negative", a.negative);
-            w.boolean("test", a.test);
-            w.uint("originator", u64::from(a.originator));
-            w.uint("common_address", u64::from(a.common_address));
-            if !a.length_ok {
+            if a.has(3) {
+                w.uint("cause_tx", u64::from(a.cause));
+                if let Some(name) = cause_name(a.cause) {
+                    w.string("cause", name);
+                }
+                w.boolean("negative", a.negative);
+                w.boolean("test", a.test);
+            }
+            if a.has(4) {
+                w.uint("originator", u64::from(a.originator));
+            }
+            if a.has(6) {
+                w.uint("common_address", u64::from(a.common_address));
+            } else {
+                w.boolean("truncated", true);
+            }
+            if !a.length_ok && a.has(6) {
                 w.boolean("length_mismatch", true);
             }
-            if let Some(info) = type_info(a.type_id) {
+            if let Some(info) = type_info(a.type_id).filter(|_| a.has(6)) {
                 w.open_array_key("objects");
                 for o in &a.objects {
                     w.open_object();
@@ -537,7 +579,10 @@ impl Transaction for Iec104Tx {
         match name {
             "iec104.apci_type" => Some(self.apci.letter().as_bytes()),
             "iec104.type" => self.asdu.as_ref()?.type_name().map(str::as_bytes),
-            "iec104.cause" => cause_name(self.asdu.as_ref()?.cause).map(str::as_bytes),
+            "iec104.cause" => {
+                let a = self.asdu.as_ref().filter(|a| a.has(3))?;
+                cause_name(a.cause).map(str::as_bytes)
+            }
             "iec104.u_function" => match self.apci {
                 Apci::U { function } => u_function_name(function).map(str::as_bytes),
                 _ => None,
@@ -564,15 +609,34 @@ impl Transaction for Iec104Tx {
                 Apci::I { rx, .. } | Apci::S { rx } => f(u64::from(rx)),
                 Apci::U { .. } => {}
             },
-            "iec104.type_id" => asdu.into_iter().for_each(|a| f(u64::from(a.type_id))),
-            "iec104.cause" => asdu.into_iter().for_each(|a| f(u64::from(a.cause))),
-            "iec104.negative" => asdu.into_iter().for_each(|a| f(u64::from(a.negative))),
-            "iec104.test" => asdu.into_iter().for_each(|a| f(u64::from(a.test))),
-            "iec104.originator" => asdu.into_iter().for_each(|a| f(u64::from(a.originator))),
+            "iec104.type_id" => asdu
+                .filter(|a| a.has(1))
+                .into_iter()
+                .for_each(|a| f(u64::from(a.type_id))),
+            "iec104.num_ix" => asdu
+                .filter(|a| a.has(2))
+                .into_iter()
+                .for_each(|a| f(u64::from(a.num))),
+            "iec104.cause" => asdu
+                .filter(|a| a.has(3))
+                .into_iter()
+                .for_each(|a| f(u64::from(a.cause))),
+            "iec104.negative" => asdu
+                .filter(|a| a.has(3))
+                .into_iter()
+                .for_each(|a| f(u64::from(a.negative))),
+            "iec104.test" => asdu
+                .filter(|a| a.has(3))
+                .into_iter()
+                .for_each(|a| f(u64::from(a.test))),
+            "iec104.originator" => asdu
+                .filter(|a| a.has(4))
+                .into_iter()
+                .for_each(|a| f(u64::from(a.originator))),
             "iec104.common_address" => asdu
+                .filter(|a| a.has(6))
                 .into_iter()
                 .for_each(|a| f(u64::from(a.common_address))),
-            "iec104.num_ix" => asdu.into_iter().for_each(|a| f(u64::from(a.num))),
             "iec104.ioa" => self.ioas().for_each(|i| f(u64::from(i))),
             _ => {}
         }

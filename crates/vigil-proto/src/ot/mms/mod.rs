@@ -328,7 +328,7 @@ impl MmsTx {
     }
 }
 
-fn write_part(w: &mut JsonWriter<'_>, part: &MmsPart) {
+fn write_part(w: &mut JsonWriter<'_>, part: &MmsPart, top_service: Option<u32>) {
     if let Some(si) = part.spdu {
         w.string("session", osi::spdu_name(si).unwrap_or("other"));
     }
@@ -369,6 +369,10 @@ fn write_part(w: &mut JsonWriter<'_>, part: &MmsPart) {
         return;
     };
     w.string("pdu", p.kind.name());
+    // A response naming another service than its request says so.
+    if let Some(s) = p.service.filter(|s| Some(*s) != top_service) {
+        w.uint("service_code", u64::from(s));
+    }
     if let Some(id) = p.invoke_id {
         w.uint("invoke_id", id);
     }
@@ -483,6 +487,9 @@ fn write_part(w: &mut JsonWriter<'_>, part: &MmsPart) {
     if p.truncated {
         w.boolean("truncated", true);
     }
+    if p.malformed {
+        w.boolean("malformed", true);
+    }
 }
 
 impl Transaction for MmsTx {
@@ -508,7 +515,7 @@ impl Transaction for MmsTx {
         for (k, p) in [("request", &self.request), ("response", &self.response)] {
             if let Some(p) = p {
                 w.open_object_key(k);
-                write_part(w, p);
+                write_part(w, p, self.service());
                 w.close_object();
             }
         }

@@ -290,8 +290,18 @@ impl State {
         let userdata = pdu.rosctr == classic::ROSCTR_USERDATA;
         if pdu.is_response() {
             let req = self.pending.get_mut(dir.reverse().index()).and_then(|q| {
+                // Same PDU reference, and the same function (ack-data) or
+                // userdata group and subfunction: clients reuse references.
                 let i = q.iter().position(|r| {
-                    r.pdu_ref == pdu.pdu_ref && (r.rosctr == classic::ROSCTR_USERDATA) == userdata
+                    r.pdu_ref == pdu.pdu_ref
+                        && (r.rosctr == classic::ROSCTR_USERDATA) == userdata
+                        && (pdu.function.is_none() || r.function == pdu.function)
+                        && match (r.userdata, pdu.userdata) {
+                            (Some(a), Some(b)) => {
+                                a.group == b.group && a.subfunction == b.subfunction
+                            }
+                            _ => true,
+                        }
                 })?;
                 Some(q.remove(i))
             });
@@ -530,9 +540,21 @@ impl Transaction for S7Tx {
                         w.string("subfunction", n);
                     }
                 }
+                let top = self.function();
+                let ud = self.userdata();
                 for (key, p) in [("request", request), ("response", response)] {
                     if let Some(p) = p {
                         w.open_object_key(key);
+                        // A part whose own function differs from the
+                        // transaction's says so.
+                        if let Some(f) = p.function.filter(|f| Some(*f) != top) {
+                            w.uint("function_code", u64::from(f));
+                        }
+                        if let Some(u) = p.userdata.filter(|u| Some((u.group, u.subfunction)) != ud)
+                        {
+                            w.uint("function_group_code", u64::from(u.group));
+                            w.uint("subfunction_code", u64::from(u.subfunction));
+                        }
                         p.write_json(w);
                         w.close_object();
                     }
