@@ -170,8 +170,8 @@ impl TlsParser {
         TlsTx {
             flags: s.flags,
             current_flags: s.current_flags,
-            client: s.client.clone(),
-            server: s.server.clone(),
+            client: s.client.for_snapshot(),
+            server: s.server.for_snapshot(),
             ja3_hash_hex: s.client.ja3.as_ref().and_then(|j| j.hash.clone()),
             ja4: s.client.ja4.as_ref().map(Ja4::hash),
             log_ja3: self.log_ja3,

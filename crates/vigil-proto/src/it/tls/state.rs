@@ -182,6 +182,26 @@ pub struct Conn {
     hdr_applied: bool,
 }
 
+impl Conn {
+    /// A copy of what was learnt, without the decoder's reassembly buffer.
+    pub(crate) fn for_snapshot(&self) -> Conn {
+        Conn {
+            version: self.version,
+            sni: self.sni.clone(),
+            session_id: self.session_id.clone(),
+            random: self.random,
+            cert0: self.cert0.clone(),
+            chain: self.chain.clone(),
+            certs_seen: self.certs_seen,
+            ja3: self.ja3.clone(),
+            ja4: self.ja4.clone(),
+            hs_partial: None,
+            hs_skip: 0,
+            hdr_applied: false,
+        }
+    }
+}
+
 /// Why decoding stopped for good (Suricata's `APP_LAYER_ERROR`).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Fatal;
