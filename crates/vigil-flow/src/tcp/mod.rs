@@ -9,14 +9,44 @@
 //!
 //! # Delivery policy
 //!
-//! Data is delivered as soon as it is contiguous from the next expected
-//! sequence number: an in-order segment goes straight from the packet to the
-//! sink without being copied or buffered (no allocation on that path), and
-//! out-of-order segments are buffered until the hole before them fills.
-//! Suricata's IDS mode instead waits until the receiver ACKs data before
-//! inspecting it; that mode would hold delivered-but-unacked data here and
-//! release it from [`TcpSession::on_packet`] when the ACK arrives. It is not
-//! implemented yet; this choice is the "inline"-like behaviour.
+//! [`TcpConfig::delivery`] decides when reassembled data reaches the sink.
+//!
+//! [`Delivery::Acked`] (the default) is Suricata's IDS mode (`stream.inline:
+//! no`, its default for pcap files and passive sniffing): data is handed to
+//! the sink only once the receiver acknowledged it, so app-layer records
+//! carry the time and `pcap_cnt` of the acknowledging packet, as Suricata's.
+//! As Suricata's `StreamTcpReassembleHandleSegment` (7.0):
+//!
+//! - a packet from one side releases the other side's data up to the ACK
+//!   it carries (`last_ack`); a packet never releases its own direction's
+//!   data, except in the cases below. Data acknowledged before it was seen
+//!   (capture reordering) waits for the next packet from the receiver;
+//! - an accepted RST counts its sender's data as acknowledged up to the
+//!   highest byte seen, and its ACK (if any) the other side's, and releases
+//!   its own direction only; the rest comes out at flow end;
+//! - a FIN in the closing states past `time_wait` (`last_ack`, `close_wait`,
+//!   `closing`, `closed`), and any packet that closes the session, also
+//!   release their own direction's acknowledged data (both directions with
+//!   ACK, only their own without);
+//! - a gap is reported once the receiver acknowledged data past the hole and
+//!   data follows it; a hole nobody acknowledged stops delivery;
+//! - at flow end ([`TcpSession::finish`]) everything reassembled is handed
+//!   over, acknowledged or not, up to the first unacknowledged hole;
+//! - a segment ending past `stream.reassembly.depth` is refused whole; its
+//!   direction then releases what was acknowledged and stops for good (data
+//!   not yet acknowledged by then is never delivered);
+//! - sessions of which only one side is seen (`async-oneside`) have no
+//!   acknowledgements: their data comes out at flow end.
+//!
+//! Data waiting for its ACK is copied into a per-direction buffer charged to
+//! the [`StreamMemory`] memcap; what does not fit becomes a gap.
+//!
+//! [`Delivery::Immediate`] delivers data as soon as it is contiguous from
+//! the next expected sequence number (Suricata's inline mode is close): an
+//! in-order segment goes straight from the packet to the sink without being
+//! copied or buffered (no allocation on that path), and out-of-order
+//! segments are buffered until the hole before them fills. Segments are
+//! then truncated at the depth instead of refused.
 //!
 //! # Overlaps
 //!
@@ -166,6 +196,18 @@ impl OsPolicy {
     }
 }
 
+/// When reassembled data is handed to the [`StreamSink`] (see the module
+/// documentation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Delivery {
+    /// Once the receiver acknowledged it (Suricata IDS mode, its default for
+    /// pcap files).
+    #[default]
+    Acked,
+    /// As soon as it is in order (close to Suricata's `stream.inline: yes`).
+    Immediate,
+}
+
 /// Stream engine settings (Suricata's `stream:` section).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TcpConfig {
@@ -189,6 +231,9 @@ pub struct TcpConfig {
     /// Host policy of both ends unless [`TcpSession::set_host_policies`]
     /// says otherwise (Suricata's default without `host-os-policy`: bsd).
     pub os_policy: OsPolicy,
+    /// When data reaches the sink (default: when acknowledged, as Suricata
+    /// in IDS mode).
+    pub delivery: Delivery,
 }
 
 impl Default for TcpConfig {
@@ -200,6 +245,7 @@ impl Default for TcpConfig {
             max_queued_segments: 4096,
             max_queued_bytes: 4 * 1024 * 1024,
             os_policy: OsPolicy::Bsd,
+            delivery: Delivery::Acked,
         }
     }
 }
@@ -482,7 +528,15 @@ pub struct StreamMemory {
     pub peak: usize,
     /// The worker's stream counters.
     pub stats: TcpStats,
+    /// Emptied pending buffers kept for reuse, so that acknowledged
+    /// delivery does not allocate per packet in the steady state.
+    buffers: Vec<Vec<u8>>,
 }
+
+/// Most emptied pending buffers a worker keeps for reuse.
+const MAX_POOLED_BUFFERS: usize = 64;
+/// Largest capacity of a pending buffer kept for reuse.
+const MAX_POOLED_CAPACITY: usize = 64 * 1024;
 
 impl StreamMemory {
     /// A budget of `memcap` bytes (0 = unlimited).
@@ -511,5 +565,18 @@ impl StreamMemory {
     /// True when `bytes` more would fit.
     fn fits(&self, bytes: usize) -> bool {
         self.memcap == 0 || self.used.saturating_add(bytes) <= self.memcap
+    }
+
+    /// An empty buffer, reused if one is pooled.
+    fn take_buffer(&mut self) -> Vec<u8> {
+        self.buffers.pop().unwrap_or_default()
+    }
+
+    /// Returns an emptied buffer to the pool (small ones, a bounded number).
+    fn give_buffer(&mut self, mut buf: Vec<u8>) {
+        if self.buffers.len() < MAX_POOLED_BUFFERS && buf.capacity() <= MAX_POOLED_CAPACITY {
+            buf.clear();
+            self.buffers.push(buf);
+        }
     }
 }

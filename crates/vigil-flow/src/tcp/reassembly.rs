@@ -16,10 +16,25 @@
 //! or earlier (merged) than the original segment's, where Suricata compares
 //! original segments. Every operation is O(log n) in the number of buffered
 //! segments plus the length of the packet, and `n` is capped per direction.
+//!
+//! # Acknowledged delivery
+//!
+//! With [`Delivery::Acked`] (Suricata's IDS mode) in-order data is not
+//! handed to the sink when it becomes contiguous but appended to a pending
+//! buffer (holes declared lost become gap markers in it), and
+//! [`Reassembler::release`] hands it over once the receiver acknowledged it.
+//! Two offsets describe a direction then: `delivered`, the end of the
+//! reassembled stream, and `app_progress`, the end of what the sink got.
+//! With [`Delivery::Immediate`] both are the same and the pending buffer
+//! stays empty. Pending bytes are charged to the worker's memory; data that
+//! does not fit becomes a gap. The reassembly depth follows Suricata there
+//! too: a segment ending past the depth is refused whole, and the direction
+//! stops once what was acknowledged by then is released
+//! ([`Reassembler::stop_at_depth`]).
 
-use super::{OsPolicy, StreamEvent, StreamEvents, StreamMemory, StreamSink};
+use super::{Delivery, OsPolicy, StreamEvent, StreamEvents, StreamMemory, StreamSink};
 use crate::Direction;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Bytes charged per buffered segment besides its data (map node, vector).
 pub(crate) const SEGMENT_OVERHEAD: usize = 64;
@@ -55,13 +70,49 @@ struct NewData<'a> {
     policy: OsPolicy,
 }
 
+/// Below this many consumed bytes the pending buffer is not compacted.
+const PENDING_COMPACT_MIN: usize = 16 * 1024;
+/// Bytes charged per gap marker in a pending buffer. Markers are separated
+/// by data (adjacent ones merge), so their number is bounded by the pending
+/// bytes.
+const GAP_OVERHEAD: usize = 16;
+
+/// Reassembled data waiting for its acknowledgement ([`Delivery::Acked`]):
+/// stream bytes from `app_progress` on, gaps excepted, and the gaps as
+/// `(offset, len)` in stream order.
+#[derive(Debug, Default)]
+struct Pending {
+    buf: Vec<u8>,
+    /// Bytes of `buf` already handed to the sink.
+    head: usize,
+    gaps: VecDeque<(u64, u64)>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.head >= self.buf.len() && self.gaps.is_empty()
+    }
+
+    fn bytes(&self) -> usize {
+        self.buf.len().saturating_sub(self.head)
+    }
+}
+
 /// Reassembly state of one direction.
 #[derive(Debug)]
 pub(crate) struct Reassembler {
     dir: Direction,
+    /// Whether in-order data waits for its acknowledgement.
+    acked_mode: bool,
+    /// Offset of the next byte to hand to the sink (equal to `delivered`
+    /// in immediate mode).
+    app_progress: u64,
+    pending: Pending,
+    /// The sink was told the direction closed.
+    app_closed: bool,
     /// Sequence number of stream offset 0.
     base_seq: u32,
-    /// Offset of the next byte to deliver.
+    /// Offset of the next in-order byte: the end of the reassembled stream.
     delivered: u64,
     /// Highest end offset of data seen (delivered, buffered or dropped).
     seen_end: u64,
@@ -83,9 +134,19 @@ pub(crate) struct Reassembler {
 }
 
 impl Reassembler {
-    pub(crate) fn new(dir: Direction, depth: u64, max_segments: usize, max_bytes: usize) -> Self {
+    pub(crate) fn new(
+        dir: Direction,
+        delivery: Delivery,
+        depth: u64,
+        max_segments: usize,
+        max_bytes: usize,
+    ) -> Self {
         Reassembler {
             dir,
+            acked_mode: delivery == Delivery::Acked,
+            app_progress: 0,
+            pending: Pending::default(),
+            app_closed: false,
             base_seq: 0,
             delivered: 0,
             seen_end: 0,
@@ -113,8 +174,10 @@ impl Reassembler {
         self.charged
     }
 
+    /// True when the sink was told the direction closed (nothing more
+    /// will be delivered).
     pub(crate) fn is_closed(&self) -> bool {
-        self.closed
+        self.app_closed
     }
 
     /// True once a gap was reported (data was lost).
@@ -124,7 +187,10 @@ impl Reassembler {
 
     /// True when no data was seen yet.
     pub(crate) fn is_pristine(&self) -> bool {
-        self.delivered == 0 && self.seen_end == 0 && self.queue.is_empty()
+        self.delivered == 0
+            && self.seen_end == 0
+            && self.queue.is_empty()
+            && self.pending.is_empty()
     }
 
     /// Stream offset of `seq`, relative to the next byte to deliver (so it
@@ -180,6 +246,14 @@ impl Reassembler {
         }
         self.seen_end = self.seen_end.max(end as u64);
         if self.depth_hit {
+            return;
+        }
+        if self.acked_mode && self.depth > 0 && orig.1 > self.depth as i64 {
+            // As Suricata's StreamTcpReassembleCheckDepth: a segment ending
+            // past the depth is refused whole and the depth is reached.
+            self.depth_hit = true;
+            io.mem.stats.stream_depth_reached += 1;
+            self.clear_queue(io);
             return;
         }
         let from = start.max(delivered) as u64;
@@ -500,6 +574,10 @@ impl Reassembler {
     /// End of the session or flow: delivers everything buffered, reporting
     /// holes (and data seen but never delivered) as gaps, then closes.
     pub(crate) fn finalize(&mut self, io: &mut Io<'_>) {
+        if self.acked_mode {
+            self.finalize_acked(io);
+            return;
+        }
         if self.closed {
             return;
         }
@@ -521,9 +599,29 @@ impl Reassembler {
         self.close(io);
     }
 
-    /// Hands `data` (at `delivered`) to the sink, up to the depth.
+    /// Flow end in acknowledged mode, as Suricata's final flush: all
+    /// reassembled data is handed over, acknowledged or not (with the gaps
+    /// already declared), but data after a hole nobody acknowledged is not
+    /// (Suricata's app-layer flush stops there).
+    fn finalize_acked(&mut self, io: &mut Io<'_>) {
+        if !self.closed {
+            self.closed = true;
+            self.clear_queue(io);
+        }
+        let end = self.delivered;
+        self.release_to(end, io);
+        self.maybe_close_app(io);
+    }
+
+    /// Hands `data` (at `delivered`) to the sink, up to the depth; in
+    /// acknowledged mode appends it to the pending buffer instead.
     fn emit(&mut self, data: &[u8], io: &mut Io<'_>) {
         if data.is_empty() {
+            return;
+        }
+        if self.acked_mode {
+            self.push_pending(data, io);
+            self.check_fin(io);
             return;
         }
         let mut data = data;
@@ -538,6 +636,7 @@ impl Reassembler {
         if !data.is_empty() {
             io.sink.on_data(self.dir, data);
             self.delivered += data.len() as u64;
+            self.app_progress = self.delivered;
         }
         if hit {
             self.reach_depth(io);
@@ -545,8 +644,17 @@ impl Reassembler {
         self.check_fin(io);
     }
 
-    /// Reports `len` missing bytes at `delivered`, up to the depth.
+    /// Reports `len` missing bytes at `delivered`, up to the depth; in
+    /// acknowledged mode records a gap marker in the pending buffer.
     fn gap(&mut self, len: u64, io: &mut Io<'_>) {
+        if self.acked_mode {
+            if len > 0 {
+                self.had_gap = true;
+                self.push_pending_gap(len, io);
+            }
+            self.check_fin(io);
+            return;
+        }
         let mut len = len;
         let mut hit = false;
         if self.depth > 0 {
@@ -560,6 +668,7 @@ impl Reassembler {
             io.sink.on_gap(self.dir, len);
             self.had_gap = true;
             self.delivered += len;
+            self.app_progress = self.delivered;
             io.mem.stats.reassembly_gap += 1;
             io.event(StreamEvent::ReassemblySeqGap);
         }
@@ -567,6 +676,152 @@ impl Reassembler {
             self.reach_depth(io);
         }
         self.check_fin(io);
+    }
+
+    /// Appends in-order data to the pending buffer. Data that does not fit
+    /// the memcap is dropped and becomes a gap, as a refused segment in
+    /// Suricata becomes one once it is acknowledged.
+    fn push_pending(&mut self, data: &[u8], io: &mut Io<'_>) {
+        if !io.mem.fits(data.len()) {
+            io.mem.stats.segment_memcap_drop += 1;
+            self.had_gap = true;
+            self.push_pending_gap(data.len() as u64, io);
+            return;
+        }
+        if self.pending.buf.capacity() == 0 {
+            self.pending.buf = io.mem.take_buffer();
+        }
+        self.pending.buf.extend_from_slice(data);
+        self.charge(data.len(), io);
+        self.delivered += data.len() as u64;
+    }
+
+    /// Records `len` lost bytes at `delivered` in the pending buffer.
+    fn push_pending_gap(&mut self, len: u64, io: &mut Io<'_>) {
+        let at = self.delivered;
+        self.delivered += len;
+        let gaps = &mut self.pending.gaps;
+        if let Some(last) = gaps.back_mut()
+            && last.0 + last.1 == at
+        {
+            last.1 += len;
+            return;
+        }
+        gaps.push_back((at, len));
+        self.charge(GAP_OVERHEAD, io);
+    }
+
+    /// Hands pending data and gaps up to stream offset `limit` to the sink.
+    fn release_to(&mut self, limit: u64, io: &mut Io<'_>) {
+        let limit = limit.min(self.delivered);
+        while self.app_progress < limit {
+            let next_gap = self.pending.gaps.front().copied();
+            match next_gap {
+                Some((at, len)) if at <= self.app_progress => {
+                    let n = len.min(limit - self.app_progress);
+                    io.sink.on_gap(self.dir, n);
+                    io.mem.stats.reassembly_gap += 1;
+                    io.event(StreamEvent::ReassemblySeqGap);
+                    self.app_progress += n;
+                    if n >= len {
+                        self.pending.gaps.pop_front();
+                        self.uncharge(GAP_OVERHEAD, io);
+                    } else if let Some(front) = self.pending.gaps.front_mut() {
+                        *front = (at + n, len - n);
+                    }
+                }
+                _ => {
+                    let data_end = next_gap.map_or(limit, |(at, _)| at.min(limit));
+                    let want = (data_end - self.app_progress) as usize;
+                    let n = want.min(self.pending.bytes());
+                    if n == 0 {
+                        break;
+                    }
+                    let head = self.pending.head;
+                    if let Some(chunk) = self.pending.buf.get(head..head + n) {
+                        io.sink.on_data(self.dir, chunk);
+                    }
+                    self.pending.head += n;
+                    self.app_progress += n as u64;
+                    self.uncharge(n, io);
+                }
+            }
+        }
+        self.compact_pending(io);
+        self.maybe_close_app(io);
+    }
+
+    /// Frees consumed pending bytes: the buffer goes back to the worker's
+    /// pool once empty, and is compacted when mostly consumed.
+    fn compact_pending(&mut self, io: &mut Io<'_>) {
+        let p = &mut self.pending;
+        if p.head >= p.buf.len() {
+            p.head = 0;
+            if p.buf.capacity() > 0 {
+                io.mem.give_buffer(std::mem::take(&mut p.buf));
+            }
+        } else if p.head >= PENDING_COMPACT_MIN && p.head * 2 >= p.buf.len() {
+            p.buf.drain(..p.head);
+            p.head = 0;
+        }
+    }
+
+    /// Drops everything pending (the stream stopped).
+    fn discard_pending(&mut self, io: &mut Io<'_>) {
+        let bytes = self.pending.bytes() + self.pending.gaps.len() * GAP_OVERHEAD;
+        self.uncharge(bytes, io);
+        self.pending.head = self.pending.buf.len();
+        self.pending.gaps.clear();
+        self.app_progress = self.delivered;
+        self.compact_pending(io);
+    }
+
+    /// Tells the sink the direction closed once reassembly is closed and
+    /// everything was handed over.
+    fn maybe_close_app(&mut self, io: &mut Io<'_>) {
+        if self.closed && !self.app_closed && self.pending.is_empty() {
+            self.app_closed = true;
+            io.sink.on_close(self.dir);
+        }
+    }
+
+    /// Acknowledged mode: hands over pending data the receiver acknowledged
+    /// (up to `ack`).
+    pub(crate) fn release(&mut self, ack: u32, io: &mut Io<'_>) {
+        if !self.acked_mode || self.app_closed {
+            return;
+        }
+        let acked = self.offset(ack);
+        if acked > self.app_progress as i64 {
+            self.release_to(acked as u64, io);
+        } else {
+            self.maybe_close_app(io);
+        }
+    }
+
+    /// Acknowledged mode: true when the depth was reached and the stream
+    /// has not stopped yet ([`Reassembler::stop_at_depth`]).
+    pub(crate) fn depth_stop_due(&self) -> bool {
+        self.acked_mode && self.depth_hit && !self.app_closed
+    }
+
+    /// Acknowledged mode, depth reached: as Suricata, what was acknowledged
+    /// is released (`ack`), then the direction stops: nothing more is
+    /// reassembled or delivered, not even at flow end.
+    pub(crate) fn stop_at_depth(&mut self, ack: Option<u32>, io: &mut Io<'_>) {
+        if let Some(ack) = ack {
+            self.release(ack, io);
+        }
+        self.discard_pending(io);
+        self.closed = true;
+        self.clear_queue(io);
+        self.maybe_close_app(io);
+    }
+
+    /// Sequence number just past the highest data seen (Suricata's
+    /// `STREAM_SEQ_RIGHT_EDGE`), if any data was seen.
+    pub(crate) fn seen_right_edge(&self) -> Option<u32> {
+        (self.seen_end > 0).then(|| self.base_seq.wrapping_add(self.seen_end as u32))
     }
 
     fn reach_depth(&mut self, io: &mut Io<'_>) {
@@ -587,12 +842,14 @@ impl Reassembler {
         }
     }
 
+    /// Reassembly of this direction is over (FIN reached, depth, flow
+    /// end). The sink hears of it once pending data was handed over.
     fn close(&mut self, io: &mut Io<'_>) {
         if self.closed {
             return;
         }
         self.closed = true;
         self.clear_queue(io);
-        io.sink.on_close(self.dir);
+        self.maybe_close_app(io);
     }
 }

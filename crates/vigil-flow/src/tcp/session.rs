@@ -28,7 +28,9 @@
 
 use super::reassembly::{Io, Reassembler};
 use super::seq;
-use super::{OsPolicy, StreamEvent, StreamEvents, StreamMemory, StreamSink, TcpConfig, TcpState};
+use super::{
+    Delivery, OsPolicy, StreamEvent, StreamEvents, StreamMemory, StreamSink, TcpConfig, TcpState,
+};
 use crate::Direction;
 use vigil_wire::{TcpInfo, TcpOptions, Timestamp, tcp_flags};
 
@@ -84,6 +86,10 @@ struct Stream {
     zero_ts: bool,
     fin_seq: Option<u32>,
     fin_acked: bool,
+    /// `last_ack` holds a real acknowledgement (or the initial "nothing
+    /// acknowledged" value of a set-up session), not the zero of a stream
+    /// whose peer has not answered yet.
+    ack_known: bool,
     reasm: Reassembler,
 }
 
@@ -102,13 +108,21 @@ impl Stream {
             zero_ts: false,
             fin_seq: None,
             fin_acked: false,
+            ack_known: false,
             reasm: Reassembler::new(
                 dir,
+                config.delivery,
                 config.reassembly_depth,
                 config.max_queued_segments,
                 config.max_queued_bytes,
             ),
         }
+    }
+
+    /// Records the highest acknowledgement of this direction.
+    fn set_ack(&mut self, ack: u32) {
+        self.last_ack = ack;
+        self.ack_known = true;
     }
 
     /// Takes the sender's ISN and SYN options (at packet time `now`).
@@ -163,6 +177,7 @@ pub struct TcpSession {
     host_policy: [OsPolicy; 2],
     allow_midstream: bool,
     allow_async: bool,
+    delivery: Delivery,
     last_seen: Timestamp,
 }
 
@@ -189,6 +204,7 @@ impl TcpSession {
             host_policy: [config.os_policy; 2],
             allow_midstream: config.midstream,
             allow_async: config.async_oneside,
+            delivery: config.delivery,
             last_seen: Timestamp::default(),
         }
     }
@@ -322,10 +338,14 @@ impl TcpSession {
         };
         if self.state == TcpState::None {
             self.packet_none(dir, tcp, payload, &mut io);
+            if self.state != TcpState::None {
+                let d = if self.reversed { dir.reverse() } else { dir };
+                self.release_acked(d, tcp.flags, &mut io);
+            }
             return;
         }
         let d = if self.reversed { dir.reverse() } else { dir };
-        if self.state == TcpState::Closed {
+        let accepted = if self.state == TcpState::Closed {
             if has(tcp.flags, RST) || self.rst_from != Some(d) {
                 return;
             }
@@ -336,17 +356,102 @@ impl TcpSession {
             if self.dispatch(d, tcp, payload, &mut io) {
                 io.event(StreamEvent::SuspectedRstInject);
                 self.rst_from = None;
+                true
             } else {
                 if self.state == self.before_rst {
                     self.state = TcpState::Closed;
                 }
                 io.mem.stats.invalid_packets += 1;
+                false
             }
-        } else if !self.dispatch(d, tcp, payload, &mut io) {
+        } else if self.dispatch(d, tcp, payload, &mut io) {
+            true
+        } else {
             io.mem.stats.invalid_packets += 1;
+            false
+        };
+        if accepted {
+            self.release_acked(d, tcp.flags, &mut io);
         }
         if !self.lossy && self.streams.iter().any(|s| s.reasm.had_gap()) {
             self.lossy = true;
+        }
+    }
+
+    /// Acknowledged delivery after an accepted packet from `d` (session
+    /// orientation), as Suricata's `StreamTcpReassembleHandleSegment` picks
+    /// the streams to update: the other direction's data up to the ACK this
+    /// packet's side sent; the packet's own direction instead for a RST, and
+    /// as well for a FIN in the states past `time_wait` (only its own
+    /// without ACK) and for the packet that closed the session. A direction
+    /// that reached the depth releases what was acknowledged and stops.
+    /// SYN packets release nothing (their handlers do not reassemble).
+    fn release_acked(&mut self, d: Direction, flags: u8, io: &mut Io<'_>) {
+        use tcp_flags::{ACK, FIN, RST, SYN};
+        if self.delivery != Delivery::Acked || has(flags, SYN) {
+            return;
+        }
+        let (si, ri) = (d.index(), d.reverse().index());
+        let past_time_wait = self.state.suricata_rank() > TcpState::TimeWait.suricata_rank();
+        let (own, other) = if has(flags, RST) {
+            (true, false)
+        } else if has(flags, FIN) && past_time_wait {
+            (true, has(flags, ACK))
+        } else if self.state == TcpState::Closed {
+            (true, true)
+        } else {
+            (false, true)
+        };
+        if other {
+            self.release_stream(ri, io);
+        }
+        if own {
+            self.release_stream(si, io);
+        }
+        for i in [si, ri] {
+            let stream = &mut self.streams[i];
+            if stream.reasm.depth_stop_due() {
+                let ack = stream.ack_known.then_some(stream.last_ack);
+                stream.reasm.stop_at_depth(ack, io);
+            }
+        }
+    }
+
+    /// Hands over the data of stream `i` its receiver acknowledged.
+    fn release_stream(&mut self, i: usize, io: &mut Io<'_>) {
+        let stream = &mut self.streams[i];
+        if stream.ack_known {
+            stream.reasm.release(stream.last_ack, io);
+        }
+    }
+
+    /// An accepted RST from `d` (before its payload is taken): as Suricata's
+    /// `StreamTcpResetGetMaxAck`, the sender's data counts as acknowledged
+    /// up to the highest byte seen (or the RST's sequence number), and with
+    /// an ACK the other side's up to the highest of the ACK and its data.
+    fn rst_acks(&mut self, d: Direction, tcp: &TcpInfo) {
+        let (si, ri) = (d.index(), d.reverse().index());
+        if has(tcp.flags, tcp_flags::ACK) {
+            let receiver = &mut self.streams[ri];
+            let mut ack = tcp.ack;
+            if let Some(edge) = receiver.reasm.seen_right_edge()
+                && seq::gt(edge, ack)
+            {
+                ack = edge;
+            }
+            if !receiver.ack_known || seq::gt(ack, receiver.last_ack) {
+                receiver.set_ack(ack);
+            }
+        }
+        let sender = &mut self.streams[si];
+        let mut own = tcp.seq;
+        if let Some(edge) = sender.reasm.seen_right_edge()
+            && seq::gt(edge, own)
+        {
+            own = edge;
+        }
+        if !sender.ack_known || seq::gt(own, sender.last_ack) {
+            sender.set_ack(own);
         }
     }
 
@@ -479,7 +584,7 @@ impl TcpSession {
         client.isn = seq.wrapping_sub(1);
         client.reasm.init(seq);
         client.next_seq = seq.wrapping_add(payload.len() as u32);
-        client.last_ack = seq;
+        client.set_ack(seq);
         client.wscale = WSCALE_MAX;
         client.window = u32::from(u16::MAX) << WSCALE_MAX;
         client.sack_ok = true;
@@ -489,7 +594,7 @@ impl TcpSession {
         server.isn = ack.wrapping_sub(1);
         server.reasm.init(ack);
         server.next_seq = ack;
-        server.last_ack = ack;
+        server.set_ack(ack);
         server.wscale = WSCALE_MAX;
         server.window = u32::from(tcp.window) << WSCALE_MAX;
         server.sack_ok = true;
@@ -510,13 +615,13 @@ impl TcpSession {
         let now = self.last_seen.secs;
         let server = &mut self.streams[1];
         server.syn(tcp.seq, &tcp.options, now);
-        server.last_ack = tcp.seq.wrapping_add(1);
+        server.set_ack(tcp.seq.wrapping_add(1));
         self.timestamps = tcp.options.timestamp.is_some();
         let client = &mut self.streams[0];
         client.isn = tcp.ack.wrapping_sub(1);
         client.reasm.init(tcp.ack);
         client.next_seq = tcp.ack;
-        client.last_ack = tcp.ack;
+        client.set_ack(tcp.ack);
         client.window = u32::from(tcp.window);
         client.last_tsval = tcp.options.timestamp.map(|(_, tsecr)| tsecr);
         if tcp.options.window_scale.is_some() {
@@ -534,7 +639,7 @@ impl TcpSession {
         let now = self.last_seen.secs;
         let server = &mut self.streams[1];
         server.syn(seq, options, now);
-        server.last_ack = seq.wrapping_add(1);
+        server.set_ack(seq.wrapping_add(1));
         if !(client_offered && server.wscale_offered) {
             server.wscale = 0;
             self.streams[0].wscale = 0;
@@ -544,7 +649,7 @@ impl TcpSession {
             // Any data on the SYN was not accepted: it will come again.
             client.next_seq = ack;
         }
-        client.last_ack = ack;
+        client.set_ack(ack);
         client.window = u32::from(window);
         self.four_whs = false;
         self.synacks = [None; MAX_SYNACK_QUEUED];
@@ -594,9 +699,9 @@ impl TcpSession {
                 self.streams[0].wscale = 0;
                 self.streams[1].wscale = 0;
             }
-            self.streams[1].last_ack = tcp.ack;
+            self.streams[1].set_ack(tcp.ack);
             self.streams[1].window = u32::from(tcp.window);
-            self.streams[0].last_ack = client_isn.wrapping_add(1);
+            self.streams[0].set_ack(client_isn.wrapping_add(1));
             self.state = TcpState::SynRecv;
             return true;
         }
@@ -649,9 +754,9 @@ impl TcpSession {
             server.isn = tcp.ack.wrapping_sub(1);
             server.reasm.init(tcp.ack);
             server.next_seq = tcp.ack;
-            server.last_ack = tcp.ack;
+            server.set_ack(tcp.ack);
             let client = &mut self.streams[0];
-            client.last_ack = tcp.seq;
+            client.set_ack(tcp.seq);
             client.window = u32::from(tcp.window);
             self.state = TcpState::Established;
             return self.packet_open(d, tcp, payload, io);
@@ -672,6 +777,7 @@ impl TcpSession {
             if !self.rst_valid(d, tcp, payload.len() as u32, io) {
                 return false;
             }
+            self.rst_acks(d, tcp);
             self.reset(d);
             return true;
         }
@@ -806,9 +912,7 @@ impl TcpSession {
             if !self.rst_valid(d, tcp, len, io) {
                 return false;
             }
-            if has_ack && seq::gt(ack, self.streams[ri].last_ack) {
-                self.streams[ri].last_ack = ack;
-            }
+            self.rst_acks(d, tcp);
             // Suricata hands a RST's payload to reassembly as well.
             let policy = self.receiver_policy(si);
             self.streams[si].reasm.segment(seq, payload, policy, io);
@@ -891,7 +995,7 @@ impl TcpSession {
             // other direction.
             let receiver = &mut self.streams[ri];
             if seq::gt(ack, receiver.last_ack) {
-                receiver.last_ack = ack;
+                receiver.set_ack(ack);
             }
             receiver.window = u32::from(tcp.window) << scale;
             if d == Direction::ToClient && self.state == TcpState::Established {

@@ -152,12 +152,25 @@ impl Harness {
     }
 }
 
+/// Immediate delivery (the tests written before acknowledged delivery).
+fn imm() -> TcpConfig {
+    TcpConfig {
+        delivery: Delivery::Immediate,
+        ..TcpConfig::default()
+    }
+}
+
+/// Suricata's IDS mode, the default.
+fn acked() -> TcpConfig {
+    TcpConfig::default()
+}
+
 const C: u32 = 1000;
 const S: u32 = 5000;
 
 #[test]
 fn handshake_data_both_ways_and_fin_close() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     let req = b"GET / HTTP/1.0\r\n\r\n";
     let resp = b"HTTP/1.0 200 OK\r\n\r\nhello";
@@ -198,7 +211,7 @@ fn handshake_data_both_ways_and_fin_close() {
 
 #[test]
 fn server_closes_first() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     let (c1, s1) = (C + 1, S + 1);
     h.pkt(ToServer, PSH | ACK, c1, s1, b"ping");
@@ -218,7 +231,7 @@ fn server_closes_first() {
 
 #[test]
 fn fin_ack_in_fin_wait1_goes_to_time_wait() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToClient, FIN | ACK, S + 1, C + 1, b"bye");
     assert_eq!(h.s.state(), TcpState::FinWait1);
@@ -232,7 +245,7 @@ fn fin_ack_in_fin_wait1_goes_to_time_wait() {
 
 #[test]
 fn out_of_order_segments_delivered_in_order() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     let base = C + 1;
     h.pkt(ToServer, ACK, base + 10, S + 1, b"KLMNO");
@@ -251,7 +264,7 @@ fn out_of_order_segments_delivered_in_order() {
 
 #[test]
 fn retransmission_not_delivered_twice() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     let base = C + 1;
     h.pkt(ToServer, ACK, base, S + 1, b"hello");
@@ -269,7 +282,7 @@ fn retransmission_not_delivered_twice() {
 
 #[test]
 fn overlap_with_same_data() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     let base = C + 1;
     h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
@@ -284,7 +297,7 @@ fn overlap_with_same_data() {
 fn overlap_with_different_data_bsd_policy() {
     // Suricata's default (bsd) target policy: a segment that starts before
     // a buffered one replaces its bytes; one starting at or after it does not.
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     let base = C + 1;
     h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
@@ -294,7 +307,7 @@ fn overlap_with_different_data_bsd_policy() {
     assert_eq!(h.mem.stats().overlap_diff_data, 1);
 
     // Same start: the buffered copy stays.
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
     let ev = h.pkt(ToServer, ACK, base + 4, S + 1, b"WXYZ");
@@ -303,7 +316,7 @@ fn overlap_with_different_data_bsd_policy() {
     assert_eq!(h.rec.stream(ToServer), "ABCDEFGH");
 
     // Between buffered segments: the earlier-starting one wins.
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
     let ev = h.pkt(ToServer, ACK, base + 2, S + 1, b"CDxxxxKL");
@@ -322,7 +335,7 @@ fn overlap_first_and_last_policies() {
         (OsPolicy::First, "ABCDEFGHIJ"),
         (OsPolicy::Last, "ABCDXXXXIJ"),
     ] {
-        let mut h = Harness::new(TcpConfig::default());
+        let mut h = Harness::new(imm());
         h.s.set_host_policies(OsPolicy::Bsd, policy);
         h.handshake(C, S);
         h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
@@ -334,7 +347,7 @@ fn overlap_first_and_last_policies() {
         (OsPolicy::Solaris, "ABCDWXYZ"),
         (OsPolicy::Windows, "ABCDEFGH"),
     ] {
-        let mut h = Harness::new(TcpConfig::default());
+        let mut h = Harness::new(imm());
         h.s.set_host_policies(OsPolicy::Bsd, policy);
         h.handshake(C, S);
         h.pkt(ToServer, ACK, base + 4, S + 1, b"EFGH");
@@ -349,7 +362,7 @@ fn overlap_first_and_last_policies() {
 #[test]
 fn rst_accepted_after_data_loss() {
     // As Suricata: once a gap was seen, RSTs are not checked.
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToServer, ACK, C + 1, S + 1, b"aaaa");
     h.pkt(ToServer, ACK, C + 9, S + 1, b"cccc");
@@ -361,13 +374,13 @@ fn rst_accepted_after_data_loss() {
 
 #[test]
 fn linux_host_accepts_rst_in_window() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.s.set_host_policies(OsPolicy::Bsd, OsPolicy::Linux);
     h.handshake(C, S);
     // Not the next sequence number, but within the server's window.
     h.pkt(ToServer, RST, C + 100, 0, b"");
     assert_eq!(h.s.state(), TcpState::Closed);
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToServer, RST, C + 100, 0, b"");
     assert_eq!(
@@ -379,7 +392,7 @@ fn linux_host_accepts_rst_in_window() {
 
 #[test]
 fn sequence_wraparound() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     let cisn = 0xffff_fff0u32;
     h.handshake(cisn, S);
     let base = cisn.wrapping_add(1);
@@ -400,7 +413,7 @@ fn sequence_wraparound() {
 
 #[test]
 fn gap_reported_at_finish() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     let base = C + 1;
     h.pkt(ToServer, ACK, base, S + 1, b"aaaa");
@@ -414,7 +427,7 @@ fn gap_reported_at_finish() {
 
 #[test]
 fn gap_when_receiver_acks_past_hole() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     let base = C + 1;
     h.pkt(ToServer, ACK, base, S + 1, b"aaaa");
@@ -433,7 +446,7 @@ fn gap_when_receiver_acks_past_hole() {
 fn depth_limit() {
     let mut h = Harness::new(TcpConfig {
         reassembly_depth: 10,
-        ..TcpConfig::default()
+        ..imm()
     });
     h.handshake(C, S);
     let base = C + 1;
@@ -453,7 +466,7 @@ fn depth_limit() {
 
 #[test]
 fn memcap_drop_becomes_gap() {
-    let mut h = Harness::with_memcap(TcpConfig::default(), 200);
+    let mut h = Harness::with_memcap(imm(), 200);
     h.handshake(C, S);
     let base = C + 1;
     h.pkt(ToServer, ACK, base + 150, S + 1, &[b'x'; 300]);
@@ -469,7 +482,7 @@ fn memcap_drop_becomes_gap() {
 
 #[test]
 fn rst_closes_session() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"data");
     h.pkt(ToServer, ACK, C + 9, S + 1, b"late");
@@ -491,7 +504,7 @@ fn rst_closes_session() {
 
 #[test]
 fn injected_rst_resumes_session() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"GET /");
     // A RST "from the server" with the right numbers...
@@ -508,7 +521,7 @@ fn injected_rst_resumes_session() {
 
 #[test]
 fn rst_at_the_fin_sequence_number() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToServer, FIN | ACK, C + 1, S + 1, b"");
     assert_eq!(h.s.state(), TcpState::CloseWait);
@@ -526,7 +539,7 @@ fn ts_opts(tsval: u32, tsecr: u32) -> TcpOptions {
 #[test]
 fn syn_sent_answer_with_foreign_timestamp_echo() {
     // The client's SYN carries no timestamp: a RST echoing one is forged.
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"");
     let ev = h.full(
         ToClient,
@@ -536,7 +549,7 @@ fn syn_sent_answer_with_foreign_timestamp_echo() {
     assert!(ev.contains(StreamEvent::PktInvalidTimestamp));
     assert_eq!(h.s.state(), TcpState::SynSent);
     // The SYN carries one: the echo must match it.
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.full(ToServer, tcp(SYN, C, 0, 1000, ts_opts(500, 0)), b"");
     let ev = h.full(
         ToClient,
@@ -555,7 +568,7 @@ fn syn_sent_answer_with_foreign_timestamp_echo() {
 
 #[test]
 fn paws_rejects_old_and_zero_timestamps() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.full(ToServer, tcp(SYN, C, 0, 1000, ts_opts(500, 0)), b"");
     h.full(
         ToClient,
@@ -598,7 +611,7 @@ fn paws_rejects_old_and_zero_timestamps() {
 
 #[test]
 fn rst_in_syn_sent_refuses() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"");
     h.pkt(ToClient, RST | ACK, 0, C + 1, b"");
     assert_eq!(h.s.state(), TcpState::Closed);
@@ -607,7 +620,7 @@ fn rst_in_syn_sent_refuses() {
 #[test]
 fn syn_reuse_after_close() {
     let syn = |seq| tcp(SYN, seq, 0, 1024, TcpOptions::default());
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     assert!(h.s.is_reuse(ToServer, &syn(1)), "untracked session");
     h.handshake(C, S);
     assert!(!h.s.is_reuse(ToServer, &syn(77)));
@@ -637,7 +650,7 @@ fn syn_reuse_after_close() {
 
 #[test]
 fn midstream_off_ignores_session() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, PSH | ACK, 100, 200, b"hello");
     h.pkt(ToClient, PSH | ACK, 200, 105, b"world");
     assert_eq!(h.s.state(), TcpState::None);
@@ -651,7 +664,7 @@ fn midstream_off_ignores_session() {
 fn midstream_on_picks_up() {
     let mut h = Harness::new(TcpConfig {
         midstream: true,
-        ..TcpConfig::default()
+        ..imm()
     });
     h.pkt(ToServer, PSH | ACK, 100, 200, b"hello");
     assert_eq!(h.s.state(), TcpState::Established);
@@ -668,7 +681,7 @@ fn midstream_on_picks_up() {
 fn midstream_synack_pickup_reverses() {
     let mut h = Harness::new(TcpConfig {
         midstream: true,
-        ..TcpConfig::default()
+        ..imm()
     });
     // The flow saw the SYN/ACK first, so calls its sender the client.
     h.pkt(ToServer, SYN | ACK, S, C + 1, b"");
@@ -686,7 +699,7 @@ fn midstream_synack_pickup_reverses() {
 fn midstream_fin_pickup() {
     let mut h = Harness::new(TcpConfig {
         midstream: true,
-        ..TcpConfig::default()
+        ..imm()
     });
     h.pkt(ToServer, FIN | ACK, 100, 200, b"last words");
     assert_eq!(h.s.state(), TcpState::FinWait1);
@@ -695,7 +708,7 @@ fn midstream_fin_pickup() {
 
 #[test]
 fn packets_without_session() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     let ev = h.pkt(ToServer, RST, 1, 0, b"");
     assert!(ev.contains(StreamEvent::RstButNoSession));
     let ev = h.pkt(ToServer, FIN | ACK, 1, 1, b"");
@@ -705,7 +718,7 @@ fn packets_without_session() {
 
 #[test]
 fn synack_in_wrong_direction() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"");
     let ev = h.pkt(ToServer, SYN | ACK, S, C + 1, b"");
     assert!(ev.contains(StreamEvent::ThreeWhsSynackInWrongDirection));
@@ -717,7 +730,7 @@ fn synack_in_wrong_direction() {
 
 #[test]
 fn wrong_handshake_ack() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"");
     h.pkt(ToClient, SYN | ACK, S, C + 1, b"");
     let ev = h.pkt(ToServer, ACK, C + 1, S + 9, b"");
@@ -729,7 +742,7 @@ fn wrong_handshake_ack() {
 
 #[test]
 fn four_way_handshake() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"");
     h.pkt(ToClient, SYN, S, 0, b"");
     let ev = h.pkt(ToServer, SYN | ACK, C, S + 1, b"");
@@ -743,7 +756,7 @@ fn four_way_handshake() {
 
 #[test]
 fn queued_synack_answered_by_ack() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"");
     h.pkt(ToClient, SYN | ACK, S, C + 1, b"");
     assert!(h.pkt(ToClient, SYN | ACK, 7000, C + 1, b"").is_empty());
@@ -756,7 +769,7 @@ fn queued_synack_answered_by_ack() {
 
 #[test]
 fn out_of_window_and_invalid_ack() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"");
     // The server's receive window is 100 bytes.
     h.full(
@@ -778,7 +791,7 @@ fn out_of_window_and_invalid_ack() {
 
 #[test]
 fn syn_after_handshake_is_anomalous() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     assert!(
         h.pkt(ToServer, SYN, C, 0, b"")
@@ -808,7 +821,7 @@ fn syn_after_handshake_is_anomalous() {
 
 #[test]
 fn options_recorded() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     let syn_opts = TcpOptions {
         mss: Some(1460),
         window_scale: Some(7),
@@ -849,7 +862,7 @@ fn options_recorded() {
     assert_eq!(server.window, 10 << 7);
 
     // Scaling applies only when both sides offer it.
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.full(ToServer, tcp(SYN, C, 0, 1000, syn_opts), b"");
     h.full(
         ToClient,
@@ -871,7 +884,7 @@ fn lcg(state: &mut u64) -> u64 {
 #[test]
 fn hostile_tiny_segments_stay_bounded() {
     let memcap = 256 * 1024;
-    let mut h = Harness::with_memcap(TcpConfig::default(), memcap);
+    let mut h = Harness::with_memcap(imm(), memcap);
     h.handshake(C, S);
     let base = C + 1;
     let mut rng = 7u64;
@@ -907,14 +920,14 @@ fn hostile_segment_patterns_bounded_by_limits() {
     // segment limit, then descending adjacent segments (merge path).
     let config = TcpConfig {
         max_queued_segments: 1000,
-        ..TcpConfig::default()
+        ..imm()
     };
     let mut h = Harness::with_memcap(config, 64 * 1024 * 1024);
     h.s = TcpSession::new(&TcpConfig {
         max_queued_segments: 1000,
         midstream: true,
         reassembly_depth: 0,
-        ..TcpConfig::default()
+        ..imm()
     });
     h.pkt(ToServer, ACK, 1, 1, b"");
     for i in 0..20_000u32 {
@@ -940,7 +953,7 @@ fn hostile_segment_patterns_bounded_by_limits() {
 fn hostile_overlapping_retransmissions() {
     // Many overlapping copies of the same range with varying data: the
     // first copy wins, memory stays bounded.
-    let mut h = Harness::with_memcap(TcpConfig::default(), 1024 * 1024);
+    let mut h = Harness::with_memcap(imm(), 1024 * 1024);
     h.handshake(C, S);
     let base = C + 1;
     let mut rng = 3u64;
@@ -995,7 +1008,7 @@ fn stream_events_list() {
 
 #[test]
 fn syn_with_data_fast_open() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"GET / HTTP/1.1\r\n\r\n");
     assert_eq!(h.rec.stream(ToServer), "GET / HTTP/1.1\r\n\r\n");
     // The server accepts the data: its SYN/ACK acknowledges it.
@@ -1008,7 +1021,7 @@ fn syn_with_data_fast_open() {
 
     // A server ignoring the data acknowledges the SYN only; the client
     // resends the data after the handshake.
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.pkt(ToServer, SYN, C, 0, b"data");
     h.pkt(ToClient, SYN | ACK, S, C + 1, b"");
     h.pkt(ToServer, ACK, C + 1, S + 1, b"");
@@ -1019,7 +1032,7 @@ fn syn_with_data_fast_open() {
 
 #[test]
 fn last_ack_waits_for_the_clients_ack() {
-    let mut h = Harness::new(TcpConfig::default());
+    let mut h = Harness::new(imm());
     h.handshake(C, S);
     h.pkt(ToServer, FIN | ACK, C + 1, S + 1, b"");
     // The server's FIN does not acknowledge the client's FIN yet.
@@ -1053,7 +1066,7 @@ fn random_packets_never_panic_and_account_memory() {
             async_oneside: round % 3 == 0,
             reassembly_depth: if round % 5 == 0 { 300 } else { 0 },
             max_queued_segments: 16,
-            ..TcpConfig::default()
+            ..imm()
         };
         let mut h = Harness::with_memcap(config, 4096);
         let p = policies[(round as usize) % policies.len()];
