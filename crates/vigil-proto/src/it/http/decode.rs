@@ -29,6 +29,8 @@ pub(crate) struct Output {
 
 struct Collect {
     out: Output,
+    /// A layer failed since the last call (and now passes data through).
+    failed: bool,
     /// Bytes kept per call at most (the caller stores up to its limit;
     /// beyond it only the count matters).
     keep: usize,
@@ -165,7 +167,15 @@ impl Layer {
                     }
                 };
                 *self = Layer::Passthrough(sink);
-                Err(io::Error::new(io::ErrorKind::InvalidData, "inflate failed"))
+                // Note the failure at the end of the chain and hand this
+                // block on undecoded, as libhtp does; outer layers go on.
+                if let Layer::Passthrough(sink) = self {
+                    if let Some(c) = sink.collect() {
+                        c.failed = true;
+                    }
+                    return sink.write_all(buf);
+                }
+                Ok(())
             }
         }
     }
@@ -186,6 +196,7 @@ macro_rules! into_sink {
                     self.get_mut(),
                     Sink::Collect(Collect {
                         out: Output::default(),
+                        failed: false,
                         keep: 0,
                         input_total: 0,
                     }),
@@ -224,6 +235,7 @@ impl Decoder {
     pub fn new(codings: &[Coding]) -> Decoder {
         let mut sink = Sink::Collect(Collect {
             out: Output::default(),
+            failed: false,
             keep: 0,
             input_total: 0,
         });
@@ -260,6 +272,14 @@ impl Decoder {
                 }
                 Err(_) => Status::Failed,
             }
+        };
+        let failed = self
+            .top
+            .collect()
+            .is_some_and(|c| std::mem::take(&mut c.failed));
+        let status = match status {
+            Status::Ok if failed => Status::Failed,
+            other => other,
         };
         match self.top.collect() {
             Some(c) => (status, &c.out),

@@ -86,6 +86,29 @@ struct FileTrack {
     gaps: bool,
     /// Start and end of a Content-Range response.
     range: Option<(u64, u64)>,
+    /// The body went past the body limit: the file stops there.
+    truncated: bool,
+}
+
+impl FileTrack {
+    fn new(name: Vec<u8>) -> FileTrack {
+        FileTrack {
+            name,
+            size: 0,
+            gaps: false,
+            range: None,
+            truncated: false,
+        }
+    }
+
+    /// How Suricata closes it normally.
+    fn close_state(&self) -> FileState {
+        if self.gaps || self.truncated {
+            FileState::Truncated
+        } else {
+            FileState::Closed
+        }
+    }
 }
 
 /// Per-direction parser state of one transaction.
@@ -100,6 +123,9 @@ struct SideTx {
     file_name: Vec<u8>,
     /// A multipart/form-data request body: its file parts are the files.
     multipart: Option<Multipart>,
+    /// Decoded body bytes so far: files only get the first
+    /// [`BODY_LIMIT`] of them (Suricata's body limit bounds its files).
+    body_seen: u64,
     /// Header flags logged once per transaction.
     warned_unparseable: bool,
     warned_invalid: bool,
@@ -222,11 +248,21 @@ impl LineBuf {
             if self.buf.len() + take.len() > FIELD_LIMIT {
                 return Line::TooLong;
             }
+            let bare_lf = rest.get(i) == Some(&b'\n')
+                && match i.checked_sub(1) {
+                    Some(p) => rest.get(p) != Some(&b'\r'),
+                    None => self.buf.last() != Some(&b'\r'),
+                };
             self.buf.extend_from_slice(take);
             *pos += i + 1;
             if rest.get(i) == Some(&b'\r') {
                 self.pending_cr = true;
                 continue;
+            }
+            // libhtp's response side reads "LF CR" as one line end.
+            if lone_cr && bare_lf && rest.get(i + 1) == Some(&b'\r') {
+                self.buf.push(b'\r');
+                *pos += 1;
             }
             return Line::Complete;
         }
@@ -738,12 +774,15 @@ impl HttpParser {
         let mut events: Vec<&'static str> = Vec::new();
         let Some(s) = self.slot(id) else { return };
         let side = if is_req { &mut s.req } else { &mut s.res };
-        let colon = data.iter().position(|&c| c == b':' || c == 0);
+        // A NUL ends the search for the colon in requests only; response
+        // names lose any trailing byte up to 0x20, request names SP/HT.
+        let colon = data.iter().position(|&c| c == b':' || (is_req && c == 0));
+        let trailing = |b: u8| if is_req { util::is_lws(b) } else { b <= 0x20 };
         let (name, value) = match colon {
             Some(c) if data.get(c) == Some(&b':') => {
                 let mut name_end = c;
                 let mut invalid = c == 0;
-                while name_end > 0 && data.get(name_end - 1).is_some_and(|&b| util::is_lws(b)) {
+                while name_end > 0 && data.get(name_end - 1).is_some_and(|&b| trailing(b)) {
                     name_end -= 1;
                     invalid = true;
                 }
@@ -1105,11 +1144,7 @@ impl HttpParser {
             self.event(out, f, id);
         }
         if let Some(f) = file {
-            let state = if f.gaps {
-                FileState::Truncated
-            } else {
-                FileState::Closed
-            };
+            let state = f.close_state();
             self.log_file(id, Direction::ToServer, f, state, out);
         }
         self.req_state = ReqState::Idle;
@@ -1141,6 +1176,8 @@ impl HttpParser {
                     .headers
                     .value(b"content-range")
                     .and_then(super::tx::parse_content_range)
+                    // A range covering the whole file is an ordinary file.
+                    .filter(|&(a, b, size)| !(a == 0 && size > 0 && b + 1 == size))
                     .and_then(|(a, b, _)| Some((u64::try_from(a).ok()?, u64::try_from(b).ok()?)))
                     .filter(|&(_, end)| end > 0),
                 Direction::ToServer => None,
@@ -1189,19 +1226,26 @@ impl HttpParser {
                     .get(..keep.min(decoded_owned.len()))
                     .unwrap_or(&[]),
             );
+            let limit = BODY_LIMIT as u64;
+            let file_room = limit.saturating_sub(side.body_seen);
+            let over = produced > file_room;
+            side.body_seen = side.body_seen.saturating_add(produced);
+            let produced = produced.min(file_room);
+            if over && let Some(f) = side.file.as_mut() {
+                f.truncated = true;
+            }
             if let Some(mp) = side.multipart.as_mut() {
                 let mut evs = Vec::new();
-                mp.feed(&decoded_owned, &mut |e| evs.push(e));
+                let room = usize::try_from(file_room).unwrap_or(usize::MAX);
+                mp.feed(
+                    decoded_owned
+                        .get(..room.min(decoded_owned.len()))
+                        .unwrap_or(&[]),
+                    &mut |e| evs.push(e),
+                );
                 for e in evs {
                     match e {
-                        multipart::Event::Open(name) => {
-                            side.file = Some(FileTrack {
-                                name,
-                                size: 0,
-                                gaps: false,
-                                range: None,
-                            });
-                        }
+                        multipart::Event::Open(name) => side.file = Some(FileTrack::new(name)),
                         multipart::Event::Data(n) => {
                             if let Some(f) = side.file.as_mut() {
                                 f.size = f.size.saturating_add(n as u64);
@@ -1212,20 +1256,25 @@ impl HttpParser {
                 }
             } else if produced > 0 {
                 if side.file_wanted && side.file.is_none() {
-                    side.file = Some(FileTrack {
-                        name: std::mem::take(&mut side.file_name),
-                        size: 0,
-                        gaps: false,
-                        range,
-                    });
+                    let mut f = FileTrack::new(std::mem::take(&mut side.file_name));
+                    f.range = range;
+                    side.file = Some(f);
                 }
                 if let Some(f) = side.file.as_mut() {
                     f.size = f.size.saturating_add(produced);
+                    f.truncated |= over;
                 }
+            }
+            if over
+                && side.multipart.is_some()
+                && let Some(f) = side.file.as_mut()
+            {
+                f.truncated = true;
             }
         }
         for f in closed {
-            if let Some(fi) = self.make_file(id, dir, f, FileState::Closed) {
+            let state = f.close_state();
+            if let Some(fi) = self.make_file(id, dir, f, state) {
                 out.tx(fi);
             }
         }
@@ -1743,10 +1792,15 @@ impl HttpParser {
             }
         }
         if framing == Framing::Close {
-            if let Some(te) = te
+            // libhtp compares ignoring case and NUL bytes here.
+            let te_clean: Option<Vec<u8>> = te
+                .as_deref()
+                .map(|t| t.iter().copied().filter(|&c| c != 0).collect());
+            if let Some(te_c) = te_clean
                 .as_deref()
                 .filter(|t| util::find_nocase(t, b"chunked").is_some())
             {
+                let te = te.as_deref().unwrap_or(te_c);
                 if !util::eq_nocase(te, b"chunked") {
                     events.push("RESPONSE_ABNORMAL_TRANSFER_ENCODING");
                 }
@@ -1867,15 +1921,14 @@ impl HttpParser {
         }
         // Suricata logs a response's file after the transaction's record
         // when both are ready together, except at the end of the flow.
+        let truncated = file.as_ref().is_some_and(|f| f.truncated);
         let mut file = file.and_then(|f| {
-            let state = if f.gaps {
-                FileState::Truncated
-            } else {
-                FileState::Closed
-            };
+            let state = f.close_state();
             self.make_file(id, Direction::ToClient, f, state)
         });
-        if self.closing
+        // ... and before it at the end of the flow or when the file was cut
+        // at the body limit.
+        if (self.closing || truncated)
             && let Some(f) = file.take()
         {
             out.tx(f);
@@ -2090,15 +2143,17 @@ fn content_codings(value: Option<&[u8]>, events: &mut Vec<&'static str>) -> Vec<
         match single(token) {
             Some(Some(c)) => out.push(c),
             Some(None) => {}
-            None => {
-                if util::find_nocase(token, b"gzip").is_some()
-                    || util::find_nocase(token, b"deflate").is_some()
-                {
-                    events.push("ABNORMAL_CE_HEADER");
-                } else {
-                    events.push("ABNORMAL_CE_HEADER");
-                }
+            // libhtp still decodes a token that merely contains the name
+            // ("C-E gzip has abnormal value").
+            None if util::find_nocase(token, b"gzip").is_some() => {
+                events.push("ABNORMAL_CE_HEADER");
+                out.push(Coding::Gzip);
             }
+            None if util::find_nocase(token, b"deflate").is_some() => {
+                events.push("ABNORMAL_CE_HEADER");
+                out.push(Coding::Deflate);
+            }
+            None => events.push("ABNORMAL_CE_HEADER"),
         }
     }
     // Codings are undone in reverse order of listing.
@@ -2186,11 +2241,29 @@ impl AppParser for HttpParser {
             p.finish(out);
         }
         // The connection closed: a line still buffered on the response
-        // side is processed as if terminated; a close-delimited body ends.
+        // side is processed as it is; a close-delimited body ends.
         if self.res_state == ResState::Line && !self.res_line.buf.is_empty() {
-            self.res_line.buf.push(b'\n');
             let line = self.res_line.take();
             self.response_line(line, &[], 0, out);
+        }
+        // A chunk-size line cut by the close is counted and handed on as
+        // body data (libhtp flushes it so).
+        if self.res_state == ResState::ChunkLen && !self.res_line.buf.is_empty() {
+            let line = self.res_line.take();
+            if let Some(s) = self.slot(self.res_tx) {
+                s.tx.res.message_len += line.len() as u64;
+            }
+            self.body_data(Direction::ToClient, &line, out);
+            self.response_complete(out);
+        }
+        // Trailers cut by the close: the message is done.
+        if self.res_state == ResState::Headers && self.res_trailer {
+            if let Some(h) = self.res_header.take() {
+                self.process_header(Direction::ToClient, &h, out);
+            }
+            self.res_trailer = false;
+            self.res_state = ResState::Finalize;
+            self.res_line.buf.clear();
         }
         if self.res_state == ResState::Finalize && !self.res_line.buf.is_empty() {
             let line = self.res_line.take();
@@ -2258,12 +2331,7 @@ impl HttpParser {
                 }
             };
             if side.file_wanted && side.file.is_none() {
-                side.file = Some(FileTrack {
-                    name: std::mem::take(&mut side.file_name),
-                    size: 0,
-                    gaps: true,
-                    range: None,
-                });
+                side.file = Some(FileTrack::new(std::mem::take(&mut side.file_name)));
             }
             if let Some(f) = side.file.as_mut() {
                 f.gaps = true;

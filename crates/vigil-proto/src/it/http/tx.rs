@@ -26,7 +26,7 @@ pub(crate) struct Headers {
 impl Headers {
     /// The header called `name` (ASCII case-insensitive).
     pub fn get(&self, name: &[u8]) -> Option<&Header> {
-        self.list.iter().find(|h| util::eq_nocase(&h.name, name))
+        self.list.iter().find(|h| name_eq(&h.name, name))
     }
 
     /// Its value.
@@ -37,6 +37,20 @@ impl Headers {
     /// Number of distinct headers.
     pub fn len(&self) -> usize {
         self.list.len()
+    }
+}
+
+/// Header names compare as libhtp's table does: ASCII case-insensitive,
+/// NUL bytes ignored.
+fn name_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut x = a.iter().filter(|&&c| c != 0);
+    let mut y = b.iter().filter(|&&c| c != 0);
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(q) => {}
+            _ => return false,
+        }
     }
 }
 
@@ -58,11 +72,7 @@ impl Headers {
     /// Adds a header the way libhtp does: a repeated name is appended to the
     /// first value with ", " (Content-Length excepted: kept once).
     pub fn add(&mut self, name: Vec<u8>, value: Vec<u8>) -> AddOutcome {
-        let Some(idx) = self
-            .list
-            .iter()
-            .position(|h| util::eq_nocase(&h.name, &name))
-        else {
+        let Some(idx) = self.list.iter().position(|h| name_eq(&h.name, &name)) else {
             self.list.push(Header {
                 name,
                 value,
