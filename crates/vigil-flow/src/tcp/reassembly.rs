@@ -521,22 +521,19 @@ impl Reassembler {
         self.drain(io);
     }
 
-    /// The receiver acknowledged up to `ack`: a hole below it before
+    /// The receiver acknowledged up to `ack`: holes below it before
     /// buffered data will not be filled (the receiver has that data, we did
-    /// not see it), so it becomes a gap.
+    /// not see it), so they become gaps, each followed by the data after it.
     pub(crate) fn on_ack(&mut self, ack: u32, io: &mut Io<'_>) {
-        if self.closed || self.depth_hit {
-            return;
-        }
-        let Some(first) = self.queue.first_key_value().map(|(&k, _)| k) else {
-            return;
-        };
         let acked = self.offset(ack);
-        if acked <= self.delivered as i64 {
-            return;
-        }
-        let target = (acked as u64).min(first);
-        if target > self.delivered {
+        while !self.closed && !self.depth_hit && acked > self.delivered as i64 {
+            let Some(first) = self.queue.first_key_value().map(|(&k, _)| k) else {
+                return;
+            };
+            let target = (acked as u64).min(first);
+            if target <= self.delivered {
+                return;
+            }
             self.gap(target - self.delivered, io);
             self.drain(io);
         }
@@ -572,10 +569,12 @@ impl Reassembler {
     }
 
     /// End of the session or flow: delivers everything buffered, reporting
-    /// holes (and data seen but never delivered) as gaps, then closes.
-    pub(crate) fn finalize(&mut self, io: &mut Io<'_>) {
+    /// holes (and data seen but never delivered) as gaps, then closes. In
+    /// acknowledged mode, see [`Reassembler::finalize_acked`]; `ack` is the
+    /// receiver's highest acknowledgement, if known.
+    pub(crate) fn finalize(&mut self, ack: Option<u32>, io: &mut Io<'_>) {
         if self.acked_mode {
-            self.finalize_acked(io);
+            self.finalize_acked(ack, io);
             return;
         }
         if self.closed {
@@ -600,10 +599,13 @@ impl Reassembler {
     }
 
     /// Flow end in acknowledged mode, as Suricata's final flush: all
-    /// reassembled data is handed over, acknowledged or not (with the gaps
-    /// already declared), but data after a hole nobody acknowledged is not
-    /// (Suricata's app-layer flush stops there).
-    fn finalize_acked(&mut self, io: &mut Io<'_>) {
+    /// reassembled data is handed over, acknowledged or not, holes the
+    /// receiver acknowledged (`ack`) as gaps, but data after a hole nobody
+    /// acknowledged is not (Suricata's app-layer flush stops there).
+    fn finalize_acked(&mut self, ack: Option<u32>, io: &mut Io<'_>) {
+        if let Some(ack) = ack {
+            self.on_ack(ack, io);
+        }
         if !self.closed {
             self.closed = true;
             self.clear_queue(io);

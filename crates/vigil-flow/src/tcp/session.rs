@@ -496,7 +496,8 @@ impl TcpSession {
     fn close_streams(&mut self, io: &mut Io<'_>) {
         for stream in &mut self.streams {
             if !stream.reasm.is_closed() {
-                stream.reasm.finalize(io);
+                let ack = stream.ack_known.then_some(stream.last_ack);
+                stream.reasm.finalize(ack, io);
             }
         }
     }

@@ -1107,3 +1107,702 @@ fn random_packets_never_panic_and_account_memory() {
         h.finish();
     }
 }
+
+// ---------------------------------------------------------------------------
+// Acknowledged delivery (Suricata IDS mode, the default). Each expectation
+// on which packet delivers was checked against Suricata 7.0.10 on captures
+// built the same way (DNS over TCP, app-layer record pcap_cnt).
+
+impl Harness {
+    /// Sends a packet and returns what the sink received while processing
+    /// it (the "delivery point" of that data).
+    fn step(&mut self, dir: Direction, flags: u8, seq: u32, ack: u32, payload: &[u8]) -> Vec<Ev> {
+        let before = self.rec.evs.len();
+        self.pkt(dir, flags, seq, ack, payload);
+        self.rec
+            .evs
+            .split_off(before)
+            .into_iter()
+            .fold(Vec::new(), |mut v, e| {
+                self.rec.evs.push(e.clone());
+                v.push(e);
+                v
+            })
+    }
+
+    /// Flow end; returns what it delivered.
+    fn finish_step(&mut self) -> Vec<Ev> {
+        let before = self.rec.evs.len();
+        self.finish();
+        self.rec.evs.get(before..).unwrap_or_default().to_vec()
+    }
+}
+
+fn data(dir: Direction, bytes: &[u8]) -> Ev {
+    Ev::Data(dir, bytes.to_vec())
+}
+
+#[test]
+fn acked_is_the_default() {
+    assert_eq!(TcpConfig::default().delivery, Delivery::Acked);
+}
+
+#[test]
+fn acked_request_response_delivery_points() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    let (req, resp) = (&b"request"[..], &b"response!"[..]);
+    let (c1, s1) = (C + 1, S + 1);
+    let (c2, s2) = (c1 + req.len() as u32, s1 + resp.len() as u32);
+    // The request waits for the server's ACK, which delivers it.
+    assert!(h.step(ToServer, PSH | ACK, c1, s1, req).is_empty());
+    assert!(h.mem.used >= req.len());
+    assert_eq!(
+        h.step(ToClient, ACK, s1, c2, b""),
+        vec![data(ToServer, req)]
+    );
+    // The response, sent with an ACK, waits for the client's ACK.
+    assert!(h.step(ToClient, PSH | ACK, s1, c2, resp).is_empty());
+    // The client's own packets never release the client's data, and the
+    // client's ACK releases the response.
+    assert_eq!(
+        h.step(ToServer, ACK, c2, s2, b""),
+        vec![data(ToClient, resp)]
+    );
+    assert_eq!(h.mem.used, 0);
+    // The client's FIN moves the session to close_wait, where a FIN also
+    // releases its own direction: all of it was delivered, so it closes.
+    assert_eq!(
+        h.step(ToServer, FIN | ACK, c2, s2, b""),
+        vec![Ev::Close(ToServer)]
+    );
+    assert_eq!(h.s.state(), TcpState::CloseWait);
+    assert!(h.step(ToClient, ACK, s2, c2 + 1, b"").is_empty());
+    assert_eq!(
+        h.step(ToClient, FIN | ACK, s2, c2 + 1, b""),
+        vec![Ev::Close(ToClient)]
+    );
+    assert_eq!(h.s.state(), TcpState::LastAck);
+    assert!(h.step(ToServer, ACK, c2 + 1, s2 + 1, b"").is_empty());
+    assert_eq!(h.s.state(), TcpState::Closed);
+    assert!(h.finish_step().is_empty());
+}
+
+#[test]
+fn acked_response_in_the_acking_packet() {
+    // Request at packet 4; the server's response also acknowledges it: the
+    // request is delivered while processing the response packet, before the
+    // response is taken.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, C + 1, S + 1, b"req");
+    assert_eq!(
+        h.step(ToClient, PSH | ACK, S + 1, C + 4, b"resp"),
+        vec![data(ToServer, b"req")]
+    );
+    // Never acknowledged: the response comes out at flow end.
+    assert_eq!(
+        h.finish_step(),
+        vec![
+            Ev::Close(ToServer),
+            data(ToClient, b"resp"),
+            Ev::Close(ToClient)
+        ]
+    );
+}
+
+#[test]
+fn acked_pipelined_requests() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    let b = C + 1;
+    h.step(ToServer, PSH | ACK, b, S + 1, b"one;");
+    h.step(ToServer, PSH | ACK, b + 4, S + 1, b"two;");
+    h.step(ToServer, PSH | ACK, b + 8, S + 1, b"three;");
+    // The server acknowledges the first, then the other two at once.
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 4, b""),
+        vec![data(ToServer, b"one;")]
+    );
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 14, b""),
+        vec![data(ToServer, b"two;three;")]
+    );
+    // A duplicate ACK delivers nothing.
+    assert!(h.step(ToClient, ACK, S + 1, b + 14, b"").is_empty());
+}
+
+#[test]
+fn acked_ack_covering_part_of_the_data() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    let b = C + 1;
+    h.step(ToServer, PSH | ACK, b, S + 1, b"0123456789");
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 3, b""),
+        vec![data(ToServer, b"012")]
+    );
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 7, b""),
+        vec![data(ToServer, b"3456")]
+    );
+    // An older ACK (reordered) changes nothing.
+    assert!(h.step(ToClient, ACK, S + 1, b + 5, b"").is_empty());
+    assert_eq!(
+        h.finish_step(),
+        vec![
+            data(ToServer, b"789"),
+            Ev::Close(ToServer),
+            Ev::Close(ToClient)
+        ]
+    );
+}
+
+#[test]
+fn acked_never_acknowledged_data_comes_out_at_finish() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, C + 1, S + 1, b"hello");
+    // More packets from the sender do not release it.
+    assert!(h.step(ToServer, ACK, C + 6, S + 1, b"").is_empty());
+    assert!(
+        h.step(ToServer, PSH | ACK, C + 6, S + 1, b" world")
+            .is_empty()
+    );
+    assert_eq!(h.rec.evs, vec![]);
+    assert_eq!(
+        h.finish_step(),
+        vec![
+            data(ToServer, b"hello world"),
+            Ev::Close(ToServer),
+            Ev::Close(ToClient)
+        ]
+    );
+    assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn acked_data_seen_after_its_ack() {
+    // Capture reordering: the server's ACK comes before the data. As
+    // Suricata, the data waits for the next packet from the server; the
+    // client's own packets do not release it.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    assert!(h.step(ToClient, ACK, S + 1, C + 5, b"").is_empty());
+    assert!(
+        h.step(ToServer, PSH | ACK, C + 1, S + 1, b"data")
+            .is_empty()
+    );
+    assert!(h.step(ToServer, ACK, C + 5, S + 1, b"").is_empty());
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, C + 5, b""),
+        vec![data(ToServer, b"data")]
+    );
+}
+
+#[test]
+fn acked_retransmissions_delivered_once() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    let b = C + 1;
+    h.step(ToServer, PSH | ACK, b, S + 1, b"hello");
+    // Retransmitted before its ACK, and partly overlapping new data.
+    let ev = h.full(
+        ToServer,
+        tcp(ACK, b, S + 1, 65535, TcpOptions::default()),
+        b"hello",
+    );
+    assert!(ev.contains(StreamEvent::PktRetransmission));
+    h.step(ToServer, PSH | ACK, b + 3, S + 1, b"lo world");
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 11, b""),
+        vec![data(ToServer, b"hello world")]
+    );
+    // Retransmitted after its ACK: nothing.
+    assert!(h.step(ToServer, PSH | ACK, b, S + 1, b"hello").is_empty());
+    assert!(h.step(ToClient, ACK, S + 1, b + 11, b"").is_empty());
+    assert_eq!(h.rec.stream(ToServer), "hello world");
+}
+
+#[test]
+fn acked_out_of_order_then_acked() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    let b = C + 1;
+    h.step(ToServer, ACK, b + 5, S + 1, b"FGHIJ");
+    h.step(ToServer, ACK, b, S + 1, b"ABCDE");
+    assert!(h.rec.evs.is_empty());
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 10, b""),
+        vec![data(ToServer, b"ABCDEFGHIJ")]
+    );
+    assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn acked_gap_when_the_hole_is_acknowledged() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    let b = C + 1;
+    h.step(ToServer, PSH | ACK, b, S + 1, b"aaaa");
+    h.step(ToServer, PSH | ACK, b + 8, S + 1, b"cccc");
+    h.step(ToServer, PSH | ACK, b + 16, S + 1, b"eeee");
+    let before = h.rec.evs.len();
+    // One ACK past two holes: both gaps and the data between, in order.
+    let ev = h.full(
+        ToClient,
+        tcp(ACK, S + 1, b + 20, 65535, TcpOptions::default()),
+        b"",
+    );
+    assert!(ev.contains(StreamEvent::ReassemblySeqGap));
+    assert_eq!(
+        h.rec.evs[before..].to_vec(),
+        vec![
+            data(ToServer, b"aaaa"),
+            Ev::Gap(ToServer, 4),
+            data(ToServer, b"cccc"),
+            Ev::Gap(ToServer, 4),
+            data(ToServer, b"eeee"),
+        ]
+    );
+    assert_eq!(h.mem.stats().reassembly_gap, 2);
+    assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn acked_hole_nobody_acknowledged_stops_the_flush() {
+    // As Suricata at flow end: data after a hole the receiver did not
+    // acknowledge is not delivered.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    let b = C + 1;
+    h.step(ToServer, PSH | ACK, b, S + 1, b"aaaa");
+    h.step(ToServer, PSH | ACK, b + 8, S + 1, b"cccc");
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 4, b""),
+        vec![data(ToServer, b"aaaa")]
+    );
+    assert_eq!(
+        h.finish_step(),
+        vec![Ev::Close(ToServer), Ev::Close(ToClient)]
+    );
+    assert_eq!(h.mem.stats().reassembly_gap, 0);
+
+    // Acknowledged up to the data after the hole: the gap at that ACK, the
+    // data (not acknowledged) at flow end.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, b, S + 1, b"aaaa");
+    h.step(ToServer, PSH | ACK, b + 8, S + 1, b"cccc");
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 8, b""),
+        vec![data(ToServer, b"aaaa"), Ev::Gap(ToServer, 4)]
+    );
+    assert_eq!(
+        h.finish_step(),
+        vec![
+            data(ToServer, b"cccc"),
+            Ev::Close(ToServer),
+            Ev::Close(ToClient)
+        ]
+    );
+}
+
+#[test]
+fn acked_depth_refuses_crossing_segments_and_stops() {
+    let depth = |d| TcpConfig {
+        reassembly_depth: d,
+        ..acked()
+    };
+    let b = C + 1;
+    // Acknowledged before the depth was reached: delivered; the segment
+    // crossing the depth is refused whole.
+    let mut h = Harness::new(depth(10));
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, b, S + 1, b"12345678");
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 8, b""),
+        vec![data(ToServer, b"12345678")]
+    );
+    assert_eq!(
+        h.step(ToServer, PSH | ACK, b + 8, S + 1, b"9abc"),
+        vec![Ev::Close(ToServer)]
+    );
+    assert_eq!(h.mem.stats().stream_depth_reached, 1);
+    assert!(h.step(ToClient, ACK, S + 1, b + 12, b"").is_empty());
+    assert_eq!(h.rec.stream(ToServer), "12345678|");
+
+    // Not acknowledged when the depth is reached: never delivered, not
+    // even at flow end (Suricata stops reassembling the direction).
+    let mut h = Harness::new(depth(10));
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, b, S + 1, b"12345678");
+    assert_eq!(
+        h.step(ToServer, PSH | ACK, b + 8, S + 1, b"9abc"),
+        vec![Ev::Close(ToServer)]
+    );
+    assert_eq!(h.mem.used, 0);
+    assert!(h.step(ToClient, ACK, S + 1, b + 12, b"").is_empty());
+    assert_eq!(h.finish_step(), vec![Ev::Close(ToClient)]);
+    assert_eq!(h.rec.stream(ToServer), "|");
+
+    // A segment ending exactly at the depth is taken.
+    let mut h = Harness::new(depth(8));
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, b, S + 1, b"12345678");
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, b + 8, b""),
+        vec![data(ToServer, b"12345678")]
+    );
+    assert_eq!(h.mem.stats().stream_depth_reached, 0);
+
+    // Partly acknowledged: what was acknowledged is released when the
+    // depth is reached, at that packet.
+    let mut h = Harness::new(depth(10));
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, b, S + 1, b"1234");
+    h.step(ToServer, PSH | ACK, b + 4, S + 1, b"5678");
+    h.step(ToClient, ACK, S + 1, b + 2, b"");
+    assert_eq!(h.rec.stream(ToServer), "12");
+    assert_eq!(
+        h.step(ToServer, PSH | ACK, b + 8, S + 1, b"9abc"),
+        vec![Ev::Close(ToServer)]
+    );
+    assert_eq!(h.rec.stream(ToServer), "12|");
+}
+
+#[test]
+fn acked_client_rst_releases_its_own_data() {
+    // As Suricata: the RST counts its sender's data as received and
+    // delivers it; the other direction waits for flow end.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, C + 1, S + 1, b"query");
+    h.step(ToClient, PSH | ACK, S + 1, C + 1, b"answer");
+    assert_eq!(
+        h.step(ToServer, RST, C + 6, 0, b""),
+        vec![data(ToServer, b"query")]
+    );
+    assert_eq!(h.s.state(), TcpState::Closed);
+    assert_eq!(
+        h.finish_step(),
+        vec![
+            Ev::Close(ToServer),
+            data(ToClient, b"answer"),
+            Ev::Close(ToClient)
+        ]
+    );
+}
+
+#[test]
+fn acked_server_rst_with_ack_waits_for_flow_end() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, C + 1, S + 1, b"query");
+    // The RST acknowledges the query but releases only the server's side.
+    assert!(h.step(ToClient, RST | ACK, S + 1, C + 6, b"").is_empty());
+    // Packets of the side that got the RST are not heard.
+    assert!(h.step(ToServer, ACK, C + 6, S + 1, b"").is_empty());
+    assert_eq!(
+        h.finish_step(),
+        vec![
+            data(ToServer, b"query"),
+            Ev::Close(ToServer),
+            Ev::Close(ToClient)
+        ]
+    );
+}
+
+#[test]
+fn acked_rst_counts_a_hole_as_acknowledged() {
+    // The RST's ACK, raised to the highest byte seen, covers the hole: at
+    // flow end it is a gap and the data after it comes out.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, PSH | ACK, C + 1, S + 1, b"data");
+    h.step(ToServer, ACK, C + 9, S + 1, b"late");
+    h.step(ToClient, RST | ACK, S + 1, C + 5, b"");
+    assert_eq!(h.s.state(), TcpState::Closed);
+    h.finish();
+    assert_eq!(h.rec.stream(ToServer), "data[gap 4]late|");
+}
+
+#[test]
+fn acked_fin_with_data() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    // Data and FIN together, acknowledged (FIN included) by the server.
+    assert!(
+        h.step(ToServer, FIN | PSH | ACK, C + 1, S + 1, b"bye")
+            .is_empty()
+    );
+    assert_eq!(
+        h.step(ToClient, ACK, S + 1, C + 5, b""),
+        vec![data(ToServer, b"bye"), Ev::Close(ToServer)]
+    );
+    // Never acknowledged: at flow end.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, FIN | PSH | ACK, C + 1, S + 1, b"bye");
+    assert_eq!(
+        h.finish_step(),
+        vec![
+            data(ToServer, b"bye"),
+            Ev::Close(ToServer),
+            Ev::Close(ToClient)
+        ]
+    );
+}
+
+#[test]
+fn acked_closing_packet_releases_its_own_direction() {
+    // In last_ack, the server's data is acknowledged by a client ACK seen
+    // before the data (reordering); the client's final ACK closes the
+    // session and, as Suricata's "closed" handling, releases both sides.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, FIN | ACK, C + 1, S + 1, b"");
+    h.step(ToClient, ACK, S + 1, C + 2, b"");
+    h.step(ToServer, ACK, C + 2, S + 5, b"");
+    h.step(ToClient, FIN | PSH | ACK, S + 1, C + 2, b"done");
+    assert_eq!(h.s.state(), TcpState::LastAck);
+    // The server's FIN in last_ack releases its own acknowledged data.
+    assert_eq!(h.rec.stream(ToClient), "done|");
+    assert!(h.step(ToServer, ACK, C + 2, S + 6, b"").is_empty());
+    assert_eq!(h.s.state(), TcpState::Closed);
+
+    // Without the reordering the server's data is released by the client's
+    // ACK as usual, and the last ACK (state closed) releases nothing new.
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    h.step(ToServer, FIN | ACK, C + 1, S + 1, b"");
+    assert!(
+        h.step(ToClient, FIN | PSH | ACK, S + 1, C + 2, b"done")
+            .is_empty()
+    );
+    assert_eq!(
+        h.step(ToServer, ACK, C + 2, S + 6, b""),
+        vec![data(ToClient, b"done"), Ev::Close(ToClient)]
+    );
+    assert_eq!(h.s.state(), TcpState::Closed);
+}
+
+#[test]
+fn acked_memcap_turns_unacknowledged_data_into_a_gap() {
+    let mut h = Harness::with_memcap(acked(), 100);
+    h.handshake(C, S);
+    let b = C + 1;
+    h.step(ToServer, PSH | ACK, b, S + 1, &[b'a'; 60]);
+    // Does not fit next to the 60 waiting bytes: dropped, a gap.
+    h.step(ToServer, PSH | ACK, b + 60, S + 1, &[b'b'; 60]);
+    assert_eq!(h.mem.stats().segment_memcap_drop, 1);
+    assert!(h.mem.used <= 100);
+    h.step(ToServer, PSH | ACK, b + 120, S + 1, b"cc");
+    let ev = h.full(
+        ToClient,
+        tcp(ACK, S + 1, b + 122, 65535, TcpOptions::default()),
+        b"",
+    );
+    assert!(ev.contains(StreamEvent::ReassemblySeqGap));
+    assert_eq!(
+        h.rec.stream(ToServer),
+        format!("{}[gap 60]cc", "a".repeat(60))
+    );
+    assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn acked_async_oneside_flushes_at_finish() {
+    let mut h = Harness::new(TcpConfig {
+        async_oneside: true,
+        ..acked()
+    });
+    h.pkt(ToServer, SYN, C, 0, b"");
+    h.pkt(ToServer, ACK, C + 1, S + 1, b"");
+    assert_eq!(h.s.state(), TcpState::Established);
+    h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"one");
+    h.pkt(ToServer, PSH | ACK, C + 4, S + 1, b"two");
+    assert!(h.rec.evs.is_empty());
+    h.finish();
+    assert_eq!(h.rec.stream(ToServer), "onetwo|");
+}
+
+#[test]
+fn acked_midstream_pickup() {
+    let mut h = Harness::new(TcpConfig {
+        midstream: true,
+        ..acked()
+    });
+    assert!(
+        h.step(ToServer, PSH | ACK, C + 1, S + 1, b"query")
+            .is_empty()
+    );
+    assert_eq!(
+        h.step(ToClient, PSH | ACK, S + 1, C + 6, b"answer"),
+        vec![data(ToServer, b"query")]
+    );
+    assert_eq!(
+        h.step(ToServer, ACK, C + 6, S + 7, b""),
+        vec![data(ToClient, b"answer")]
+    );
+}
+
+#[test]
+fn acked_large_transfer_with_partial_acks() {
+    // 300 KB in 1000-byte segments, acknowledged every few segments at odd
+    // points: every byte once, in order; memory back to zero.
+    let mut h = Harness::with_memcap(acked(), 1 << 20);
+    h.s = TcpSession::new(&TcpConfig {
+        reassembly_depth: 0,
+        ..acked()
+    });
+    h.handshake(C, S);
+    let b = C + 1;
+    let all: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    let mut peak = 0;
+    for (i, chunk) in all.chunks(1000).enumerate() {
+        let off = (i * 1000) as u32;
+        h.pkt(ToServer, ACK, b + off, S + 1, chunk);
+        if i % 3 == 2 {
+            h.pkt(ToClient, ACK, S + 1, b + off + 500, b"");
+        }
+        peak = peak.max(h.mem.used);
+    }
+    assert!(peak < 8000, "{peak}");
+    h.pkt(ToClient, ACK, S + 1, b + 300_000, b"");
+    let got: Vec<u8> = h
+        .rec
+        .evs
+        .iter()
+        .flat_map(|e| match e {
+            Ev::Data(ToServer, d) => d.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert!(got == all);
+    assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn acked_pending_compaction_keeps_the_stream() {
+    // ACKs that trail the data by much leave a long pending buffer that is
+    // consumed in small steps (compaction path).
+    let mut h = Harness::with_memcap(acked(), 0);
+    h.s = TcpSession::new(&TcpConfig {
+        reassembly_depth: 0,
+        ..acked()
+    });
+    h.handshake(C, S);
+    let b = C + 1;
+    let all: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    // Up to 60 KB ahead of the ACKs (the receiver's window is 64 KB).
+    let (mut sent, mut acked_to) = (0usize, 0usize);
+    while acked_to < all.len() {
+        while sent < all.len() && sent - acked_to < 60_000 {
+            let end = (sent + 1400).min(all.len());
+            h.pkt(ToServer, ACK, b + sent as u32, S + 1, &all[sent..end]);
+            sent = end;
+        }
+        acked_to = (acked_to + 333).min(sent);
+        h.pkt(ToClient, ACK, S + 1, b + acked_to as u32, b"");
+        assert_eq!(h.s.memory_used(), sent - acked_to);
+    }
+    let got: Vec<u8> = h
+        .rec
+        .evs
+        .iter()
+        .flat_map(|e| match e {
+            Ev::Data(_, d) => d.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert!(got == all);
+}
+
+#[test]
+fn acked_hostile_tiny_segments_with_acks_stay_bounded() {
+    // One-byte segments at scattered offsets, each followed by an ACK past
+    // it: holes, gaps and pending markers everywhere; memory stays within
+    // the memcap and accounting returns to zero.
+    let memcap = 64 * 1024;
+    let mut h = Harness::with_memcap(acked(), memcap);
+    h.handshake(C, S);
+    let b = C + 1;
+    let mut rng = 5u64;
+    for i in 0..50_000u32 {
+        let off = (lcg(&mut rng) % 60_000) as u32;
+        h.pkt(ToServer, ACK, b + off, S + 1, b"x");
+        if i % 7 == 0 {
+            let ack = (lcg(&mut rng) % 60_000) as u32;
+            h.pkt(ToClient, ACK, S + 1, b + ack, b"");
+        }
+        assert!(h.mem.used <= memcap + 64);
+    }
+    h.finish();
+    assert_eq!(h.mem.used, 0);
+}
+
+#[test]
+fn acked_random_packets_never_panic_and_account_memory() {
+    let mut rng = 23u64;
+    for round in 0..200u32 {
+        let config = TcpConfig {
+            midstream: round % 2 == 0,
+            async_oneside: round % 3 == 0,
+            reassembly_depth: if round % 5 == 0 { 300 } else { 0 },
+            max_queued_segments: 16,
+            ..acked()
+        };
+        let mut h = Harness::with_memcap(config, 4096);
+        let (c, s) = (lcg(&mut rng) as u32, lcg(&mut rng) as u32);
+        for _ in 0..300 {
+            let dir = if lcg(&mut rng).is_multiple_of(2) {
+                ToServer
+            } else {
+                ToClient
+            };
+            let flags = [
+                SYN,
+                SYN | ACK,
+                ACK,
+                ACK | PSH,
+                FIN | ACK,
+                RST,
+                RST | ACK,
+                FIN,
+                0,
+            ][(lcg(&mut rng) % 9) as usize];
+            let base = if dir == ToServer { c } else { s };
+            let other = if dir == ToServer { s } else { c };
+            let seq = base.wrapping_add((lcg(&mut rng) % 2000) as u32);
+            let ack = other.wrapping_add((lcg(&mut rng) % 2000) as u32);
+            let len = (lcg(&mut rng) % 300) as usize;
+            let byte = (lcg(&mut rng) % 256) as u8;
+            let window = (lcg(&mut rng) % 70_000) as u16;
+            h.full(
+                dir,
+                tcp(flags, seq, ack, window, TcpOptions::default()),
+                &vec![byte; len],
+            );
+            assert!(h.mem.used <= 4096 + 300 + SEGMENT_OVERHEAD);
+        }
+        h.finish();
+        // Each direction closed exactly once.
+        for d in [ToServer, ToClient] {
+            assert!(h.rec.closes(d) <= 1);
+        }
+    }
+}
+
+#[test]
+fn acked_buffers_are_reused() {
+    let mut h = Harness::new(acked());
+    h.handshake(C, S);
+    let b = C + 1;
+    for i in 0..100u32 {
+        h.pkt(ToServer, PSH | ACK, b + i * 10, S + 1, b"0123456789");
+        h.pkt(ToClient, ACK, S + 1, b + i * 10 + 10, b"");
+    }
+    assert_eq!(h.rec.stream(ToServer).len(), 1000);
+    assert_eq!(h.mem.used, 0);
+}
