@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use vigil_eve::JsonWriter;
 use vigil_proto::{AppState, DetectionConfig, Direction, ParseOutput, Transport};
 use vigil_wire::{Decoded, tcp_flags};
@@ -28,7 +28,7 @@ pub fn corpus(sub: &str) -> Option<PathBuf> {
 }
 
 /// Captures in a corpus directory, sorted.
-pub fn captures(dir: &PathBuf) -> Vec<PathBuf> {
+pub fn captures(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|r| r.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
@@ -48,13 +48,16 @@ pub struct Output {
     pub app_protos: Vec<Option<&'static str>>,
 }
 
+/// An address and port.
+type Endpoint = (IpAddr, u16);
+
 struct Dir {
     next: Option<u32>,
     queue: BTreeMap<u32, Vec<u8>>,
 }
 
 struct Flow {
-    initiator: (IpAddr, u16),
+    initiator: Endpoint,
     app: AppState,
     dirs: [Dir; 2],
 }
@@ -73,10 +76,10 @@ fn drain(out: &mut ParseOutput, res: &mut Output) {
 }
 
 /// Runs a capture through protocol detection and the parsers.
-pub fn run(path: &PathBuf) -> Output {
+pub fn run(path: &Path) -> Output {
     let mut res = Output::default();
     let mut reader = vigil_capture::CaptureReader::open(path).expect("open capture");
-    let mut flows: HashMap<((IpAddr, u16), (IpAddr, u16)), Flow> = HashMap::new();
+    let mut flows: HashMap<(Endpoint, Endpoint), Flow> = HashMap::new();
     let mut order = Vec::new();
     let mut out = ParseOutput::default();
     let mut dec = Decoded::default();
