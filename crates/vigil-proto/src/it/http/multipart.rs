@@ -44,9 +44,7 @@ pub(crate) struct Multipart {
 
 /// The boundary of a `multipart/form-data` Content-Type, if it is one.
 pub(crate) fn boundary(content_type: &[u8]) -> Option<Vec<u8>> {
-    if util::find_nocase(content_type, b"multipart/form-data").is_none() {
-        return None;
-    }
+    util::find_nocase(content_type, b"multipart/form-data")?;
     let at = util::find_nocase(content_type, b"boundary=")?;
     let v = content_type.get(at + 9..)?;
     let v = match v.strip_prefix(b"\"") {

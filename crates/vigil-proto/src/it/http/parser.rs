@@ -156,6 +156,9 @@ struct Slot {
     /// copies them into the transaction when the headers are done.
     uri_host: Option<Vec<u8>>,
     uri_port: Option<u16>,
+    /// Files that ended, logged with the transaction's record (Suricata
+    /// logs a transaction's files in the same pass as the transaction).
+    files: Vec<(Direction, FileTrack, FileState)>,
 }
 
 impl Slot {
@@ -178,6 +181,7 @@ impl Slot {
             req_framing: Framing::None,
             uri_host: None,
             uri_port: None,
+            files: Vec::new(),
         }
     }
 }
@@ -645,10 +649,11 @@ impl HttpParser {
                 let parsed = if is_connect {
                     let hp = util::parse_hostport(u);
                     host_invalid |= hp.invalid;
-                    let mut p = util::Uri::default();
-                    p.hostname = hp.hostname;
-                    p.port = hp.port.map(|n| n.to_string().into_bytes());
-                    p
+                    util::Uri {
+                        hostname: hp.hostname,
+                        port: hp.port.map(|n| n.to_string().into_bytes()),
+                        ..Default::default()
+                    }
                 } else {
                     util::parse_uri(u)
                 };
@@ -1133,19 +1138,18 @@ impl HttpParser {
         let id = self.req_tx;
         let mut file = None;
         let mut flags = Vec::new();
-        if let Some(s) = self.slot(id) {
-            if !s.req.complete {
-                s.req.complete = true;
-                flags = std::mem::take(&mut s.req_flags);
-                file = s.req.file.take();
-            }
+        if let Some(s) = self.slot(id)
+            && !s.req.complete
+        {
+            s.req.complete = true;
+            flags = std::mem::take(&mut s.req_flags);
+            file = s.req.file.take();
         }
         for f in flags {
             self.event(out, f, id);
         }
         if let Some(f) = file {
-            let state = f.close_state();
-            self.log_file(id, Direction::ToServer, f, state, out);
+            self.file_done(id, Direction::ToServer, f);
         }
         self.req_state = ReqState::Idle;
         self.req_tx = None;
@@ -1273,10 +1277,7 @@ impl HttpParser {
             }
         }
         for f in closed {
-            let state = f.close_state();
-            if let Some(fi) = self.make_file(id, dir, f, state) {
-                out.tx(fi);
-            }
+            self.file_done(id, dir, f);
         }
         if let Some(e) = event {
             for _ in 0..event_count {
@@ -1285,48 +1286,38 @@ impl HttpParser {
         }
     }
 
-    /// The `fileinfo` record of a file of transaction `id`, with the
-    /// transaction's `http` object as it stands now.
-    fn make_file(
-        &mut self,
-        id: Option<u64>,
-        dir: Direction,
-        file: FileTrack,
-        state: FileState,
-    ) -> Option<FileInfo> {
-        let s = self.slot(id)?;
-        let mut http = HttpTx {
-            id: s.tx.id,
-            req: s.tx.req.clone(),
-            res: s.tx.res.clone(),
-            bufs: Default::default(),
-        };
-        // The http object only needs the logged fields; bodies stay out.
-        http.req.body = Vec::new();
-        http.res.body = Vec::new();
-        Some(FileInfo {
-            tx_id: s.tx.id,
-            direction: dir,
-            http,
-            filename: file.name,
-            gaps: file.gaps,
-            state,
-            size: file.size,
-            range: file.range,
-        })
+    /// Files kept per transaction until it is logged (a multipart body
+    /// can carry many; past this they are counted no more).
+    const MAX_FILES_PER_TX: usize = 64;
+
+    /// A file of transaction `id` ended: it is logged with the transaction.
+    fn file_done(&mut self, id: Option<u64>, dir: Direction, file: FileTrack) {
+        if let Some(s) = self.slot(id)
+            && s.files.len() < Self::MAX_FILES_PER_TX
+        {
+            let state = file.close_state();
+            s.files.push((dir, file, state));
+        }
     }
 
-    /// Queues a `fileinfo` record for the transaction `id`.
-    fn log_file(
-        &mut self,
-        id: Option<u64>,
-        dir: Direction,
-        file: FileTrack,
-        state: FileState,
-        out: &mut ParseOutput,
-    ) {
-        if let Some(fi) = self.make_file(id, dir, file, state) {
-            out.tx(fi);
+    /// Logs a finished transaction and its files: request files before
+    /// the `http` record; response files after it, or before it when they
+    /// were cut short or the flow is ending (the reference's order).
+    fn emit_slot(&mut self, slot: Slot, out: &mut ParseOutput) {
+        let mut tx = slot.tx;
+        tx.finalize();
+        let mut after = Vec::new();
+        for (dir, file, state) in slot.files {
+            let info = file_info(&tx, dir, file, state);
+            if dir == Direction::ToClient && state == FileState::Closed && !self.closing {
+                after.push(info);
+            } else {
+                out.tx(info);
+            }
+        }
+        out.tx(tx);
+        for info in after {
+            out.tx(info);
         }
     }
 
@@ -1341,9 +1332,7 @@ impl HttpParser {
                 break;
             };
             self.base_id += 1;
-            let mut tx = slot.tx;
-            tx.finalize();
-            out.tx(tx);
+            self.emit_slot(slot, out);
         }
     }
 
@@ -1919,19 +1908,8 @@ impl HttpParser {
             s.res.complete = true;
             file = s.res.file.take();
         }
-        // Suricata logs a response's file after the transaction's record
-        // when both are ready together, except at the end of the flow.
-        let truncated = file.as_ref().is_some_and(|f| f.truncated);
-        let mut file = file.and_then(|f| {
-            let state = f.close_state();
-            self.make_file(id, Direction::ToClient, f, state)
-        });
-        // ... and before it at the end of the flow or when the file was cut
-        // at the body limit.
-        if (self.closing || truncated)
-            && let Some(f) = file.take()
-        {
-            out.tx(f);
+        if let Some(f) = file {
+            self.file_done(id, Direction::ToClient, f);
         }
         self.res_tx = None;
         self.res_state = if self.tunnel_after_response {
@@ -1945,9 +1923,6 @@ impl HttpParser {
             .slot(id)
             .is_some_and(|s| s.is_connect && s.status.is_some_and(|c| (200..300).contains(&c)));
         self.emit_ready(out);
-        if let Some(f) = file {
-            out.tx(f);
-        }
         if tunnel {
             if id == Some(0) {
                 self.open_tunnel(out);
@@ -2165,6 +2140,29 @@ fn side_total(d: &mut Decoder) -> u64 {
     d.feed(&[], 0).1.total
 }
 
+/// The `fileinfo` record of a file of `tx`, with its `http` object.
+fn file_info(tx: &HttpTx, dir: Direction, file: FileTrack, state: FileState) -> FileInfo {
+    let mut http = HttpTx {
+        id: tx.id,
+        req: tx.req.clone(),
+        res: tx.res.clone(),
+        bufs: Default::default(),
+    };
+    // The http object only needs the logged fields; bodies stay out.
+    http.req.body = Vec::new();
+    http.res.body = Vec::new();
+    FileInfo {
+        tx_id: tx.id,
+        direction: dir,
+        http,
+        filename: file.name,
+        gaps: file.gaps,
+        state,
+        size: file.size,
+        range: file.range,
+    }
+}
+
 impl AppParser for HttpParser {
     fn parse(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
         match dir {
@@ -2293,29 +2291,22 @@ impl HttpParser {
         self.res_state = ResState::Stopped;
     }
 
-    /// Logs every open transaction (files as truncated).
+    /// Logs every open transaction (open files as truncated).
     fn flush_all(&mut self, out: &mut ParseOutput) {
+        let closing = std::mem::replace(&mut self.closing, true);
         while let Some(mut slot) = self.txs.pop_front() {
-            let id = Some(slot.tx.id);
-            for dir in [Direction::ToServer, Direction::ToClient] {
-                let file = match dir {
-                    Direction::ToServer => slot.req.file.take(),
-                    Direction::ToClient => slot.res.file.take(),
-                };
-                if let Some(f) = file {
-                    self.txs.push_front(slot);
-                    self.log_file(id, dir, f, FileState::Truncated, out);
-                    let Some(s) = self.txs.pop_front() else {
-                        return;
-                    };
-                    slot = s;
-                }
+            if let Some(f) = slot.req.file.take() {
+                slot.files
+                    .push((Direction::ToServer, f, FileState::Truncated));
+            }
+            if let Some(f) = slot.res.file.take() {
+                slot.files
+                    .push((Direction::ToClient, f, FileState::Truncated));
             }
             self.base_id += 1;
-            let mut tx = slot.tx;
-            tx.finalize();
-            out.tx(tx);
+            self.emit_slot(slot, out);
         }
+        self.closing = closing;
     }
 
     fn note_gap(&mut self, id: Option<u64>, dir: Direction, len: u64) {
