@@ -108,6 +108,7 @@ impl Engine {
         rules: &[Rule],
         classes: &Classifications,
         threshold_config: ThresholdConfig,
+        vars: &vigil_rules::Vars,
     ) -> Engine {
         let mut order: Vec<usize> = (0..rules.len()).collect();
         order.sort_by_key(|&i| {
@@ -129,7 +130,8 @@ impl Engine {
                 .and_then(|c| classes.get(c))
                 .map(|c| c.description.clone())
                 .unwrap_or_default();
-            match crate::sig::compile(r, sigs.len() as u32, &category, &mut names, &mut ints) {
+            match crate::sig::compile(r, sigs.len() as u32, &category, &mut names, &mut ints, vars)
+            {
                 Ok(s) => sigs.push(s),
                 Err(reason) => skipped.push(Skipped {
                     gid: r.gid,

@@ -10,7 +10,7 @@
 //! let mut set = RuleSet::new();
 //! let text = r#"alert udp any any -> any any (msg:"x"; content:"evil"; sid:1;)"#;
 //! set.add_text("inline", text, &Vars::suricata_default(), &Classifications::suricata_default());
-//! let engine = Arc::new(Engine::build(&set.rules, &Classifications::suricata_default(), ThresholdConfig::default()));
+//! let engine = Arc::new(Engine::build(&set.rules, &Classifications::suricata_default(), ThresholdConfig::default(), &Vars::suricata_default()));
 //! assert_eq!(engine.len(), 1);
 //! let _worker = Detector::new(engine);
 //! ```
@@ -46,3 +46,6 @@ pub use state::{FlowDetect, RawStream};
 pub fn prefilter_backend() -> &'static str {
     prefilter::BACKEND
 }
+
+#[cfg(test)]
+mod tests;

@@ -464,6 +464,7 @@ pub fn compile(
     category: &str,
     names: &mut Names,
     ints: &mut Names,
+    address_vars: &vigil_rules::Vars,
 ) -> Result<Sig, String> {
     if let Some(k) = rule.unsupported_keywords().next() {
         return Err(format!("keyword '{k}' is not supported yet"));
@@ -1057,8 +1058,8 @@ pub fn compile(
         && only_flowbit_set
         && !has_alp
         && s.app_events.is_empty()
-        && !has_negation(&rule.src)
-        && !has_negation(&rule.dst)
+        && !has_negation(&rule.src, address_vars, 0)
+        && !has_negation(&rule.dst, address_vars, 0)
     {
         s.kind = SigKind::IpOnly;
     }
@@ -1067,13 +1068,19 @@ pub fn compile(
 
 /// Addresses of an IP-only rule containing negation make it "like
 /// IP-only" in Suricata: evaluated on every packet.
-fn has_negation(e: &vigil_rules::AddressExpr) -> bool {
+fn has_negation(e: &vigil_rules::AddressExpr, vars: &vigil_rules::Vars, depth: u32) -> bool {
     use vigil_rules::AddressExpr as A;
+    if depth > 16 {
+        return true;
+    }
     match e {
         A::Not(_) => true,
-        A::List(v) => v.iter().any(has_negation),
+        A::List(v) => v.iter().any(|x| has_negation(x, vars, depth + 1)),
         // Variables may hide negation ($EXTERNAL_NET is !$HOME_NET).
-        A::Var(_) => true,
+        A::Var(name) => match vars.address(name).map(vigil_rules::parse_address) {
+            Some(Ok(inner)) => has_negation(&inner, vars, depth + 1),
+            _ => true,
+        },
         _ => false,
     }
 }

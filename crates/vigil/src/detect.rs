@@ -148,7 +148,7 @@ pub fn setup(
         eprintln!("vigil: ... {} more rule errors", set.errors.len() - 20);
     }
     let tconf = threshold_config(conf, &vars, fatal)?;
-    let engine = Engine::build(&set.rules, &classes, tconf);
+    let engine = Engine::build(&set.rules, &classes, tconf, &vars);
     if fatal && let Some(s) = engine.skipped.first() {
         bail!(
             "rule {}:{} cannot be evaluated (--init-errors-fatal): {}",
@@ -189,7 +189,7 @@ pub fn rules_check(conf: &ConfigMap, files: &[PathBuf], verbose: bool) -> Result
     let classes = Classifications::suricata_default();
     let set = RuleSet::load(files, &vars, &classes);
     let parsed = started.elapsed();
-    let engine = Engine::build(&set.rules, &classes, ThresholdConfig::default());
+    let engine = Engine::build(&set.rules, &classes, ThresholdConfig::default(), &vars);
     let built = started.elapsed();
     for f in &set.files {
         println!("{}: {} loaded, {} failed", f.file, f.loaded, f.failed);

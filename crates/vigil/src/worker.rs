@@ -70,6 +70,9 @@ pub struct WorkerReport {
     pub alert_records: u64,
 }
 
+/// Most alerts written per packet (Suricata's `packet-alert-max`).
+const MAX_ALERTS_PER_PACKET: usize = 15;
+
 /// Flush the EVE buffer to the writer beyond this size.
 const OUT_FLUSH: usize = 256 * 1024;
 
@@ -151,6 +154,11 @@ struct Emitter {
     /// Rule evaluation state (`None` without rules).
     detector: Option<Detector>,
     alerts: Vec<Alert>,
+    /// Alerts of the packet being processed, with the index of their
+    /// transaction in `held`.
+    pending: Vec<(Alert, Option<usize>)>,
+    /// Transactions with pending alerts.
+    held: Vec<(Box<dyn Transaction>, u64)>,
     chunk: Vec<u8>,
     alert_records: u64,
 }
@@ -187,6 +195,20 @@ impl Emitter {
                 fd.raw[1].trigger = true;
             }
         }
+        // Flow end: transactions are inspected on a header-only packet from
+        // the client.
+        let pseudo = (pkt.is_none() && self.detector.is_some())
+            .then(|| pseudo_decoded(flow, Direction::ToServer));
+        let pkt_eff = pkt.or_else(|| {
+            pseudo.as_ref().map(|d| PktRef {
+                decoded: d,
+                frame: &[],
+                payload: &[],
+                dir: Direction::ToServer,
+                established: true,
+                stream_tracked: true,
+            })
+        });
         let mut txs = std::mem::take(&mut self.parse_out.txs);
         for tx in txs.drain(..) {
             let tx_id = match tx.tx_id() {
@@ -201,24 +223,7 @@ impl Emitter {
                 write_tx_record(&mut self.out, flow, tx.as_ref(), tx_id, ts, pcap_cnt);
                 self.app_records += 1;
             }
-            let pseudo;
-            let pkt = match pkt {
-                Some(p) => Some(p),
-                None if self.detector.is_some() => {
-                    // Flow end: a header-only packet from the client.
-                    pseudo = pseudo_decoded(flow, Direction::ToServer);
-                    Some(PktRef {
-                        decoded: &pseudo,
-                        frame: &[],
-                        payload: &[],
-                        dir: Direction::ToServer,
-                        established: true,
-                        stream_tracked: true,
-                    })
-                }
-                None => None,
-            };
-            if let (Some(p), Some(det)) = (pkt, self.detector.as_mut())
+            if let (Some(p), Some(det)) = (pkt_eff, self.detector.as_mut())
                 && let Some(app) = flow.app_proto
             {
                 let dpkt = detect_packet(&p, flow, ts);
@@ -233,33 +238,18 @@ impl Emitter {
                     &mut alerts,
                 );
                 if !alerts.is_empty() {
-                    flow.alerted = true;
-                    let ctx = AlertContext {
-                        ts,
-                        pcap_cnt,
-                        decoded: p.decoded,
-                        frame: p.frame,
-                        payload: p.payload,
-                        flow: Some(flow),
-                        to_server: Some(p.dir == Direction::ToServer),
-                        tx: Some((tx.as_ref(), tx_id)),
-                        stream: None,
-                    };
-                    if let Some(opts) = &self.options.detect {
-                        for a in &alerts {
-                            vigil_detect::write_alert(
-                                &mut self.out,
-                                det.engine(),
-                                a,
-                                &ctx,
-                                &opts.alert,
-                            );
-                            self.alert_records += 1;
-                        }
-                    }
+                    let idx = self.held.len();
+                    self.pending
+                        .extend(alerts.drain(..).map(|a| (a, Some(idx))));
+                    self.held.push((tx, tx_id));
                 }
                 self.alerts = alerts;
             }
+        }
+        if pkt.is_none()
+            && let Some(p) = pkt_eff
+        {
+            self.flush_alerts(flow, ts, pcap_cnt, &p, None);
         }
         // Hand the (empty) allocation back for reuse.
         self.parse_out.txs = txs;
@@ -358,6 +348,8 @@ impl Worker {
                     .as_ref()
                     .map(|d| Detector::new(d.engine.clone())),
                 alerts: Vec::new(),
+                pending: Vec::new(),
+                held: Vec::new(),
                 chunk: Vec::new(),
                 alert_records: 0,
                 options,
@@ -710,26 +702,62 @@ impl Emitter {
         if let Some(fd) = detect_of(&mut flow.detect) {
             fd.clear_events();
         }
-        if !alerts.is_empty() {
-            flow.alerted = true;
+        self.pending.extend(alerts.drain(..).map(|a| (a, None)));
+        self.alerts = alerts;
+        self.flush_alerts(
+            flow,
+            ts,
+            Some(pcap_cnt),
+            p,
+            have_chunk.then_some(chunk.as_slice()),
+        );
+        self.chunk = chunk;
+    }
+
+    /// Writes the alerts of one packet: in rule order (a rule matching
+    /// several transactions: newest first), at most
+    /// [`MAX_ALERTS_PER_PACKET`] as Suricata's `packet-alert-max`.
+    fn flush_alerts(
+        &mut self,
+        flow: &mut Flow,
+        ts: Timestamp,
+        pcap_cnt: Option<u64>,
+        p: &PktRef<'_>,
+        stream: Option<&[u8]>,
+    ) {
+        if self.pending.is_empty() {
+            self.held.clear();
+            return;
+        }
+        let (Some(opts), Some(det)) = (self.options.detect.as_ref(), self.detector.as_ref()) else {
+            self.pending.clear();
+            self.held.clear();
+            return;
+        };
+        let held = &self.held;
+        let tx_of = |i: Option<usize>| i.and_then(|i| held.get(i)).map(|h| h.1);
+        self.pending
+            .sort_by_key(|(a, i)| (a.sig, std::cmp::Reverse(tx_of(*i))));
+        self.pending.truncate(MAX_ALERTS_PER_PACKET);
+        flow.alerted = true;
+        for (a, i) in &self.pending {
+            let tx = i.and_then(|i| held.get(i)).map(|(t, id)| (t.as_ref(), *id));
             let ctx = AlertContext {
                 ts,
-                pcap_cnt: Some(pcap_cnt),
+                pcap_cnt,
                 decoded: p.decoded,
                 frame: p.frame,
                 payload: p.payload,
                 flow: Some(flow),
                 to_server: Some(p.dir == Direction::ToServer),
-                tx: None,
-                stream: have_chunk.then_some(chunk.as_slice()),
+                tx,
+                stream: stream.filter(|_| a.stream),
             };
-            for a in &alerts {
-                vigil_detect::write_alert(&mut self.out, det.engine(), a, &ctx, &opts.alert);
-                self.alert_records += 1;
-            }
+            vigil_detect::write_alert(&mut self.out, det.engine(), a, &ctx, &opts.alert);
+            self.alert_records += 1;
         }
-        self.alerts = alerts;
-        self.chunk = chunk;
+        self.pending.clear();
+        self.held.clear();
     }
 
     /// At flow end: inspects the raw stream data not inspected yet, on a
@@ -748,9 +776,6 @@ impl Emitter {
                 continue;
             }
             let decoded = pseudo_decoded(flow, dir);
-            let Some(opts) = self.options.detect.as_ref() else {
-                return;
-            };
             let Some(det) = self.detector.as_mut() else {
                 return;
             };
@@ -782,31 +807,9 @@ impl Emitter {
                     &mut alerts,
                 );
                 alerts.retain(|a| a.stream);
-                if !alerts.is_empty() {
-                    flow.alerted = true;
-                    let ctx = AlertContext {
-                        ts: now,
-                        pcap_cnt: None,
-                        decoded: &decoded,
-                        frame: &[],
-                        payload: &[],
-                        flow: Some(flow),
-                        to_server: Some(dir == Direction::ToServer),
-                        tx: None,
-                        stream: Some(chunk.as_slice()),
-                    };
-                    for a in &alerts {
-                        vigil_detect::write_alert(
-                            &mut self.out,
-                            det.engine(),
-                            a,
-                            &ctx,
-                            &opts.alert,
-                        );
-                        self.alert_records += 1;
-                    }
-                }
+                self.pending.extend(alerts.drain(..).map(|a| (a, None)));
                 self.alerts = alerts;
+                self.flush_alerts(flow, now, None, &p, Some(chunk.as_slice()));
             }
             self.chunk = chunk;
         }

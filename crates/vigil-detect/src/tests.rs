@@ -1,0 +1,198 @@
+//! Keyword-family tests: a rule's payload program against hand-built
+//! buffers, with exact match / no-match expectations (Suricata semantics).
+
+use crate::pcre::Scratch;
+use crate::program::{Insp, MAX_VARS, inspect};
+use crate::sig::{Names, Sig, compile};
+use vigil_rules::{Classifications, Vars, parse_rule};
+
+fn sig(opts: &str) -> Sig {
+    let text = format!("alert tcp any any -> any any ({opts} sid:1;)");
+    let vars = Vars::suricata_default();
+    let rule = parse_rule(&text, &vars, &Classifications::suricata_default())
+        .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+        .rule;
+    compile(
+        &rule,
+        0,
+        "",
+        &mut Names::default(),
+        &mut Names::default(),
+        &vars,
+    )
+    .unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// Whether the payload program of `opts` matches `data`.
+fn m(opts: &str, data: &[u8]) -> bool {
+    let s = sig(opts);
+    let prog = s.payload.as_ref().expect("payload program");
+    let mut scratch = Scratch::default();
+    let mut b64 = Vec::new();
+    let mut insp = Insp {
+        cursor: 0,
+        vars: [0; MAX_VARS],
+        budget: 0,
+        pcre: &mut scratch,
+        b64: &mut b64,
+        b64_done: false,
+    };
+    let ok = inspect(&prog.ops, data, &mut insp);
+    if ok && let Some(p) = &s.b64 {
+        let d = b64.clone();
+        let mut insp = Insp {
+            cursor: 0,
+            vars: [0; MAX_VARS],
+            budget: 0,
+            pcre: &mut scratch,
+            b64: &mut b64,
+            b64_done: false,
+        };
+        return !d.is_empty() && inspect(&p.ops, &d, &mut insp);
+    }
+    ok
+}
+
+#[test]
+fn content_basic_nocase_negation() {
+    assert!(m(r#"content:"abc";"#, b"xxabcxx"));
+    assert!(!m(r#"content:"abc";"#, b"xxABCxx"));
+    assert!(m(r#"content:"abc"; nocase;"#, b"xxABCxx"));
+    assert!(m(r#"content:"|41 42|";"#, b"zAB"));
+    assert!(m(r#"content:!"abc";"#, b"xyz"));
+    assert!(!m(r#"content:!"abc";"#, b"abc"));
+}
+
+#[test]
+fn content_offset_depth() {
+    assert!(m(r#"content:"abc"; offset:2;"#, b"xxabc"));
+    assert!(!m(r#"content:"abc"; offset:3;"#, b"xxabc"));
+    assert!(m(r#"content:"abc"; depth:5;"#, b"xxabc"));
+    assert!(!m(r#"content:"abc"; depth:4;"#, b"xxabc"));
+    // depth counts from offset.
+    assert!(m(r#"content:"abc"; offset:2; depth:3;"#, b"xxabcx"));
+    assert!(m(r#"content:"abc"; startswith;"#, b"abcx"));
+    assert!(!m(r#"content:"abc"; startswith;"#, b"xabc"));
+    assert!(m(r#"content:"abc"; endswith;"#, b"xxabc"));
+    assert!(!m(r#"content:"abc"; endswith;"#, b"xxabcx"));
+    assert!(m(r#"content:"ab"; endswith;"#, b"abxxab"));
+}
+
+#[test]
+fn content_distance_within_backtracking() {
+    assert!(m(r#"content:"a"; content:"b"; distance:1;"#, b"axb"));
+    assert!(!m(r#"content:"a"; content:"b"; distance:2;"#, b"axb"));
+    assert!(m(r#"content:"a"; content:"b"; within:2;"#, b"axb"));
+    assert!(!m(r#"content:"a"; content:"b"; within:1;"#, b"axb"));
+    // The first "a" fails the chain; the second one succeeds.
+    assert!(m(r#"content:"a"; content:"b"; within:1;"#, b"axxab"));
+    // Negative distance.
+    assert!(m(
+        r#"content:"bc"; content:"ab"; distance:-3; within:2;"#,
+        b"abc"
+    ));
+    // Negated relative content: retried at the next occurrence.
+    assert!(m(r#"content:"a"; content:!"x"; within:1;"#, b"axab"));
+    assert!(!m(r#"content:"a"; content:!"x"; within:1;"#, b"axax"));
+    // Three-step chain needing backtracking on the first content.
+    assert!(m(
+        r#"content:"k"; content:"v"; distance:0; within:2; content:"z"; distance:0; within:1;"#,
+        b"kvq kxvz"
+    ));
+}
+
+#[test]
+fn pcre_flags_and_relative() {
+    assert!(m(r#"pcre:"/a.c/";"#, b"xabcx"));
+    assert!(m(r#"pcre:"/A.C/i";"#, b"xabcx"));
+    assert!(!m(r#"pcre:"/^abc/";"#, b"xabc"));
+    assert!(m(r#"content:"x"; pcre:"/^abc/R";"#, b"xabc"));
+    assert!(!m(r#"content:"x"; pcre:"/^abc/R";"#, b"xyabc"));
+    // Relative pcre retries the previous content's later occurrences.
+    assert!(m(r#"content:"x"; pcre:"/^abc/R";"#, b"xyxabc"));
+    assert!(m(r#"pcre:!"/zzz/";"#, b"abc"));
+    assert!(m(r#"pcre:"/a\x0d\x0ab/s";"#, b"a\r\nb"));
+}
+
+#[test]
+fn byte_test_jump_extract_math() {
+    assert!(m("byte_test:2,=,258,0;", &[1, 2, 3]));
+    assert!(m("byte_test:2,>,1,1;", &[0, 1, 2]));
+    assert!(!m("byte_test:2,<,1,1;", &[0, 1, 2]));
+    assert!(m("byte_test:2,=,513,0,little;", &[1, 2]));
+    assert!(m("byte_test:3,=,123,0,string,dec;", b"123"));
+    assert!(m("byte_test:2,=,0x1f,0,string,hex;", b"1f"));
+    assert!(m("byte_test:1,&,0x80,0;", &[0x81]));
+    assert!(m("byte_test:1,!&,0x80,0;", &[0x01]));
+    assert!(!m("byte_test:4,=,1,0;", &[0, 0, 1]));
+    // byte_jump moves the cursor: skip 2 bytes after the length byte.
+    assert!(m(
+        r#"content:"L"; byte_jump:1,0,relative; content:"Z"; within:1;"#,
+        b"L\x02abZ"
+    ));
+    assert!(m(
+        "byte_jump:1,0,post_offset 1; byte_test:1,=,9,0,relative;",
+        &[1, 0, 0, 9]
+    ));
+    // byte_extract feeds later keywords.
+    assert!(m(
+        r#"byte_extract:1,0,len; content:"x"; offset:1; depth:len;"#,
+        b"\x03abx"
+    ));
+    assert!(!m(
+        r#"byte_extract:1,0,len; content:"x"; offset:1; depth:len;"#,
+        b"\x02abx"
+    ));
+    assert!(m(
+        "byte_math:bytes 1,offset 0,oper *,rvalue 2,result r; byte_test:1,=,r,1;",
+        &[3, 6]
+    ));
+}
+
+#[test]
+fn isdataat_and_base64() {
+    assert!(m("isdataat:2;", b"abc"));
+    assert!(!m("isdataat:3;", b"abc"));
+    assert!(m(r#"content:"a"; isdataat:2,relative;"#, b"abc"));
+    assert!(!m(r#"content:"a"; isdataat:3,relative;"#, b"abc"));
+    assert!(m(r#"content:"a"; isdataat:!3,relative;"#, b"abc"));
+    assert!(m(
+        r#"content:"q="; base64_decode:relative; base64_data; content:"hello";"#,
+        b"q=aGVsbG8gd29ybGQ="
+    ));
+    assert!(!m(
+        r#"content:"q="; base64_decode:relative; base64_data; content:"bye";"#,
+        b"q=aGVsbG8gd29ybGQ="
+    ));
+}
+
+#[test]
+fn hostile_backtracking_is_bounded() {
+    // Many partial matches: the step budget stops the search quickly.
+    let data = vec![b'a'; 100_000];
+    let t = std::time::Instant::now();
+    assert!(!m(
+        r#"content:"a"; content:"a"; distance:0; content:"b"; distance:0;"#,
+        &data
+    ));
+    assert!(t.elapsed().as_secs() < 2);
+}
+
+#[test]
+fn fast_pattern_selection() {
+    let s = sig(r#"content:"ab"; content:"longer|00|x";"#);
+    assert_eq!(s.fast.unwrap().pattern, b"longer\x00x");
+    let s = sig(r#"content:"ab"; fast_pattern; content:"longer";"#);
+    assert_eq!(s.fast.unwrap().pattern, b"ab");
+    let s = sig(r#"content:"abcdef"; fast_pattern:2,3;"#);
+    assert_eq!(s.fast.unwrap().pattern, b"cde");
+    let s = sig(r#"content:!"neg";"#);
+    assert!(s.fast.is_none());
+}
+
+#[test]
+fn transforms_apply_before_matching() {
+    let s = sig(r#"http.uri; to_lowercase; content:"/abc";"#);
+    assert_eq!(s.bufs.len(), 1);
+    assert_eq!(s.bufs[0].transforms.len(), 1);
+}
