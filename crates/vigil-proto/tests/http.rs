@@ -99,6 +99,14 @@ const CASES: &[Case] = &[
             "MISSING_HOST_HEADER",
         ],
     ),
+    (
+        "http-evader/http-evader-200/input.pcap",
+        &[
+            r#"{"http":{"hostname":"evader.example.com","url":"/compressed/eicar.txt/ce%3Agzip;gzip;replace%3A3,1%7C20","http_content_type":"application/octet-stream","http_method":"GET","protocol":"HTTP/1.1","status":200,"length":88}}"#,
+            r#"{"http":{"hostname":"evader.example.com","url":"/compressed/eicar.txt/ce%3Agzip;gzip;replace%3A3,1%7C20","http_content_type":"application/octet-stream","http_method":"GET","protocol":"HTTP/1.1","status":200,"length":88},"app_proto":"http","fileinfo":{"filename":"eicar.txt","gaps":false,"state":"CLOSED","stored":false,"size":68,"tx_id":0}}"#,
+        ],
+        &["GZIP_DECOMPRESSION_FAILED", "GZIP_DECOMPRESSION_FAILED"],
+    ),
 ];
 
 #[test]

@@ -116,7 +116,6 @@ impl FileTrack {
 struct SideTx {
     complete: bool,
     decoder: Option<Decoder>,
-    decode_failed: bool,
     file: Option<FileTrack>,
     /// A file is wanted for this body (PUT request, any response).
     file_wanted: bool,
@@ -1204,15 +1203,11 @@ impl HttpParser {
                     let (status, o) = d.feed(bytes, want);
                     match status {
                         decode::Status::Ok => {}
-                        decode::Status::Failed => {
-                            if !side.decode_failed {
-                                side.decode_failed = true;
-                                // libhtp logs four messages (the failure and
-                                // its restart attempts) before passing the
-                                // data through; each becomes an event.
-                                event = Some("GZIP_DECOMPRESSION_FAILED");
-                                event_count = 4;
-                            }
+                        // Every failed (re)start of libhtp's decompressor
+                        // is logged, and each becomes an event.
+                        decode::Status::Failed(n) => {
+                            event = Some("GZIP_DECOMPRESSION_FAILED");
+                            event_count = n;
                         }
                         decode::Status::Bomb => event = Some("COMPRESSION_BOMB"),
                     }
@@ -2131,8 +2126,7 @@ fn content_codings(value: Option<&[u8]>, events: &mut Vec<&'static str>) -> Vec<
             None => events.push("ABNORMAL_CE_HEADER"),
         }
     }
-    // Codings are undone in reverse order of listing.
-    out.reverse();
+    // libhtp chains the decompressors in the order listed.
     out
 }
 

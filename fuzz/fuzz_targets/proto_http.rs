@@ -1,0 +1,70 @@
+//! Fuzzes the HTTP/1.x parser: the input is a conversation of segments,
+//! each introduced by one control byte (bit 0: direction, bits 1..7:
+//! length; 0xff: a gap), ending with the flow's end. Every produced record
+//! is rendered and every buffer read.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use vigil_eve::JsonWriter;
+use vigil_proto::it::http::HttpParser;
+use vigil_proto::{AppParser, Direction, ParseOutput};
+
+const BUFFERS: &[&str] = &[
+    "http.uri",
+    "http.uri.raw",
+    "http.method",
+    "http.protocol",
+    "http.host",
+    "http.host.raw",
+    "http.user_agent",
+    "http.header",
+    "http.header:toclient",
+    "http.header.raw",
+    "http.header_names",
+    "http.cookie",
+    "http.request_body",
+    "http.response_body",
+    "http.stat_code",
+    "http.start",
+];
+
+fn drain(out: &mut ParseOutput, json: &mut Vec<u8>) {
+    for tx in out.txs.drain(..) {
+        json.clear();
+        let mut w = JsonWriter::new(json);
+        w.open_object();
+        tx.write_eve(&mut w);
+        w.close_object();
+        for b in BUFFERS {
+            let _ = tx.buffer(b);
+        }
+    }
+    out.events.clear();
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut p = HttpParser::new();
+    let mut out = ParseOutput::default();
+    let mut json = Vec::new();
+    let mut rest = data;
+    while let Some((&c, tail)) = rest.split_first() {
+        let dir = if c & 1 == 0 {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
+        if c == 0xff {
+            let len = tail.first().copied().unwrap_or(0);
+            p.gap(dir, u64::from(len), &mut out);
+            rest = tail.get(1..).unwrap_or(&[]);
+            continue;
+        }
+        let len = usize::from(c >> 1).min(tail.len());
+        let (seg, after) = tail.split_at(len);
+        p.parse(dir, seg, &mut out);
+        drain(&mut out, &mut json);
+        rest = after;
+    }
+    p.finish(&mut out);
+    drain(&mut out, &mut json);
+});
