@@ -36,7 +36,12 @@
 //!   direction then releases what was acknowledged and stops for good (data
 //!   not yet acknowledged by then is never delivered);
 //! - sessions of which only one side is seen (`async-oneside`) have no
-//!   acknowledgements: their data comes out at flow end.
+//!   acknowledgements: their data comes out at flow end;
+//! - [`StreamSink::on_close`] comes when Suricata hands its app-layer the
+//!   end of stream: for both directions at the packet that closes the
+//!   session by the FIN exchange (what is still unacknowledged then is
+//!   dropped, as Suricata never parses it), for a direction when its depth
+//!   is reached, and otherwise (RST-closed sessions included) at flow end.
 //!
 //! Data waiting for its ACK is copied into a per-direction buffer charged to
 //! the [`StreamMemory`] memcap; what does not fit becomes a gap.
@@ -259,7 +264,10 @@ pub trait StreamSink {
     /// `len` bytes are missing at this point of the stream (lost packets,
     /// memcap, or depth).
     fn on_gap(&mut self, dir: Direction, len: u64);
-    /// No more data will come in this direction (FIN/RST/flow end).
+    /// No more data will come in this direction: in immediate delivery
+    /// once its FIN is reached (or flow end); in acknowledged delivery when
+    /// Suricata signals the end of stream to its app-layer (the session
+    /// closed by the FIN exchange, the depth reached, or flow end).
     fn on_close(&mut self, dir: Direction) {
         let _ = dir;
     }

@@ -30,7 +30,7 @@
 //! does not fit becomes a gap. The reassembly depth follows Suricata there
 //! too: a segment ending past the depth is refused whole, and the direction
 //! stops once what was acknowledged by then is released
-//! ([`Reassembler::stop_at_depth`]).
+//! ([`Reassembler::eof`]).
 
 use super::{Delivery, OsPolicy, StreamEvent, StreamEvents, StreamMemory, StreamSink};
 use crate::Direction;
@@ -612,7 +612,7 @@ impl Reassembler {
         }
         let end = self.delivered;
         self.release_to(end, io);
-        self.maybe_close_app(io);
+        self.end_app(io);
     }
 
     /// Hands `data` (at `delivered`) to the sink, up to the depth; in
@@ -750,7 +750,6 @@ impl Reassembler {
             }
         }
         self.compact_pending(io);
-        self.maybe_close_app(io);
     }
 
     /// Frees consumed pending bytes: the buffer goes back to the worker's
@@ -778,10 +777,23 @@ impl Reassembler {
         self.compact_pending(io);
     }
 
-    /// Tells the sink the direction closed once reassembly is closed and
-    /// everything was handed over.
+    /// Immediate mode: tells the sink the direction closed once reassembly
+    /// is closed (acknowledged mode says it at end of stream, see
+    /// [`Reassembler::eof`]).
     fn maybe_close_app(&mut self, io: &mut Io<'_>) {
-        if self.closed && !self.app_closed && self.pending.is_empty() {
+        if !self.acked_mode && self.closed && !self.app_closed {
+            self.app_closed = true;
+            io.sink.on_close(self.dir);
+        }
+    }
+
+    /// Acknowledged mode: the direction is over. What was not handed over
+    /// is dropped, and the sink is told.
+    fn end_app(&mut self, io: &mut Io<'_>) {
+        self.discard_pending(io);
+        self.closed = true;
+        self.clear_queue(io);
+        if !self.app_closed {
             self.app_closed = true;
             io.sink.on_close(self.dir);
         }
@@ -796,28 +808,28 @@ impl Reassembler {
         let acked = self.offset(ack);
         if acked > self.app_progress as i64 {
             self.release_to(acked as u64, io);
-        } else {
-            self.maybe_close_app(io);
         }
     }
 
-    /// Acknowledged mode: true when the depth was reached and the stream
-    /// has not stopped yet ([`Reassembler::stop_at_depth`]).
-    pub(crate) fn depth_stop_due(&self) -> bool {
-        self.acked_mode && self.depth_hit && !self.app_closed
-    }
-
-    /// Acknowledged mode, depth reached: as Suricata, what was acknowledged
-    /// is released (`ack`), then the direction stops: nothing more is
-    /// reassembled or delivered, not even at flow end.
-    pub(crate) fn stop_at_depth(&mut self, ack: Option<u32>, io: &mut Io<'_>) {
+    /// Acknowledged mode, end of stream as Suricata signals it to its
+    /// app-layer (session closed, depth reached): data acknowledged up to
+    /// `ack` is released, the rest dropped, and the sink told.
+    pub(crate) fn eof(&mut self, ack: Option<u32>, io: &mut Io<'_>) {
+        if !self.acked_mode || self.app_closed {
+            return;
+        }
         if let Some(ack) = ack {
             self.release(ack, io);
         }
-        self.discard_pending(io);
-        self.closed = true;
-        self.clear_queue(io);
-        self.maybe_close_app(io);
+        self.end_app(io);
+    }
+
+    /// Acknowledged mode: true when the depth was reached and the stream
+    /// has not stopped yet. As Suricata, what was acknowledged is then
+    /// released and the direction stops ([`Reassembler::eof`]): nothing
+    /// more is reassembled or delivered, not even at flow end.
+    pub(crate) fn depth_stop_due(&self) -> bool {
+        self.acked_mode && self.depth_hit && !self.app_closed
     }
 
     /// Sequence number just past the highest data seen (Suricata's
@@ -845,7 +857,7 @@ impl Reassembler {
     }
 
     /// Reassembly of this direction is over (FIN reached, depth, flow
-    /// end). The sink hears of it once pending data was handed over.
+    /// end). In immediate mode the sink hears of it now.
     fn close(&mut self, io: &mut Io<'_>) {
         if self.closed {
             return;

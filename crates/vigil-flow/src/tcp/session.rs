@@ -23,8 +23,10 @@
 //! gives `fin_wait1`, the client's ACK of it `fin_wait2`, the client's FIN
 //! `time_wait` (directly from `fin_wait1` with FIN+ACK; `closing` with a
 //! bare FIN), and the next ACK after the FINs `closed`. A valid RST closes
-//! from any state. Each stream closes when its FIN is reached; what is left
-//! (holes, a RST-closed session) is flushed by [`TcpSession::finish`].
+//! from any state. With immediate delivery each stream closes when its FIN
+//! is reached; with acknowledged delivery (see the module above) when the
+//! session closes. What is left (holes, a RST-closed session, data never
+//! acknowledged) is flushed by [`TcpSession::finish`].
 
 use super::reassembly::{Io, Reassembler};
 use super::seq;
@@ -170,6 +172,8 @@ pub struct TcpSession {
     /// session resumes (as Suricata does).
     rst_from: Option<Direction>,
     before_rst: TcpState,
+    /// The session was closed by a RST (Suricata's `CLOSED_BY_RST`).
+    closed_by_rst: bool,
     /// Data was lost (a gap was reported): RSTs are then accepted without
     /// checks, as Suricata's `STREAMTCP_FLAG_LOSSY_BE_LIBERAL`.
     lossy: bool,
@@ -200,6 +204,7 @@ impl TcpSession {
             timestamps: false,
             rst_from: None,
             before_rst: TcpState::None,
+            closed_by_rst: false,
             lossy: false,
             host_policy: [config.os_policy; 2],
             allow_midstream: config.midstream,
@@ -408,11 +413,15 @@ impl TcpSession {
         if own {
             self.release_stream(si, io);
         }
-        for i in [si, ri] {
+        // Suricata's app-layer hears of the end of both streams when the
+        // session closes by the FIN exchange (not by a RST, which may be
+        // injected: then at flow end), and of one when its depth is reached.
+        let teardown = self.state == TcpState::Closed && !self.closed_by_rst;
+        for i in [ri, si] {
             let stream = &mut self.streams[i];
-            if stream.reasm.depth_stop_due() {
+            if teardown || stream.reasm.depth_stop_due() {
                 let ack = stream.ack_known.then_some(stream.last_ack);
-                stream.reasm.stop_at_depth(ack, io);
+                stream.reasm.eof(ack, io);
             }
         }
     }
@@ -468,6 +477,7 @@ impl TcpSession {
     /// `established` is tentative (see `rst_from`): as observed with
     /// Suricata 7.0.10, a RST in the closing states is final.
     fn reset(&mut self, d: Direction) {
+        self.closed_by_rst = true;
         let tentative = matches!(self.state, TcpState::SynSent | TcpState::Established);
         self.rst_from = tentative.then_some(d);
         self.before_rst = self.state;
@@ -476,11 +486,16 @@ impl TcpSession {
 
     /// Flow end: delivers whatever is buffered (holes as gaps), then closes
     /// both directions. A session that never started (state `none`) has
-    /// nothing to deliver and reports nothing.
+    /// nothing to deliver and reports nothing. With acknowledged delivery,
+    /// as Suricata's flow-end flush, data not acknowledged yet is delivered
+    /// too, but only holes the receiver acknowledged become gaps: delivery
+    /// stops at the first other hole.
     ///
-    /// A direction is closed earlier when its FIN is reached; a RST does not
-    /// close the streams by itself, since Suricata resumes a session whose
-    /// RST sender keeps sending (an injected RST must not end inspection).
+    /// A direction is closed earlier when its FIN is reached (immediate
+    /// delivery) or the session closed (acknowledged delivery); a RST does
+    /// not close the streams by itself, since Suricata resumes a session
+    /// whose RST sender keeps sending (an injected RST must not end
+    /// inspection).
     pub fn finish(&mut self, mem: &mut StreamMemory, sink: &mut dyn StreamSink) {
         if self.state == TcpState::None {
             return;

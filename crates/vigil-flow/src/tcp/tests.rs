@@ -1170,20 +1170,17 @@ fn acked_request_response_delivery_points() {
         vec![data(ToClient, resp)]
     );
     assert_eq!(h.mem.used, 0);
-    // The client's FIN moves the session to close_wait, where a FIN also
-    // releases its own direction: all of it was delivered, so it closes.
-    assert_eq!(
-        h.step(ToServer, FIN | ACK, c2, s2, b""),
-        vec![Ev::Close(ToServer)]
-    );
+    // The FIN exchange: the end of both streams is signalled when the
+    // session closes (Suricata's app-layer EOF), at the last ACK.
+    assert!(h.step(ToServer, FIN | ACK, c2, s2, b"").is_empty());
     assert_eq!(h.s.state(), TcpState::CloseWait);
     assert!(h.step(ToClient, ACK, s2, c2 + 1, b"").is_empty());
-    assert_eq!(
-        h.step(ToClient, FIN | ACK, s2, c2 + 1, b""),
-        vec![Ev::Close(ToClient)]
-    );
+    assert!(h.step(ToClient, FIN | ACK, s2, c2 + 1, b"").is_empty());
     assert_eq!(h.s.state(), TcpState::LastAck);
-    assert!(h.step(ToServer, ACK, c2 + 1, s2 + 1, b"").is_empty());
+    assert_eq!(
+        h.step(ToServer, ACK, c2 + 1, s2 + 1, b""),
+        vec![Ev::Close(ToClient), Ev::Close(ToServer)]
+    );
     assert_eq!(h.s.state(), TcpState::Closed);
     assert!(h.finish_step().is_empty());
 }
@@ -1538,7 +1535,7 @@ fn acked_fin_with_data() {
     );
     assert_eq!(
         h.step(ToClient, ACK, S + 1, C + 5, b""),
-        vec![data(ToServer, b"bye"), Ev::Close(ToServer)]
+        vec![data(ToServer, b"bye")]
     );
     // Never acknowledged: at flow end.
     let mut h = Harness::new(acked());
@@ -1557,8 +1554,9 @@ fn acked_fin_with_data() {
 #[test]
 fn acked_closing_packet_releases_its_own_direction() {
     // In last_ack, the server's data is acknowledged by a client ACK seen
-    // before the data (reordering); the client's final ACK closes the
-    // session and, as Suricata's "closed" handling, releases both sides.
+    // before the data (reordering); the server's FIN in last_ack releases
+    // its own direction, and the client's final ACK closes the session and
+    // ends both streams.
     let mut h = Harness::new(acked());
     h.handshake(C, S);
     h.step(ToServer, FIN | ACK, C + 1, S + 1, b"");
@@ -1567,8 +1565,11 @@ fn acked_closing_packet_releases_its_own_direction() {
     h.step(ToClient, FIN | PSH | ACK, S + 1, C + 2, b"done");
     assert_eq!(h.s.state(), TcpState::LastAck);
     // The server's FIN in last_ack releases its own acknowledged data.
-    assert_eq!(h.rec.stream(ToClient), "done|");
-    assert!(h.step(ToServer, ACK, C + 2, S + 6, b"").is_empty());
+    assert_eq!(h.rec.stream(ToClient), "done");
+    assert_eq!(
+        h.step(ToServer, ACK, C + 2, S + 6, b""),
+        vec![Ev::Close(ToClient), Ev::Close(ToServer)]
+    );
     assert_eq!(h.s.state(), TcpState::Closed);
 
     // Without the reordering the server's data is released by the client's
@@ -1582,7 +1583,11 @@ fn acked_closing_packet_releases_its_own_direction() {
     );
     assert_eq!(
         h.step(ToServer, ACK, C + 2, S + 6, b""),
-        vec![data(ToClient, b"done"), Ev::Close(ToClient)]
+        vec![
+            data(ToClient, b"done"),
+            Ev::Close(ToClient),
+            Ev::Close(ToServer)
+        ]
     );
     assert_eq!(h.s.state(), TcpState::Closed);
 }
