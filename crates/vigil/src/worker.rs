@@ -861,10 +861,9 @@ fn write_tx_record(
 
 /// Writes an `anomaly` record of type `applayer`.
 ///
-/// Suricata orients these records by the packet that was being parsed. For
-/// UDP that is the datagram (`packet_dir`); TCP records keep the flow's
-/// orientation (Suricata parses TCP data on the acknowledging packet, which
-/// vigil's reassembly does not mirror).
+/// Suricata orients these records by the packet being processed
+/// (`packet_dir`: the datagram, or for TCP the packet whose acknowledgement
+/// released the data); at flow end, by the flow.
 fn write_app_anomaly(
     out: &mut Vec<u8>,
     flow: &Flow,
@@ -874,7 +873,7 @@ fn write_app_anomaly(
     packet_dir: Option<Direction>,
 ) {
     let ports = matches!(flow.proto, 6 | 17 | 132).then_some((flow.src_port, flow.dst_port));
-    let endpoints = if flow.proto == 17 && packet_dir == Some(Direction::ToClient) {
+    let endpoints = if packet_dir == Some(Direction::ToClient) {
         Endpoints {
             src: flow.dst,
             dst: flow.src,
