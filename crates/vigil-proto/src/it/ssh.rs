@@ -42,6 +42,13 @@ pub fn set_hassh(on: bool) {
     HASSH.store(on, Ordering::Relaxed);
 }
 
+/// Applies Suricata's `app-layer.protocols.ssh.hassh` value (`yes`, `no`
+/// or absent) given whether the loaded rules use `ssh.hassh*`: HASSH is
+/// computed when set to yes, or when not set to no and a rule needs it.
+pub fn configure_hassh(setting: Option<&str>, rules_hassh: bool) {
+    set_hassh(crate::it::tls::conf_bool(setting).unwrap_or(rules_hassh));
+}
+
 /// Banners this long or longer raise `long_banner`.
 pub const MAX_BANNER_LEN: usize = 256;
 /// KEXINIT payloads up to this size are reassembled across segments.

@@ -71,6 +71,40 @@ pub fn set_ja4(on: bool) {
     JA4.store(on, Ordering::Relaxed);
 }
 
+/// Suricata's reading of a boolean setting: `Some(true)` for yes/true/on/1,
+/// `Some(false)` for no/false/off/0, `None` otherwise (`auto`, absent).
+pub(crate) fn conf_bool(v: Option<&str>) -> Option<bool> {
+    let v = v?.trim();
+    if ["yes", "true", "on", "1"]
+        .iter()
+        .any(|t| v.eq_ignore_ascii_case(t))
+    {
+        Some(true)
+    } else if ["no", "false", "off", "0"]
+        .iter()
+        .any(|t| v.eq_ignore_ascii_case(t))
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Applies Suricata's `app-layer.protocols.tls.ja3-fingerprints` and
+/// `ja4-fingerprints` values (`yes`, `no`, `auto` or absent) given whether
+/// the loaded rules use `ja3.*`/`ja3s.*` (`rules_ja3`) or `ja4.hash`
+/// (`rules_ja4`): a fingerprint is computed when set to yes, or when not set
+/// to no and a rule needs it (Suricata's `auto`).
+pub fn configure_fingerprints(
+    ja3: Option<&str>,
+    ja4: Option<&str>,
+    rules_ja3: bool,
+    rules_ja4: bool,
+) {
+    set_ja3(conf_bool(ja3).unwrap_or(rules_ja3));
+    set_ja4(conf_bool(ja4).unwrap_or(rules_ja4));
+}
+
 /// Content prober: Suricata's TLS patterns on the first three bytes.
 pub fn probe(dir: Direction, data: &[u8]) -> Probe {
     // SSLv2-style client hello: `|01 00 02|` at offset 2 confirmed by the
@@ -510,14 +544,16 @@ impl Transaction for TlsTx {
 
     /// `tls.version` (the server's, as logged), `tls.client_version`,
     /// `ssl_state` (the session's `FLAG_*` bits), `ssl_state.current` (the
-    /// last message's), `tls.cert_notbefore` / `tls.cert_notafter` (Unix
-    /// seconds, when not before 1970).
+    /// last message's), `tls.cert_chain_len` (certificates the server
+    /// sent), `tls.cert_notbefore` / `tls.cert_notafter` (Unix seconds, when
+    /// not before 1970).
     fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
         let v = match name {
             "tls.version" => Some(u64::from(self.server.version)),
             "tls.client_version" => Some(u64::from(self.client.version)),
             "ssl_state" => Some(u64::from(self.flags)),
             "ssl_state.current" => Some(u64::from(self.current_flags)),
+            "tls.cert_chain_len" => u64::try_from(self.server.chain.len()).ok(),
             "tls.cert_notbefore" => self
                 .cert_validity()
                 .and_then(|(b, _)| u64::try_from(b).ok()),

@@ -259,6 +259,9 @@ fn reference_exchange_record() {
         v.push(x & u64::from(FLAG_CLIENT_HELLO))
     });
     assert_eq!(v, [0x0303, 1_893_499_200, 1]);
+    let mut n = Vec::new();
+    tx.uints("tls.cert_chain_len", &mut |x| n.push(x));
+    assert_eq!(n, [2]);
     assert_eq!(tx.buffer_dir("tls.random", C), Some(&[0x11; 32][..]));
     assert_eq!(tx.buffer_dir("tls.random_time", S), Some(&[0x22; 4][..]));
     assert_eq!(tx.buffer_dir("tls.random_bytes", S), Some(&[0x22; 28][..]));
@@ -849,4 +852,22 @@ fn hostile_input_never_panics() {
         );
         p.finish(&mut out);
     }
+}
+
+#[test]
+fn settings() {
+    assert_eq!(conf_bool(Some("yes")), Some(true));
+    assert_eq!(conf_bool(Some(" On ")), Some(true));
+    assert_eq!(conf_bool(Some("0")), Some(false));
+    assert_eq!(conf_bool(Some("auto")), None);
+    assert_eq!(conf_bool(None), None);
+    // The process-wide switches are left as found (other tests build their
+    // parsers with explicit fingerprint settings).
+    let (ja3, ja4) = (JA3.load(Ordering::Relaxed), JA4.load(Ordering::Relaxed));
+    configure_fingerprints(None, Some("no"), true, true);
+    assert!(JA3.load(Ordering::Relaxed) && !JA4.load(Ordering::Relaxed));
+    configure_fingerprints(Some("yes"), Some("auto"), false, false);
+    assert!(JA3.load(Ordering::Relaxed) && !JA4.load(Ordering::Relaxed));
+    set_ja3(ja3);
+    set_ja4(ja4);
 }
