@@ -124,6 +124,12 @@ pub trait AppParser: Send {
     fn gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
         let _ = (dir, len, out);
     }
+    /// No more data will come in `dir` (FIN exchange, depth reached): a
+    /// message delimited by the connection's close (an HTTP response
+    /// without length) completes here. The default ignores it.
+    fn close(&mut self, dir: Direction, out: &mut ParseOutput) {
+        let _ = (dir, out);
+    }
     /// End of the flow: emit transactions still open (incomplete ones
     /// included, as Suricata logs them at flow end).
     fn finish(&mut self, out: &mut ParseOutput) {

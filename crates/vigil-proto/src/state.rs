@@ -77,7 +77,8 @@ impl AppState {
     /// `app_proto` as EVE prints it: the protocol, `failed` when detection
     /// gave up, `None` while undecided (and for flows without payload).
     pub fn app_proto_name(&self) -> Option<&'static str> {
-        match (self.proto, self.failed) {
+        let gave_up = self.failed || self.probe_state.contains(&DirProbe::NoMatch);
+        match (self.proto, gave_up) {
             (Some(p), _) => Some(p.name()),
             (None, true) => Some("failed"),
             (None, false) => None,
@@ -167,18 +168,38 @@ impl AppState {
         }
     }
 
-    /// One UDP datagram's payload.
+    /// One UDP datagram's payload. As Suricata, each direction's first
+    /// datagram is probed once: a direction whose first datagram matches
+    /// nothing is done, and the flow fails when both are.
     pub fn on_datagram(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
-        if self.parser.is_none() && !self.failed && !data.is_empty() {
+        let d = dir.index();
+        if self.parser.is_none()
+            && !self.failed
+            && !data.is_empty()
+            && self.probe_state[d] == DirProbe::Pending
+        {
             self.datagrams_probed += 1;
             match self.detect(dir, data, Transport::Udp) {
                 Some(proto) => self.set_proto(proto),
-                None if self.datagrams_probed >= self.config.max_probe_datagrams => self.fail(),
-                None => {}
+                None => {
+                    self.probe_state[d] = DirProbe::NoMatch;
+                    if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch)
+                        || self.datagrams_probed >= self.config.max_probe_datagrams
+                    {
+                        self.fail();
+                    }
+                }
             }
         }
         if let Some(parser) = self.parser.as_mut() {
             parser.parse(dir, data, out);
+        }
+    }
+
+    /// No more stream data in `dir`.
+    pub fn on_close(&mut self, dir: Direction, out: &mut ParseOutput) {
+        if let Some(parser) = self.parser.as_mut() {
+            parser.close(dir, out);
         }
     }
 
@@ -199,7 +220,10 @@ impl AppState {
     /// ones. Returns the protocol on a match; marks the direction NoMatch
     /// when every prober said no.
     fn detect(&mut self, dir: Direction, data: &[u8], transport: Transport) -> Option<AppProto> {
-        let ports = [self.dst_port, self.src_port];
+        // Only the responder's port counts, in both directions, as in
+        // Suricata: a reply sent from port 53 to a client that initiated
+        // nothing is not DNS by port.
+        let ports = [self.dst_port];
         let port_match = |info: &ProtoInfo| {
             let list = match transport {
                 Transport::Tcp => info.tcp_ports,

@@ -315,6 +315,17 @@ fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
     if let Some(m) = conf.get_bool("stream.midstream")? {
         flow.tcp.midstream = m;
     }
+    if let Some(oneside) = conf.get_bool("stream.async-oneside")? {
+        flow.tcp.async_oneside = oneside;
+    }
+    // Inline mode inspects data as it arrives; IDS mode (the default for
+    // capture files) once the other side acknowledges it.
+    if conf
+        .get("stream.inline")
+        .is_some_and(|v| v.eq_ignore_ascii_case("yes") || v == "true")
+    {
+        flow.tcp.delivery = vigil_flow::tcp::Delivery::Immediate;
+    }
     if let Some(d) = conf.get_size("stream.reassembly.depth")? {
         flow.tcp.reassembly_depth = d;
     }

@@ -111,6 +111,11 @@ impl StreamSink for AppSink<'_> {
             app.on_gap(dir, len, self.out);
         }
     }
+    fn on_close(&mut self, dir: Direction) {
+        if let Some(app) = self.app.as_deref_mut() {
+            app.on_close(dir, self.out);
+        }
+    }
 }
 
 /// The detection state stored in a flow, if any.
@@ -189,8 +194,10 @@ impl Emitter {
             for ev in &self.parse_out.events {
                 fd.add_event(ev.proto.name(), ev.name);
             }
-            if !self.parse_out.txs.is_empty() {
-                // A finished transaction asks for raw stream inspection.
+            // A finished HTTP transaction asks for raw stream inspection
+            // (Suricata's HTTP parser triggers raw reassembly; most other
+            // parsers leave raw inspection to the chunk size).
+            if !self.parse_out.txs.is_empty() && flow.app_proto == Some("http") {
                 fd.raw[0].trigger = true;
                 fd.raw[1].trigger = true;
             }
@@ -558,11 +565,15 @@ fn flow_packet(
         flow.app_proto = app.app_proto_name();
     }
     let pcap_cnt = emit.pcap_cnt;
+    // Suricata inspects a TCP packet's own payload only while the flow's
+    // application protocol is still being detected; after that (detected
+    // or failed) payload rules see the reassembled stream only.
     let stream_tracked = matches!(decoded.transport, Transport::Tcp(_))
         && flow
             .tcp
             .as_ref()
-            .is_some_and(|t| t.state() != TcpState::None);
+            .is_some_and(|t| t.state() != TcpState::None)
+        && flow.app_proto.is_some();
     let pkt = PktRef {
         decoded,
         frame,
