@@ -54,6 +54,17 @@ struct Inflater {
     z: Option<Decompress>,
     ended: bool,
     produced: u64,
+    /// A gzip member: its trailer (CRC-32 and size) is checked, as zlib
+    /// does, against the output.
+    gzip: Option<GzipTail>,
+}
+
+/// The end of a gzip member.
+struct GzipTail {
+    crc: Crc,
+    /// Trailer bytes after the deflate stream.
+    tail: Vec<u8>,
+    body_done: bool,
 }
 
 impl Inflater {
@@ -67,6 +78,7 @@ impl Inflater {
             z,
             ended: false,
             produced: 0,
+            gzip: None,
         }
     }
 
@@ -95,6 +107,11 @@ impl Inflater {
                 }
                 Header::Gzip(len) => {
                     self.z = Some(Decompress::new(false));
+                    self.gzip = Some(GzipTail {
+                        crc: Crc::new(),
+                        tail: Vec::new(),
+                        body_done: false,
+                    });
                     let body = self.head.split_off(len.min(self.head.len()));
                     self.head = Vec::new();
                     body
@@ -110,6 +127,11 @@ impl Inflater {
         mut input: &[u8],
         next: &mut dyn FnMut(&[u8]) -> Result<(), Stop>,
     ) -> Result<(), Stop> {
+        if let Some(g) = self.gzip.as_mut()
+            && g.body_done
+        {
+            return Self::trailer(g, input, &mut self.ended);
+        }
         let Some(z) = self.z.as_mut() else {
             return Ok(());
         };
@@ -124,12 +146,19 @@ impl Inflater {
             input = input.get(used..).unwrap_or(&[]);
             if made > 0 {
                 self.produced += made as u64;
-                next(buf.get(..made).unwrap_or(&[]))?;
+                let out = buf.get(..made).unwrap_or(&[]);
+                if let Some(g) = self.gzip.as_mut() {
+                    g.crc.update(out);
+                }
+                next(out)?;
             }
             match status {
                 ZStatus::StreamEnd => {
-                    // What follows the stream (a gzip trailer, junk) is
-                    // ignored, as libhtp does.
+                    if let Some(g) = self.gzip.as_mut() {
+                        g.body_done = true;
+                        return Self::trailer(g, input, &mut self.ended);
+                    }
+                    // What follows the stream is ignored, as libhtp does.
                     self.ended = true;
                     return Ok(());
                 }
@@ -139,6 +168,25 @@ impl Inflater {
                     }
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+impl Inflater {
+    /// Collects and checks a gzip trailer; anything after it is ignored.
+    fn trailer(g: &mut GzipTail, input: &[u8], ended: &mut bool) -> Result<(), Stop> {
+        let need = 8usize.saturating_sub(g.tail.len());
+        g.tail
+            .extend_from_slice(input.get(..need.min(input.len())).unwrap_or(&[]));
+        let Some(t) = g.tail.get(..8) else {
+            return Ok(());
+        };
+        *ended = true;
+        let crc = u32::from_le_bytes([t[0], t[1], t[2], t[3]]);
+        let size = u32::from_le_bytes([t[4], t[5], t[6], t[7]]);
+        if crc != g.crc.sum() || size != g.crc.amount() {
+            return Err(Stop::Data);
         }
         Ok(())
     }
@@ -235,22 +283,23 @@ impl Layer {
         }
     }
 
-    /// Decodes one chunk; returns the failures logged.
+    /// Decodes one chunk; returns the failures logged and whether the
+    /// chunk is to be passed on undecoded (libhtp hands such data to the
+    /// body callback directly, past any further layers).
     fn feed(
         &mut self,
         data: &[u8],
         next: &mut dyn FnMut(&[u8]) -> Result<(), Stop>,
-    ) -> Result<u32, Stop> {
+    ) -> Result<(u32, bool), Stop> {
         if self.passthrough {
-            next(data)?;
-            return Ok(0);
+            return Ok((0, true));
         }
         let mut failures = 0;
         let mut from = 0;
         loop {
             let input = data.get(from..).unwrap_or(&[]);
             match self.inf.run(input, next) {
-                Ok(()) => return Ok(failures),
+                Ok(()) => return Ok((failures, false)),
                 Err(Stop::Bomb) => return Err(Stop::Bomb),
                 Err(Stop::Data) => {
                     failures += 1;
@@ -258,7 +307,7 @@ impl Layer {
                         // Output came before the error: libhtp keeps it and
                         // ends the stream there.
                         self.inf.ended = true;
-                        return Ok(failures);
+                        return Ok((failures, false));
                     }
                     if self.restarts < MAX_RESTARTS {
                         if self.restarts > 0 {
@@ -274,8 +323,7 @@ impl Layer {
                     }
                     // Every attempt failed: maybe it is not compressed.
                     self.passthrough = true;
-                    next(data)?;
-                    return Ok(failures);
+                    return Ok((failures, true));
                 }
             }
         }
@@ -364,13 +412,12 @@ fn feed_chain(
         first.feed(data, &mut next)
     };
     *failures += inner_failures;
-    match r {
-        Ok(n) => {
-            *failures += n;
-            Ok(())
-        }
-        Err(e) => Err(e),
+    let (n, passthrough) = r?;
+    *failures += n;
+    if passthrough {
+        sink(data)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -482,6 +482,9 @@ impl HttpParser {
                         if let Some(s) = self.slot(self.req_tx) {
                             s.tx.req.message_len += line.len() as u64;
                         }
+                        if util::chunk_extension(util::chomp(&line)) {
+                            self.req_event(out, "REQUEST_CHUNK_EXTENSION");
+                        }
                         match util::parse_chunk_len(util::chomp(&line)) {
                             Ok(0) => self.req_state = ReqState::Headers,
                             Ok(n) => {
@@ -1422,6 +1425,10 @@ impl HttpParser {
                         if let Some(s) = self.slot(self.res_tx) {
                             s.tx.res.message_len += line.len() as u64;
                         }
+                        // libhtp logs "Request chunk extension" on either side.
+                        if util::chunk_extension(util::chomp(&line)) {
+                            self.res_event(out, "REQUEST_CHUNK_EXTENSION");
+                        }
                         match util::parse_chunk_len(util::chomp(&line)) {
                             Ok(0) => {
                                 self.res_trailer = true;
@@ -2101,15 +2108,34 @@ fn content_codings(value: Option<&[u8]>, events: &mut Vec<&'static str>) -> Vec<
     if let Some(c) = single(&clean) {
         return c.into_iter().collect();
     }
+    // Layers are the non-empty tokens between ',' and ' ' (two at most,
+    // Suricata's layer limit). Whether libhtp reports too many layers
+    // depends on its tokenizer, which also counts the empty token of a
+    // " ," (measured against Suricata 7.0.10): spaces after a separator
+    // are skipped.
+    let mut counted = 0;
+    let mut pos = 0;
+    while pos < clean.len() {
+        let rest = clean.get(pos..).unwrap_or(&[]);
+        let end = rest
+            .iter()
+            .position(|&c| c == b',' || c == b' ')
+            .unwrap_or(rest.len());
+        pos += end + 1;
+        while clean.get(pos) == Some(&b' ') {
+            pos += 1;
+        }
+        counted += 1;
+    }
+    if counted > 2 {
+        events.push("TOO_MANY_ENCODING_LAYERS");
+    }
     let mut out = Vec::new();
-    for token in clean.split(|&c| c == b',' || c == b' ' || c == b'\t') {
-        if token.is_empty() {
-            continue;
-        }
-        if out.len() >= 2 {
-            events.push("TOO_MANY_ENCODING_LAYERS");
-            break;
-        }
+    for token in clean
+        .split(|&c| c == b',' || c == b' ')
+        .filter(|t| !t.is_empty())
+        .take(2)
+    {
         match single(token) {
             Some(Some(c)) => out.push(c),
             Some(None) => {}

@@ -146,6 +146,20 @@ pub(crate) fn parse_chunk_len(line: &[u8]) -> Result<i64, bool> {
     }
 }
 
+/// Whether a chunk-size line carries an extension (`;` after the digits
+/// and optional spaces), which libhtp reports.
+pub(crate) fn chunk_extension(line: &[u8]) -> bool {
+    let start = line
+        .iter()
+        .position(|&c| !matches!(c, b'\r' | b'\n' | b' ' | b'\t' | 0x0b | 0x0c))
+        .unwrap_or(line.len());
+    let rest = line.get(start..).unwrap_or(&[]);
+    let digits = rest.iter().take_while(|c| c.is_ascii_hexdigit()).count();
+    let after = rest.get(digits..).unwrap_or(&[]);
+    let spaces = after.iter().take_while(|&&c| c == b' ').count();
+    after.get(spaces) == Some(&b';')
+}
+
 /// A status code: a number 100..=999 with optional surrounding whitespace.
 pub(crate) fn parse_status(status: &[u8]) -> Option<u16> {
     match parse_int_ws(status, 10) {
