@@ -595,6 +595,30 @@ impl SslState {
 
     /// A ClientHello or ServerHello (`current_flags` says which).
     fn hello(&mut self, dir: Direction, msg: &[u8]) {
+        // A later hello from the same side leaves the fingerprints of the
+        // first one alone (Suricata 7.0.10; its issue 6634).
+        let client = self.current_flags & FLAG_CLIENT_HELLO != 0;
+        let held_ja3 = self.conn(dir).ja3.take_if(|j| j.hash.is_some());
+        let held_ja4 = if client {
+            self.conn(dir).ja4.take()
+        } else {
+            None
+        };
+        let (ja3, ja4) = (self.ja3_enabled, self.ja4_enabled);
+        self.ja3_enabled &= held_ja3.is_none();
+        self.ja4_enabled &= held_ja4.is_none();
+        self.hello_inner(dir, msg);
+        self.ja3_enabled = ja3;
+        self.ja4_enabled = ja4;
+        if held_ja3.is_some() {
+            self.conn(dir).ja3 = held_ja3;
+        }
+        if held_ja4.is_some() {
+            self.conn(dir).ja4 = held_ja4;
+        }
+    }
+
+    fn hello_inner(&mut self, dir: Direction, msg: &[u8]) {
         let client = self.current_flags & FLAG_CLIENT_HELLO != 0;
         let server = self.current_flags & FLAG_SERVER_HELLO != 0;
         let mut r = Reader::new(msg);

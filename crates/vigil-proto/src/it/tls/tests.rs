@@ -871,3 +871,26 @@ fn settings() {
     set_ja3(ja3);
     set_ja4(ja4);
 }
+
+#[test]
+fn second_client_hello_keeps_the_first_fingerprints() {
+    // Reference (suricata-verify tls-duplicate-hello): the JA3 string is
+    // the first hello's; the second SNI is an anomaly.
+    let first = reference_client_hello();
+    let mut other = reference_exts();
+    other.extend(ext(44, &[0, 0]));
+    let second = rec(
+        22,
+        0x0303,
+        &client_hello(0x0303, &[], &[0x1301], Some(&other)),
+    );
+    let mut p = parser(true, true);
+    let mut out = ParseOutput::default();
+    p.parse(C, &first, &mut out);
+    let before = p.snapshot();
+    p.parse(C, &second, &mut out);
+    let after = p.snapshot();
+    assert_eq!(event_names(&out), ["MULTIPLE_SNI_EXTENSIONS"]);
+    assert_eq!(after.client.ja3, before.client.ja3);
+    assert_eq!(after.ja4(), before.ja4());
+}
