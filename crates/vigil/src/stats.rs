@@ -82,6 +82,21 @@ impl DecoderCounters {
         }
     }
 
+    /// Accounts the layers of a packet vigil made itself (a reassembled IP
+    /// datagram): Suricata counts its layers (`decoder.ipv4`, `decoder.udp`,
+    /// ...) but not a packet or bytes read.
+    pub fn count_pseudo(&mut self, decoded: &Decoded) {
+        // It is decoded from its IP header: not a raw-IP link packet.
+        let mut bits = decoded.layers.0 & !(1u32 << Layer::Raw as u32);
+        while bits != 0 {
+            let i = bits.trailing_zeros() as usize;
+            if let Some(c) = self.layers.get_mut(i) {
+                *c += 1;
+            }
+            bits &= bits - 1;
+        }
+    }
+
     /// Adds another worker's counters.
     pub fn merge(&mut self, other: &DecoderCounters) {
         self.pkts += other.pkts;

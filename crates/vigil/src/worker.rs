@@ -389,6 +389,7 @@ impl Worker {
             let outcome = self.defrag.insert(ts, pkt.data, &self.decoded, &mut events);
             if let DefragOutcome::Reassembled(datagram) = outcome {
                 decode_packet(LinkType::Raw, datagram, &mut self.reassembled);
+                self.decoder.count_pseudo(&self.reassembled);
                 // The reassembled packet keeps the VLANs of its fragments.
                 self.reassembled.vlan = self.decoded.vlan;
                 self.reassembled.vlan_count = self.decoded.vlan_count;
