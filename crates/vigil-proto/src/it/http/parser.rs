@@ -276,6 +276,12 @@ impl LineBuf {
     }
 }
 
+/// Whether a header line (terminator stripped) continues the previous
+/// one. libhtp answers yes for an empty line too (a lone "\r\r\n").
+fn is_folded(data: &[u8]) -> bool {
+    data.first().is_none_or(|&c| is_folding_char(c))
+}
+
 /// libhtp's folding characters: SP, HT and NUL.
 fn is_folding_char(c: u8) -> bool {
     util::is_lws(c) || c == 0
@@ -717,7 +723,7 @@ impl HttpParser {
         }
         self.append_raw(Direction::ToServer, &line);
         let data = util::chomp(&line);
-        if !data.first().is_some_and(|&c| is_folding_char(c)) {
+        if !is_folded(data) {
             if let Some(h) = self.req_header.take() {
                 self.process_header(Direction::ToServer, &h, out);
             }
@@ -820,6 +826,11 @@ impl HttpParser {
             _ => {
                 if !side.warned_unparseable {
                     side.warned_unparseable = true;
+                    // A response line without a colon also counts as the
+                    // transaction's one "invalid field" warning.
+                    if !is_req {
+                        side.warned_invalid = true;
+                    }
                     events.push(if is_req {
                         "REQUEST_FIELD_MISSING_COLON"
                     } else {
@@ -1667,7 +1678,7 @@ impl HttpParser {
             self.append_raw(Direction::ToClient, &line);
         }
         let data = util::chomp(&line);
-        if !data.first().is_some_and(|&c| is_folding_char(c)) {
+        if !is_folded(data) {
             if let Some(h) = self.res_header.take() {
                 self.process_header(Direction::ToClient, &h, out);
             }
@@ -2275,10 +2286,9 @@ impl AppParser for HttpParser {
             self.response_complete(out);
         }
         // Trailers cut by the close: the message is done.
+        // (libhtp does not parse a trailer line still held for folding.)
         if self.res_state == ResState::Headers && self.res_trailer {
-            if let Some(h) = self.res_header.take() {
-                self.process_header(Direction::ToClient, &h, out);
-            }
+            self.res_header = None;
             self.res_trailer = false;
             self.res_state = ResState::Finalize;
             self.res_line.buf.clear();
