@@ -22,6 +22,13 @@ const PROTO: AppProto = AppProto::Http;
 pub(crate) const FIELD_LIMIT: usize = 18_000;
 /// Headers per message (Suricata 7's default headers limit).
 pub(crate) const HEADERS_LIMIT: usize = 1024;
+/// Header bytes (names and values) stored per message: with up to
+/// [`MAX_OPEN_TXS`] pipelined requests this bounds a flow's header memory
+/// (libhtp has no such cap; real header sections are far smaller).
+pub(crate) const HEADER_BYTES_LIMIT: usize = 32 * 1024;
+/// Pipelined requests beyond this many open transactions keep no body for
+/// the rule buffers (their files are still tracked), bounding body memory.
+const BODY_KEEP_TXS: usize = 8;
 /// Body bytes kept per transaction and direction for rule buffers
 /// (request-body-limit / response-body-limit: 100kb).
 pub(crate) const BODY_LIMIT: usize = 100 * 1024;
@@ -845,7 +852,9 @@ impl HttpParser {
         } else {
             &mut s.tx.res.headers
         };
-        if headers.len() >= HEADERS_LIMIT && headers.get(&name).is_none() {
+        let over_bytes =
+            headers.bytes.saturating_add(name.len() + value.len()) > HEADER_BYTES_LIMIT;
+        if (headers.len() >= HEADERS_LIMIT && headers.get(&name).is_none()) || over_bytes {
             if !side.headers_over_limit {
                 side.headers_over_limit = true;
                 events.push(if is_req {
@@ -1182,6 +1191,7 @@ impl HttpParser {
             Direction::ToServer => self.req_tx,
             Direction::ToClient => self.res_tx,
         };
+        let open = self.txs.len();
         let mut event = None;
         let mut event_count = 1;
         let mut closed: Vec<FileTrack> = Vec::new();
@@ -1203,7 +1213,11 @@ impl HttpParser {
                 Direction::ToServer => (&mut s.req, &mut s.tx.req.body),
                 Direction::ToClient => (&mut s.res, &mut s.tx.res.body),
             };
-            let keep = BODY_LIMIT.saturating_sub(body.len());
+            let keep = if open > BODY_KEEP_TXS {
+                0
+            } else {
+                BODY_LIMIT.saturating_sub(body.len())
+            };
             // Multipart needs every decoded byte, the buffers only `keep`.
             let want = if side.multipart.is_some() {
                 usize::MAX

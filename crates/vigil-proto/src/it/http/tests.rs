@@ -466,6 +466,26 @@ fn hostile_lengths_do_not_panic_or_grow() {
     long.extend(std::iter::repeat_n(b'a', parser::FIELD_LIMIT + 10));
     let (_, events) = run(&[(C, &long)], 1000);
     assert_eq!(events, vec!["REQUEST_FIELD_TOO_LONG"]);
+    // Many big headers: storage stops at the header byte cap.
+    let mut req = b"GET / HTTP/1.1\r\nHost: a\r\n".to_vec();
+    for i in 0..200 {
+        req.extend_from_slice(format!("X-{i}: ").as_bytes());
+        req.extend(std::iter::repeat_n(b'v', 1000));
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"\r\n");
+    let mut p = HttpParser::new();
+    let mut out = ParseOutput::default();
+    p.parse(C, &req, &mut out);
+    p.finish(&mut out);
+    let names: Vec<&str> = out.events.iter().map(|e| e.name).collect();
+    assert_eq!(names, vec!["REQUEST_TOO_MANY_HEADERS"]);
+    let tx = out
+        .txs
+        .iter()
+        .find(|t| t.event_type() == "http")
+        .expect("tx");
+    assert!(tx.buffer("http.header").map_or(0, <[u8]>::len) < parser::HEADER_BYTES_LIMIT + 4096);
     // A big body keeps only the body limit for buffers.
     let mut resp = b"HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n".to_vec();
     resp.extend(std::iter::repeat_n(b'b', 300_000));

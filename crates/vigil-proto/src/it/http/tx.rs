@@ -19,6 +19,8 @@ pub(crate) struct Header {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Headers {
     pub list: Vec<Header>,
+    /// Name and value bytes stored.
+    pub bytes: usize,
     /// Repetitions counted for the "excessive repetitions" limit.
     pub repetitions: u32,
 }
@@ -73,6 +75,7 @@ impl Headers {
     /// first value with ", " (Content-Length excepted: kept once).
     pub fn add(&mut self, name: Vec<u8>, value: Vec<u8>) -> AddOutcome {
         let Some(idx) = self.list.iter().position(|h| name_eq(&h.name, &name)) else {
+            self.bytes = self.bytes.saturating_add(name.len() + value.len());
             self.list.push(Header {
                 name,
                 value,
@@ -98,6 +101,7 @@ impl Headers {
             }
             return AddOutcome::Merged;
         }
+        self.bytes = self.bytes.saturating_add(value.len() + 2);
         existing.value.extend_from_slice(b", ");
         existing.value.extend_from_slice(&value);
         AddOutcome::Merged
