@@ -2313,10 +2313,24 @@ impl AppParser for HttpParser {
                 self.response_extra_body(&line, out);
             }
         }
-        if matches!(self.res_state, ResState::BodyClose | ResState::Finalize) {
+        // The end of the stream ends a body cut short too: libhtp finishes
+        // the message (its file closes normally).
+        if matches!(
+            self.res_state,
+            ResState::BodyClose
+                | ResState::Finalize
+                | ResState::BodyIdentity
+                | ResState::ChunkData
+                | ResState::ChunkDataEnd
+        ) || (self.res_state == ResState::ChunkLen && self.res_line.buf.is_empty())
+        {
             self.response_complete(out);
         }
-        if self.req_state == ReqState::Finalize && self.req_line.buf.is_empty() {
+        if matches!(
+            self.req_state,
+            ReqState::BodyIdentity | ReqState::ChunkData | ReqState::ChunkDataEnd
+        ) || (self.req_state == ReqState::Finalize && self.req_line.buf.is_empty())
+        {
             self.request_complete(out);
         }
         // Everything still open is logged now, files as truncated.
