@@ -248,6 +248,33 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         )?;
     }
 
+    {
+        // TLS fingerprints and HASSH: as configured, else turned on by rules
+        // that use them (Suricata's "auto").
+        let uses = |names: &[&str]| {
+            options.detect.as_ref().is_some_and(|d| {
+                d.engine
+                    .sigs
+                    .iter()
+                    .any(|s| s.bufs.iter().any(|b| names.contains(&b.name)))
+            })
+        };
+        vigil_proto::it::tls::configure_fingerprints(
+            conf.get("app-layer.protocols.tls.ja3-fingerprints"),
+            conf.get("app-layer.protocols.tls.ja4-fingerprints"),
+            uses(&["ja3.hash", "ja3.string", "ja3s.hash", "ja3s.string"]),
+            uses(&["ja4.hash"]),
+        );
+        vigil_proto::it::ssh::configure_hassh(
+            conf.get("app-layer.protocols.ssh.hassh"),
+            uses(&[
+                "ssh.hassh",
+                "ssh.hassh.string",
+                "ssh.hassh.server",
+                "ssh.hassh.server.string",
+            ]),
+        );
+    }
     let run_config = runtime::RunConfig {
         input: input.clone(),
         log_dir: cli.log_dir.clone(),
