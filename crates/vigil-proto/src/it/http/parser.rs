@@ -1574,7 +1574,12 @@ impl HttpParser {
         self.next_res_id += 1;
         self.res_tx = Some(id);
         let (is_09, line_missing) = match self.slot(Some(id)) {
-            Some(s) => (s.is_09, s.tx.req.method.is_none() && s.tx.req.uri.is_none()),
+            // An unknown method without protocol is no HTTP/0.9 request for
+            // the response side: its status line is parsed.
+            Some(s) => (
+                s.is_09 && s.method_known,
+                s.tx.req.method.is_none() && s.tx.req.uri.is_none(),
+            ),
             None => (false, false),
         };
         if is_09 {
@@ -2278,13 +2283,39 @@ impl AppParser for HttpParser {
         }
     }
 
+    fn close(&mut self, dir: Direction, out: &mut ParseOutput) {
+        if let Tunnel::Inner(p) = &mut self.tunnel {
+            p.close(dir, out);
+            return;
+        }
+        let closing = std::mem::replace(&mut self.closing, true);
+        match dir {
+            Direction::ToServer => self.close_request(out),
+            Direction::ToClient => self.close_response(out),
+        }
+        self.closing = closing;
+    }
+
     fn finish(&mut self, out: &mut ParseOutput) {
         self.closing = true;
         if let Tunnel::Inner(p) = &mut self.tunnel {
             p.finish(out);
         }
-        // The connection closed: a line still buffered on the response
-        // side is processed as it is; a close-delimited body ends.
+        self.close_response(out);
+        self.close_request(out);
+        // Everything still open is logged now, files as truncated.
+        self.flush_all(out);
+        self.req_state = ReqState::Stopped;
+        self.res_state = ResState::Stopped;
+    }
+}
+
+impl HttpParser {
+    /// The server's stream ended: a line still buffered is processed as
+    /// it is, and the message being read ends (a close-delimited body; a
+    /// body cut short too: libhtp finishes it and its file closes
+    /// normally).
+    fn close_response(&mut self, out: &mut ParseOutput) {
         if self.res_state == ResState::Line && !self.res_line.buf.is_empty() {
             let line = self.res_line.take();
             self.response_line(line, &[], 0, out);
@@ -2299,8 +2330,8 @@ impl AppParser for HttpParser {
             self.body_data(Direction::ToClient, &line, out);
             self.response_complete(out);
         }
-        // Trailers cut by the close: the message is done.
-        // (libhtp does not parse a trailer line still held for folding.)
+        // Trailers cut by the close: the message is done (libhtp does not
+        // parse a trailer line still held for folding).
         if self.res_state == ResState::Headers && self.res_trailer {
             self.res_header = None;
             self.res_trailer = false;
@@ -2313,8 +2344,6 @@ impl AppParser for HttpParser {
                 self.response_extra_body(&line, out);
             }
         }
-        // The end of the stream ends a body cut short too: libhtp finishes
-        // the message (its file closes normally).
         if matches!(
             self.res_state,
             ResState::BodyClose
@@ -2326,6 +2355,10 @@ impl AppParser for HttpParser {
         {
             self.response_complete(out);
         }
+    }
+
+    /// The client's stream ended: a request body cut short ends there.
+    fn close_request(&mut self, out: &mut ParseOutput) {
         if matches!(
             self.req_state,
             ReqState::BodyIdentity | ReqState::ChunkData | ReqState::ChunkDataEnd
@@ -2333,14 +2366,8 @@ impl AppParser for HttpParser {
         {
             self.request_complete(out);
         }
-        // Everything still open is logged now, files as truncated.
-        self.flush_all(out);
-        self.req_state = ReqState::Stopped;
-        self.res_state = ResState::Stopped;
     }
-}
 
-impl HttpParser {
     /// Parsing cannot go on (an unframeable request): like Suricata after a
     /// parser error, stop both directions and log what there is.
     fn abort(&mut self, out: &mut ParseOutput) {

@@ -155,6 +155,23 @@ fn buffers() {
         Some(&b"Host: h:8080\r\nCookie: k=v\r\nContent-Length: 3\r\n"[..])
     );
     assert!(tx.buffer("http.location").is_none());
+    // Direction-dependent buffers and the per-header ones.
+    assert_eq!(
+        tx.buffer_dir("http.header", S),
+        Some(&b"Server: x\r\nContent-Length: 0\r\n"[..])
+    );
+    assert_eq!(tx.buffer_dir("http.protocol", S), Some(&b"HTTP/1.0"[..]));
+    assert_eq!(tx.buffer_dir("file.data", C), Some(&b"abc"[..]));
+    let mut each = Vec::new();
+    tx.buffers("http.request_header", &mut |b| each.push(b.to_vec()));
+    assert_eq!(
+        each,
+        vec![
+            b"Host: h:8080".to_vec(),
+            b"Cookie: k=v".to_vec(),
+            b"Content-Length: 3".to_vec()
+        ]
+    );
     assert!(tx.buffer("nonsense").is_none());
     let rec = render(tx.as_ref());
     assert!(

@@ -365,6 +365,43 @@ impl Transaction for HttpTx {
         w.close_object();
     }
 
+    fn buffers(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
+        match name {
+            "http.request_header" => Self::each_header(&self.req.headers, f),
+            "http.response_header" => Self::each_header(&self.res.headers, f),
+            _ => {
+                if let Some(b) = self.buffer(name) {
+                    f(b);
+                }
+            }
+        }
+    }
+
+    /// The buffers Suricata has in both directions give the response's
+    /// content to the to-client side.
+    fn buffer_dir(&self, name: &str, dir: Direction) -> Option<&[u8]> {
+        if dir == Direction::ToClient {
+            let res = &self.res;
+            let v: &[u8] = match name {
+                "http.header" | "http_header" => &self.bufs.res_header,
+                "http.header.raw" | "http_raw_header" => &res.raw_headers,
+                "http.header_names" => &self.bufs.res_header_names,
+                "http.cookie" | "http_cookie" => res.headers.value(b"set-cookie")?,
+                "http.content_type" => res.headers.value(b"content-type")?,
+                "http.content_len" => res.headers.value(b"content-length")?,
+                "http.connection" => res.headers.value(b"connection")?,
+                "http.start" | "http_start" => &self.bufs.res_start,
+                "http.protocol" => res.protocol.as_deref()?,
+                _ => return self.buffer(name),
+            };
+            return Some(v);
+        }
+        if matches!(name, "file.data" | "file_data") {
+            return Some(&self.req.body);
+        }
+        self.buffer(name)
+    }
+
     /// Rule buffers. Names Suricata uses in both directions give the request
     /// side; append `:toclient` for the response side (e.g.
     /// `http.header:toclient`). `file.data` is the response body
@@ -420,6 +457,19 @@ impl Transaction for HttpTx {
 }
 
 impl HttpTx {
+    /// Each header as `Name: value` (`http.request_header`,
+    /// `http.response_header`: one buffer per header).
+    fn each_header(h: &Headers, f: &mut dyn FnMut(&[u8])) {
+        let mut line = Vec::new();
+        for hd in &h.list {
+            line.clear();
+            line.extend_from_slice(&hd.name);
+            line.extend_from_slice(b": ");
+            line.extend_from_slice(&hd.value);
+            f(&line);
+        }
+    }
+
     /// `urilen`: length of the normalized URI (`raw` for the raw one).
     pub fn urilen(&self, raw: bool) -> Option<usize> {
         if raw {
