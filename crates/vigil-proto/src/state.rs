@@ -31,7 +31,7 @@ enum DirProbe {
 /// Application state of one flow.
 pub struct AppState {
     transport: Transport,
-    src_port: u16,
+    /// The responder's port: the one detection by port looks at.
     dst_port: u16,
     proto: Option<AppProto>,
     failed: bool,
@@ -46,16 +46,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for a flow whose initiator uses `src_port` towards `dst_port`.
+    /// State for a flow whose initiator uses `src_port` towards `dst_port`
+    /// (only the responder's port takes part in detection, as in Suricata).
     pub fn new(
         transport: Transport,
-        src_port: u16,
+        _src_port: u16,
         dst_port: u16,
         config: DetectionConfig,
     ) -> AppState {
         AppState {
             transport,
-            src_port,
             dst_port,
             proto: None,
             failed: false,
