@@ -1562,9 +1562,16 @@ impl HttpParser {
             slot.tx.req.uri = Some(b"/libhtp::request_uri_not_seen".to_vec());
             slot.tx.req.parsed_uri.path = Some(b"/libhtp::request_uri_not_seen".to_vec());
             slot.tx.req.uri_normalized = Some(b"/libhtp::request_uri_not_seen".to_vec());
-            // The request side will not produce this one.
-            slot.req.complete = true;
+            // libhtp puts its request side into "finalize" for this one:
+            // it completes with the next request data or the close. When a
+            // request is being read, it is simply complete.
+            let idle = self.req_state == ReqState::Idle;
+            slot.req.complete = !idle;
             self.txs.push_back(slot);
+            if idle {
+                self.req_tx = Some(id);
+                self.req_state = ReqState::Finalize;
+            }
             self.res_tx = Some(id);
             self.next_res_id += 1;
             self.res_event(out, "UNABLE_TO_MATCH_RESPONSE_TO_REQUEST");
@@ -1609,12 +1616,19 @@ impl HttpParser {
             if data.get(pos) == Some(&b'H') && pos + 1 < data.len() {
                 return;
             }
-            if let Some(s) = self.slot(self.res_tx) {
+            let first = self.slot(self.res_tx).is_some_and(|s| {
                 s.tx.res.message_len += line.len() as u64;
+                !s.res.file_wanted
+            });
+            if first {
+                self.open_response_body(self.res_tx);
             }
-            self.open_response_body(self.res_tx);
             self.body_data(Direction::ToClient, &line, out);
-            self.res_state = ResState::BodyClose;
+            // The next line is looked at again; the response ends with the
+            // data at hand (libhtp finalizes it when the chunk is used up).
+            if pos >= data.len() {
+                self.res_state = ResState::Finalize;
+            }
             return;
         }
         let mut events: Vec<&'static str> = Vec::new();

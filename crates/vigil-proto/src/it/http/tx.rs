@@ -211,10 +211,15 @@ impl HttpTx {
         if let Some(u) = &req.uri {
             write_bytes(w, "url", u);
         }
-        if let Some(ua) = req.headers.value(b"user-agent") {
+        // Suricata logs no header-derived field for an empty value.
+        if let Some(ua) = req.headers.value(b"user-agent").filter(|v| !v.is_empty()) {
             write_bytes(w, "http_user_agent", ua);
         }
-        if let Some(xff) = req.headers.value(b"x-forwarded-for") {
+        if let Some(xff) = req
+            .headers
+            .value(b"x-forwarded-for")
+            .filter(|v| !v.is_empty())
+        {
             write_bytes(w, "xff", xff);
         }
         if let Some(ct) = res.headers.value(b"content-type") {
@@ -242,7 +247,7 @@ impl HttpTx {
             }
             w.close_object();
         }
-        if let Some(r) = req.headers.value(b"referer") {
+        if let Some(r) = req.headers.value(b"referer").filter(|v| !v.is_empty()) {
             write_bytes(w, "http_refer", r);
         }
         if let Some(m) = &req.method {
@@ -254,7 +259,7 @@ impl HttpTx {
         if let Some(s) = &res.status {
             w.uint("status", util::strtoul_u32(s));
         }
-        if let Some(l) = res.headers.value(b"location") {
+        if let Some(l) = res.headers.value(b"location").filter(|v| !v.is_empty()) {
             write_bytes(w, "redirect", l);
         }
         w.uint("length", res.message_len);
