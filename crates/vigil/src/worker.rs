@@ -70,6 +70,12 @@ pub struct WorkerReport {
     pub alert_records: u64,
 }
 
+/// Application protocols whose TCP packets keep their own payload
+/// inspection after detection (observed with Suricata 7: OT parsers and
+/// flows whose detection failed), besides the reassembled stream.
+const PACKET_INSPECTED_PROTOS: &[&str] =
+    &["dnp3", "enip", "iec104", "s7comm", "mms", "bacnet", "opcua"];
+
 /// Most alerts written per packet (Suricata's `packet-alert-max`).
 const MAX_ALERTS_PER_PACKET: usize = 15;
 
@@ -574,7 +580,9 @@ fn flow_packet(
             .tcp
             .as_ref()
             .is_some_and(|t| t.state() != TcpState::None)
-        && flow.app_proto.is_some();
+        && flow
+            .app_proto
+            .is_some_and(|a| !PACKET_INSPECTED_PROTOS.contains(&a));
     let pkt = PktRef {
         decoded,
         frame,
@@ -663,6 +671,7 @@ impl Emitter {
         };
         let mut chunk = std::mem::take(&mut self.chunk);
         let mut have_chunk = false;
+        let app_failed = flow.app_proto == Some("failed");
         if p.stream_tracked
             && let Some(session) = flow.tcp.as_ref()
             && let Some(fd) = flow
@@ -689,7 +698,10 @@ impl Emitter {
                 TcpState::LastAck | TcpState::CloseWait | TcpState::Closing | TcpState::Closed
             );
             let upto = if closing { raw.end() } else { acked };
+            // Without an application parser (detection failed) Suricata
+            // inspects the raw stream as soon as data is acknowledged.
             let ready = closing
+                || app_failed
                 || raw.trigger
                 || upto.saturating_sub(raw.progress) >= opts.chunk[d]
                 || raw.data.len() > vigil_detect::state::MAX_RAW_BUFFER;
