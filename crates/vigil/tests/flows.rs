@@ -161,6 +161,7 @@ fn tcp_conversation_one_closed_flow() {
     assert_eq!(
         keys,
         [
+            "app_proto",
             "community_id",
             "dest_ip",
             "dest_port",
@@ -179,6 +180,8 @@ fn tcp_conversation_one_closed_flow() {
     assert_eq!(s(f, "/dest_ip"), "10.0.0.2");
     assert_eq!(u(f, "/dest_port"), 80);
     assert_eq!(s(f, "/proto"), "TCP");
+    // The GET / 200 exchange is recognised as HTTP.
+    assert_eq!(s(f, "/app_proto"), "http");
     // Ended by the end of input: stamped with the last packet's time.
     assert_eq!(s(f, "/timestamp"), "2026-01-15T08:00:00.257000+0000");
     assert_eq!(u(f, "/flow/pkts_toserver"), pts);
@@ -592,7 +595,7 @@ fn stats_record_is_last_and_counts_everything() {
     // The summary line on stderr agrees.
     assert!(
         run.stderr.contains(&format!(
-            "{n} packets, {bytes} bytes, 4 flows, 0 decoder events"
+            "{n} packets, {bytes} bytes, 4 flows, 1 transactions, 0 alerts, 0 decoder events"
         )),
         "{}",
         run.stderr
