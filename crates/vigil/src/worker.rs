@@ -671,9 +671,8 @@ impl Emitter {
         };
         let mut chunk = std::mem::take(&mut self.chunk);
         let mut have_chunk = false;
-        let app_failed = flow.app_proto == Some("failed");
-        if p.stream_tracked
-            && let Some(session) = flow.tcp.as_ref()
+        if let Some(session) = flow.tcp.as_ref()
+            && session.state() != TcpState::None
             && let Some(fd) = flow
                 .detect
                 .as_mut()
@@ -698,10 +697,7 @@ impl Emitter {
                 TcpState::LastAck | TcpState::CloseWait | TcpState::Closing | TcpState::Closed
             );
             let upto = if closing { raw.end() } else { acked };
-            // Without an application parser (detection failed) Suricata
-            // inspects the raw stream as soon as data is acknowledged.
             let ready = closing
-                || app_failed
                 || raw.trigger
                 || upto.saturating_sub(raw.progress) >= opts.chunk[d]
                 || raw.data.len() > vigil_detect::state::MAX_RAW_BUFFER;
