@@ -13,6 +13,9 @@ use std::net::IpAddr;
 use vigil_rules::{Action, Classifications, FlowintOp, Rule, ThresholdConfig, UintMatch};
 use vigil_wire::{Decoded, Transport};
 
+/// (pattern, rule number) pairs for a prefilter.
+type PatternList = Vec<(Vec<u8>, u32)>;
+
 /// Why a loaded rule is not evaluated.
 #[derive(Debug, Clone)]
 pub struct Skipped {
@@ -156,9 +159,9 @@ impl Engine {
     }
 
     fn build_groups(&mut self) {
-        let mut payload_fp: [Vec<(Vec<u8>, u32)>; 6] = Default::default();
-        let mut app_fp: HashMap<(String, &'static str), Vec<(Vec<u8>, u32)>> = HashMap::new();
-        let mut any_fp: HashMap<&'static str, Vec<(Vec<u8>, u32)>> = HashMap::new();
+        let mut payload_fp: [PatternList; 6] = Default::default();
+        let mut app_fp: HashMap<(String, &'static str), PatternList> = HashMap::new();
+        let mut any_fp: HashMap<&'static str, PatternList> = HashMap::new();
         for s in &self.sigs {
             match s.kind {
                 SigKind::App => {
@@ -177,17 +180,21 @@ impl Engine {
                     }
                 }
                 _ => {
-                    for b in 0..6 {
+                    for (b, (g, fps)) in self
+                        .groups
+                        .iter_mut()
+                        .zip(payload_fp.iter_mut())
+                        .enumerate()
+                    {
                         if s.proto.mask & (1 << b) == 0 {
                             continue;
                         }
-                        let g = &mut self.groups[b];
                         match s.kind {
                             SigKind::IpOnly => g.iponly.push(s.num),
                             SigKind::PdOnly => g.pdonly.push(s.num),
                             SigKind::Packet => g.packet.push(s.num),
                             SigKind::Payload => match &s.fast {
-                                Some(f) => payload_fp[b].push((f.pattern.clone(), s.num)),
+                                Some(f) => fps.push((f.pattern.clone(), s.num)),
                                 None => g.payload_nofp.push(s.num),
                             },
                             SigKind::App => {}
@@ -771,11 +778,8 @@ impl Detector {
             let len = pkt.payload.len() as u64;
             // Suricata's signature mask: dsize other than `=0` / `<N`
             // needs a payload; `=0` needs none.
-            let needs_payload = match m {
-                UintMatch::Eq(0) => false,
-                UintMatch::Lt(_) | UintMatch::Le(_) => false,
-                _ => true,
-            };
+            let needs_payload =
+                !matches!(m, UintMatch::Eq(0) | UintMatch::Lt(_) | UintMatch::Le(_));
             if src == Src::Tx || (needs_payload && len == 0) || !uint_match(m, len) {
                 return false;
             }

@@ -16,6 +16,10 @@ pub const DEFAULT_DEPTH_LIMIT: u32 = 1500;
 /// Capture pairs kept per match (whole match + 15 groups).
 const OVECTOR_PAIRS: u32 = 16;
 
+/// A match stopped by the match or depth limit (or another PCRE2 error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitHit;
+
 /// A compiled regular expression. Shared read-only between workers.
 pub struct Regex {
     code: *mut ffi::pcre2_code_8,
@@ -128,14 +132,14 @@ impl Regex {
     }
 
     /// Searches `subject` from `start`. `Ok(Some((s, e)))` is the match
-    /// span; `Err(())` means the match or depth limit was hit (treated as
-    /// no match, as Suricata does).
+    /// span; `Err(LimitHit)` means the match or depth limit was hit (treated
+    /// as no match, as Suricata does).
     pub fn find_at(
         &self,
         subject: &[u8],
         start: usize,
         scratch: &mut Scratch,
-    ) -> Result<Option<(usize, usize)>, ()> {
+    ) -> Result<Option<(usize, usize)>, LimitHit> {
         if start > subject.len() {
             return Ok(None);
         }
@@ -156,7 +160,7 @@ impl Regex {
             return Ok(None);
         }
         if rc < 0 {
-            return Err(());
+            return Err(LimitHit);
         }
         // SAFETY: after a successful match the ovector holds at least one
         // pair.

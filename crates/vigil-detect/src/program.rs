@@ -145,7 +145,7 @@ pub struct Read {
 #[derive(Debug)]
 pub enum Op {
     /// `content`.
-    Content(ContentOp),
+    Content(Box<ContentOp>),
     /// `pcre`.
     Pcre(PcreOp),
     /// `byte_test`.
@@ -309,7 +309,7 @@ fn run(ops: &[Op], i: usize, buf: &[u8], st: &mut Insp<'_>) -> R {
             let mut start = 0usize;
             loop {
                 match p.re.find_at(subject, start, st.pcre) {
-                    Err(()) => return R::NoMatch,
+                    Err(_) => return R::NoMatch,
                     Ok(None) => {
                         return if p.negated {
                             next(ops, i, buf, st)

@@ -456,6 +456,9 @@ pub fn buffer_direction(name: &str) -> Option<bool> {
     }
 }
 
+/// An explicit fast pattern: (program, op index, chop).
+type ExplicitFp = (usize, usize, Option<(u16, u16)>);
+
 /// Compiles `rule` as internal number `num`. Returns the reason when the
 /// rule cannot be evaluated (a keyword not supported yet, a bad regex).
 pub fn compile(
@@ -520,7 +523,7 @@ pub fn compile(
     let mut cur_buffer: Option<&'static str> = None;
     let mut progs: Vec<(&'static str, Vec<Transform>, Vec<Op>)> = Vec::new();
     // Fast-pattern candidates: (prog index, content op index, explicit, chop).
-    let mut explicit_fp: Option<(usize, usize, Option<(u16, u16)>)> = None;
+    let mut explicit_fp: Option<ExplicitFp> = None;
     let mut only_flowbit_set = true;
     let mut other_match_keywords = false;
     let mut has_alp = false;
@@ -604,7 +607,7 @@ pub fn compile(
                     };
                     explicit_fp = Some((pi, ops.len(), chop));
                 }
-                ops.push(Op::Content(op));
+                ops.push(Op::Content(Box::new(op)));
             }
             RuleOption::Pcre(p) => {
                 let pi = pick(
