@@ -456,6 +456,11 @@ pub fn buffer_direction(name: &str) -> Option<bool> {
     }
 }
 
+/// The transforms of program `pi`.
+fn ts_of(progs: &[(&'static str, Vec<Transform>, Vec<Op>)], pi: usize) -> Vec<Transform> {
+    progs.get(pi).map(|p| p.1.clone()).unwrap_or_default()
+}
+
 /// An explicit fast pattern: (program, op index, chop).
 type ExplicitFp = (usize, usize, Option<(u16, u16)>);
 
@@ -469,7 +474,10 @@ pub fn compile(
     ints: &mut Names,
     address_vars: &vigil_rules::Vars,
 ) -> Result<Sig, String> {
-    if let Some(k) = rule.unsupported_keywords().next() {
+    if let Some(k) = rule
+        .unsupported_keywords()
+        .find(|k| !matches!(*k, "bypass" | "filestore"))
+    {
         return Err(format!("keyword '{k}' is not supported yet"));
     }
     let (proto, header_app) = proto_spec(&rule.protocol);
@@ -590,6 +598,30 @@ pub fn compile(
                     last_pi,
                 );
                 last_pi = Some(pi);
+                if !c.nocase && !c.negated {
+                    for t in &ts_of(&progs, pi) {
+                        match t {
+                            Transform::ToLowercase
+                                if c.pattern.iter().any(u8::is_ascii_uppercase) =>
+                            {
+                                return Err("signature can't match: content with upper case is incompatible with to_lowercase transform".into());
+                            }
+                            Transform::ToUppercase
+                                if c.pattern.iter().any(u8::is_ascii_lowercase) =>
+                            {
+                                return Err("signature can't match: content with lower case is incompatible with to_uppercase transform".into());
+                            }
+                            Transform::CompressWhitespace
+                                if c.pattern.windows(2).any(|w| {
+                                    w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace()
+                                }) =>
+                            {
+                                return Err("signature can't match: content with consecutive whitespace is incompatible with compress_whitespace transform".into());
+                            }
+                            _ => {}
+                        }
+                    }
+                }
                 let mut op = ContentOp::new(&c.pattern, c.nocase);
                 op.negated = c.negated;
                 op.offset = c.offset.as_ref().map(|v| val_u(v, &vars)).transpose()?;
@@ -935,6 +967,9 @@ pub fn compile(
             | RuleOption::Tag(_)
             | RuleOption::Requires(_)
             | RuleOption::Prefilter => {}
+            // Keywords without effect on whether a rule alerts.
+            RuleOption::Unsupported { keyword, .. }
+                if matches!(keyword.as_str(), "bypass" | "filestore") => {}
             RuleOption::Unsupported { keyword, .. } => {
                 return Err(format!("keyword '{keyword}' is not supported yet"));
             }

@@ -197,6 +197,24 @@ struct ThresholdRule {
 }
 
 #[derive(Debug, Clone)]
+struct RateFilter {
+    track: Track,
+    count: u32,
+    seconds: u32,
+    /// `new_action pass` (other actions only matter inline).
+    pass: bool,
+    timeout: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RateState {
+    count: u32,
+    start: i64,
+    /// The new action applies until this time.
+    until: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
 struct Suppress {
     track: Option<Track>,
     ips: Option<vigil_rules::IpSet>,
@@ -209,6 +227,8 @@ pub struct Thresholds {
     /// threshold.config overrides by (gid, sid); sid 0 applies to all.
     overrides: std::collections::HashMap<(u32, u32), ThresholdRule>,
     suppress: std::collections::HashMap<(u32, u32), Vec<Suppress>>,
+    rate_filters: std::collections::HashMap<(u32, u32), RateFilter>,
+    rates: HashMap<(u32, TrackKey), RateState, foldhash::fast::RandomState>,
 }
 
 impl Thresholds {
@@ -240,7 +260,21 @@ impl Thresholds {
                             ips: e.ip_set.clone(),
                         });
                 }
-                ThresholdEntryKind::RateFilter => {}
+                ThresholdEntryKind::RateFilter => {
+                    if let (Some(track), Some(count), Some(seconds)) = (e.track, e.count, e.seconds)
+                    {
+                        t.rate_filters.insert(
+                            (e.gid, e.sid),
+                            RateFilter {
+                                track,
+                                count,
+                                seconds,
+                                pass: e.new_action.as_deref() == Some("pass"),
+                                timeout: e.timeout.unwrap_or(0),
+                            },
+                        );
+                    }
+                }
             }
         }
         t
@@ -291,6 +325,9 @@ impl Thresholds {
             seconds: t.seconds,
         });
         let mut ok = true;
+        if !self.rate_filters.is_empty() && self.rate_filtered(s, src, dst, now, flow) {
+            return false;
+        }
         if let Some(t) = ov.or(rule_t) {
             ok &= self.apply(s.num, 0, &t, src, dst, now, flow);
         }
@@ -304,6 +341,60 @@ impl Thresholds {
             ok &= self.apply(s.num, 1, &t, src, dst, now, flow);
         }
         ok
+    }
+
+    /// threshold.config `rate_filter`: past `count` matches in `seconds`
+    /// the new action applies for `timeout` seconds; with `pass` the
+    /// alert is dropped (other new actions only change inline verdicts).
+    fn rate_filtered(
+        &mut self,
+        s: &Sig,
+        src: IpAddr,
+        dst: IpAddr,
+        now: i64,
+        flow: Option<u64>,
+    ) -> bool {
+        let Some(rf) = self
+            .rate_filters
+            .get(&(s.gid, s.sid))
+            .or_else(|| self.rate_filters.get(&(s.gid, 0)))
+            .cloned()
+        else {
+            return false;
+        };
+        let key = match rf.track {
+            Track::BySrc => TrackKey::Ip(src),
+            Track::ByDst => TrackKey::Ip(dst),
+            Track::ByRule => TrackKey::Rule,
+            Track::ByBoth | Track::ByEither => TrackKey::Pair(src, dst),
+            Track::ByFlow => TrackKey::Flow(flow.unwrap_or(0)),
+        };
+        if self.rates.len() >= MAX_TRACKERS {
+            self.rates.clear();
+        }
+        let st = self.rates.entry((s.num, key)).or_insert(RateState {
+            count: 0,
+            start: now,
+            until: None,
+        });
+        if let Some(until) = st.until {
+            if now < until {
+                return rf.pass;
+            }
+            st.until = None;
+            st.count = 0;
+            st.start = now;
+        }
+        if now - st.start >= i64::from(rf.seconds) {
+            st.count = 0;
+            st.start = now;
+        }
+        st.count = st.count.saturating_add(1);
+        if st.count > rf.count {
+            st.until = Some(now + i64::from(rf.timeout));
+            return rf.pass;
+        }
+        false
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -22,7 +22,7 @@ impl CTransform {
         match t {
             Transform::PcreXform(re) => Regex::new(re, Options::default())
                 .map(CTransform::Pcre)
-                .map_err(|e| format!("pcrexform: {e}")),
+                .map_err(|e| format!("invalid formatting to pcrexform keyword: {e}")),
             other => Ok(CTransform::Plain(other.clone())),
         }
     }

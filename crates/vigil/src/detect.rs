@@ -129,6 +129,7 @@ pub fn setup(
     extra: &[PathBuf],
     fatal: bool,
     quiet: bool,
+    log_dir: Option<&Path>,
 ) -> Result<Option<DetectOptions>> {
     let files = rule_files(conf, s_files, extra);
     if files.is_empty() {
@@ -138,6 +139,11 @@ pub fn setup(
     let vars = vars_from(conf);
     let classes = classifications(conf, fatal)?;
     let set = RuleSet::load(&files, &vars, &classes);
+    let tconf = threshold_config(conf, &vars, fatal)?;
+    let engine = Engine::build(&set.rules, &classes, tconf, &vars);
+    if let Some(dir) = log_dir {
+        write_rule_log(dir, &files, &set, &engine);
+    }
     if fatal && let Some(e) = set.errors.first() {
         bail!("rule error (--init-errors-fatal): {e}");
     }
@@ -147,8 +153,6 @@ pub fn setup(
     if !quiet && set.errors.len() > 20 {
         eprintln!("vigil: ... {} more rule errors", set.errors.len() - 20);
     }
-    let tconf = threshold_config(conf, &vars, fatal)?;
-    let engine = Engine::build(&set.rules, &classes, tconf, &vars);
     if fatal && let Some(s) = engine.skipped.first() {
         bail!(
             "rule {}:{} cannot be evaluated (--init-errors-fatal): {}",
@@ -176,6 +180,39 @@ pub fn setup(
             chunk("stream.reassembly.toclient-chunk-size"),
         ],
     }))
+}
+
+/// Writes `suricata.log` in the log directory: one line per rule that
+/// failed to load or cannot be evaluated, in Suricata's wording ("error
+/// parsing signature"), then Suricata's summary line, so scripts reading
+/// Suricata's log find the same facts.
+fn write_rule_log(dir: &Path, files: &[PathBuf], set: &RuleSet, engine: &Engine) {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for e in &set.errors {
+        let _ = writeln!(
+            out,
+            "Error: detect: error parsing signature from file {} at line {}: {}",
+            e.file, e.line, e
+        );
+    }
+    for s in &engine.skipped {
+        let _ = writeln!(
+            out,
+            "Error: detect: error parsing signature {}:{}: {}",
+            s.gid, s.sid, s.reason
+        );
+    }
+    let _ = writeln!(
+        out,
+        "Info: detect: {} rule files processed. {} rules successfully loaded, {} rules failed",
+        files.len(),
+        engine.len(),
+        set.errors.len() + engine.skipped.len()
+    );
+    if std::fs::create_dir_all(dir).is_ok() {
+        let _ = std::fs::write(dir.join("suricata.log"), out);
+    }
 }
 
 /// `vigil rules check FILE...`: loaded/failed counts, the errors, and the

@@ -195,7 +195,14 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             conf.set(s)?;
         }
         let files = detect::rule_files(&conf, &cli.rules, &cli.extra_rules);
-        detect::setup(&conf, &files, &[], cli.init_errors_fatal, true)?;
+        detect::setup(
+            &conf,
+            &files,
+            &[],
+            cli.init_errors_fatal,
+            true,
+            Some(&cli.log_dir),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     if cli.interface.is_some() {
@@ -245,6 +252,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             &cli.extra_rules,
             cli.init_errors_fatal,
             cli.quiet,
+            Some(&cli.log_dir),
         )?;
     }
 
