@@ -357,6 +357,32 @@ pub struct Detector {
     b64: Vec<u8>,
     /// Threshold / detection_filter state.
     pub thresholds: Thresholds,
+    /// xbits / hostbits: (bit, key) -> expiry time.
+    xbits: hashbrown::HashMap<(u32, XKey), i64, foldhash::fast::RandomState>,
+}
+
+/// What an xbit is attached to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum XKey {
+    Host(IpAddr),
+    Pair(IpAddr, IpAddr),
+}
+
+/// Most xbits / hostbits kept per worker; past it the table is cleared.
+pub const MAX_XBITS: usize = 65_536;
+
+fn xkey(track: crate::sig::XTrack, src: IpAddr, dst: IpAddr) -> XKey {
+    match track {
+        crate::sig::XTrack::Src => XKey::Host(src),
+        crate::sig::XTrack::Dst => XKey::Host(dst),
+        crate::sig::XTrack::Pair => {
+            if src <= dst {
+                XKey::Pair(src, dst)
+            } else {
+                XKey::Pair(dst, src)
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Detector {
@@ -399,6 +425,7 @@ impl Detector {
             tmp: Vec::new(),
             b64: Vec::new(),
             thresholds,
+            xbits: Default::default(),
         }
     }
 
@@ -664,6 +691,38 @@ impl Detector {
                 }
             }
         }
+        if !s.xbits.is_empty()
+            && let Some(ip) = pkt.decoded.ip
+        {
+            let (a, b) = if swapped {
+                (ip.dst, ip.src)
+            } else {
+                (ip.src, ip.dst)
+            };
+            for x in &s.xbits {
+                let key = (x.bit, xkey(x.track, a, b));
+                match x.action {
+                    vigil_rules::BitsAction::Set => {
+                        if self.xbits.len() >= MAX_XBITS {
+                            self.xbits.clear();
+                        }
+                        self.xbits.insert(key, pkt.ts_secs + i64::from(x.expire));
+                    }
+                    vigil_rules::BitsAction::Unset => {
+                        self.xbits.remove(&key);
+                    }
+                    vigil_rules::BitsAction::Toggle => {
+                        let live = self.xbits.get(&key).is_some_and(|e| *e >= pkt.ts_secs);
+                        if live {
+                            self.xbits.remove(&key);
+                        } else {
+                            self.xbits.insert(key, pkt.ts_secs + i64::from(x.expire));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
         if s.action == Action::Pass {
             return Outcome::Pass;
         }
@@ -827,6 +886,25 @@ impl Detector {
                 _ => false,
             };
             if !ok {
+                return false;
+            }
+        }
+        for x in &s.xbits {
+            let want = match x.action {
+                vigil_rules::BitsAction::IsSet => true,
+                vigil_rules::BitsAction::IsNotSet => false,
+                _ => continue,
+            };
+            let (a, b) = if swapped {
+                (ip.dst, ip.src)
+            } else {
+                (ip.src, ip.dst)
+            };
+            let live = self
+                .xbits
+                .get(&(x.bit, xkey(x.track, a, b)))
+                .is_some_and(|e| *e >= pkt.ts_secs);
+            if live != want {
                 return false;
             }
         }

@@ -133,6 +133,30 @@ pub enum BitAct {
     Toggle(u32),
 }
 
+/// What an xbit / hostbit is kept for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XTrack {
+    /// The packet's source address.
+    Src,
+    /// The packet's destination address.
+    Dst,
+    /// The address pair (either order).
+    Pair,
+}
+
+/// An `xbits` / `hostbits` operation.
+#[derive(Debug, Clone)]
+pub struct XBit {
+    /// Action.
+    pub action: BitsAction,
+    /// Bit id.
+    pub bit: u32,
+    /// Tracking.
+    pub track: XTrack,
+    /// Lifetime in seconds after a set.
+    pub expire: u32,
+}
+
 /// A compiled flowint operation.
 #[derive(Debug, Clone)]
 pub struct IntOp {
@@ -257,6 +281,8 @@ pub struct Sig {
     pub bit_acts: Vec<BitAct>,
     /// flowint conditions and actions, in order.
     pub ints: Vec<IntOp>,
+    /// xbits / hostbits conditions and actions.
+    pub xbits: Vec<XBit>,
     /// `threshold` / `detection_filter`.
     pub threshold: Option<Threshold>,
     /// `detection_filter` in addition to a threshold.
@@ -270,6 +296,9 @@ pub struct Sig {
     /// Requires the stream (only_stream).
     pub require_stream: bool,
 }
+
+/// Lifetime of an xbit / hostbit set without `expire` (seconds).
+pub const XBITS_DEFAULT_EXPIRE: u32 = 30;
 
 /// Registry of flowbit / flowint names (ids shared by all rules).
 #[derive(Debug, Default)]
@@ -514,6 +543,7 @@ pub fn compile(
         bit_conds: Vec::new(),
         bit_acts: Vec::new(),
         ints: Vec::new(),
+        xbits: Vec::new(),
         threshold: None,
         detection_filter: None,
         noalert: rule.noalert,
@@ -917,6 +947,8 @@ pub fn compile(
             }
             RuleOption::StreamSize(ss) => {
                 other_match_keywords = true;
+                // Suricata inspects such rules on packets (as `dsize`).
+                s.require_packet = true;
                 let side = match ss.side.as_str() {
                     "server" => 0,
                     "client" => 1,
@@ -952,8 +984,52 @@ pub fn compile(
             RuleOption::IcmpId(v) => s.hdr.push(HdrCheck::IcmpId(*v)),
             RuleOption::IcmpSeq(v) => s.hdr.push(HdrCheck::IcmpSeq(*v)),
             RuleOption::Frame(_) => return Err("frame buffers are not supported yet".into()),
-            RuleOption::Xbits(_) | RuleOption::Hostbits(_) => {
-                return Err("xbits/hostbits are not supported yet".into());
+            RuleOption::Xbits(x) => {
+                let track = match x.track {
+                    vigil_rules::XbitsTrack::IpSrc => XTrack::Src,
+                    vigil_rules::XbitsTrack::IpDst => XTrack::Dst,
+                    vigil_rules::XbitsTrack::IpPair => XTrack::Pair,
+                    vigil_rules::XbitsTrack::Tx => {
+                        return Err("xbits with track tx are not supported yet".into());
+                    }
+                };
+                if x.action == BitsAction::NoAlert {
+                    s.noalert = true;
+                } else {
+                    if !matches!(x.action, BitsAction::Set) {
+                        only_flowbit_set = false;
+                    }
+                    other_match_keywords = true;
+                    s.xbits.push(XBit {
+                        action: x.action,
+                        bit: names.id(&format!("xbits:{}", x.name)),
+                        track,
+                        expire: x.expire.unwrap_or(XBITS_DEFAULT_EXPIRE),
+                    });
+                }
+            }
+            RuleOption::Hostbits(h) => {
+                if h.action == BitsAction::NoAlert {
+                    s.noalert = true;
+                } else {
+                    other_match_keywords = true;
+                    for name in &h.names {
+                        let bit = names.id(&format!("hostbits:{name}"));
+                        let tracks: &[XTrack] = match h.dir {
+                            vigil_rules::HostbitsDir::Src => &[XTrack::Src],
+                            vigil_rules::HostbitsDir::Dst => &[XTrack::Dst],
+                            vigil_rules::HostbitsDir::Both => &[XTrack::Src, XTrack::Dst],
+                        };
+                        for &track in tracks {
+                            s.xbits.push(XBit {
+                                action: h.action,
+                                bit,
+                                track,
+                                expire: XBITS_DEFAULT_EXPIRE,
+                            });
+                        }
+                    }
+                }
             }
             RuleOption::Msg(_)
             | RuleOption::Sid(_)
