@@ -272,16 +272,37 @@ impl Engine {
 
 /// A transaction buffer source for rule evaluation.
 pub trait TxBuffers {
-    /// The content of buffer `name`, if the transaction has it.
-    fn buffer(&self, name: &str) -> Option<&[u8]>;
+    /// Calls `f` with each instance of buffer `name` as inspected in the
+    /// given direction (`to_server`), until `f` returns true. Single-valued
+    /// buffers have one instance; absent buffers none.
+    fn each(&self, name: &str, to_server: bool, f: &mut dyn FnMut(&[u8]) -> bool);
 }
 
-/// Adapts a protocol transaction to [`TxBuffers`].
+/// Adapts a protocol transaction to [`TxBuffers`]: direction-dependent
+/// buffers through `Transaction::buffer_dir`, multi-valued ones through
+/// `Transaction::buffers`.
 pub struct TxRef<'a>(pub &'a dyn vigil_proto::Transaction);
 
 impl TxBuffers for TxRef<'_> {
-    fn buffer(&self, name: &str) -> Option<&[u8]> {
-        self.0.buffer(name)
+    fn each(&self, name: &str, to_server: bool, f: &mut dyn FnMut(&[u8]) -> bool) {
+        let dir = if to_server {
+            vigil_proto::Direction::ToServer
+        } else {
+            vigil_proto::Direction::ToClient
+        };
+        let plain = self.0.buffer(name);
+        if let Some(d) = self.0.buffer_dir(name, dir)
+            && !plain.is_some_and(|p| std::ptr::eq(p.as_ptr(), d.as_ptr()) && p.len() == d.len())
+        {
+            f(d);
+            return;
+        }
+        let mut done = false;
+        self.0.buffers(name, &mut |b| {
+            if !done {
+                done = f(b);
+            }
+        });
     }
 }
 
@@ -590,14 +611,21 @@ impl Detector {
                 self.add_cand(n);
             }
             for (name, pf) in &g.by_buf {
-                if let Some(buf) = tx.buffer(name) {
-                    let mut hits: Vec<u32> = Vec::new();
-                    pf.scan(buf, &mut |id| hits.push(id));
-                    for id in hits {
-                        if let Some(rs) = pf.rules.get(id as usize) {
-                            for &n in rs {
-                                self.add_cand(n);
-                            }
+                let mut hits: Vec<u32> = Vec::new();
+                // Both sides' instances: the rule's direction is checked
+                // in the full evaluation.
+                for to_server in [true, false] {
+                    tx.each(name, to_server, &mut |buf| {
+                        pf.scan(buf, &mut |id| hits.push(id));
+                        false
+                    });
+                }
+                hits.sort_unstable();
+                hits.dedup();
+                for id in hits {
+                    if let Some(rs) = pf.rules.get(id as usize) {
+                        for &n in rs {
+                            self.add_cand(n);
                         }
                     }
                 }
@@ -616,10 +644,26 @@ impl Detector {
             } else {
                 s.bufs.iter().find_map(|b| buffer_direction(b.name))
             };
-            let swapped = want.is_some_and(|w| w != pkt_to_server);
-            if self.eval_tx(&engine, n, pkt, fd.as_deref_mut(), tx, tx_id, swapped, out)
-                == Outcome::Pass
-            {
+            // A rule without a side is tried on the packet's side, then on
+            // the other (a transaction is handed over whole).
+            let orientations: &[bool] = match want {
+                Some(w) => {
+                    if w == pkt_to_server {
+                        &[false]
+                    } else {
+                        &[true]
+                    }
+                }
+                None => &[false, true],
+            };
+            let mut outcome = Outcome::NoMatch;
+            for &swapped in orientations {
+                outcome = self.eval_tx(&engine, n, pkt, fd.as_deref_mut(), tx, tx_id, swapped, out);
+                if outcome != Outcome::NoMatch {
+                    break;
+                }
+            }
+            if outcome == Outcome::Pass {
                 if let Some(f) = fd.as_deref_mut() {
                     f.passed = true;
                 }
@@ -943,11 +987,16 @@ impl Detector {
         }
         if !s.bufs.is_empty() {
             let Some(tx) = tx else { return false };
+            let to_server = flow.is_none_or(|f| f.to_server != swapped);
             for p in &s.bufs {
-                let Some(data) = tx.buffer(p.name) else {
-                    return false;
-                };
-                if !run_prog(p, data, &mut insp, &mut self.tbuf, &mut self.tmp) {
+                let (tbuf, tmp) = (&mut self.tbuf, &mut self.tmp);
+                let mut ok = false;
+                // A multi-valued buffer matches when one instance does.
+                tx.each(p.name, to_server, &mut |data| {
+                    ok = run_prog(p, data, &mut insp, tbuf, tmp);
+                    ok
+                });
+                if !ok {
                     return false;
                 }
             }
