@@ -392,28 +392,15 @@ impl ModbusParser {
                     Some(req) => tx.response.is_none() && msg.matches(req),
                     None => false,
                 });
-                // sawp-modbus 0.13's request/response check applies the
-                // coil bit-count formula to register reads too, flagging
-                // DATA_VALUE on every correct register read. The flag stays in
-                // the record (as Suricata's), but the reference raises no
-                // anomaly for it: only a real size disagreement counts.
-                let sawp_register_quirk = pos
-                    .and_then(|i| self.txs.get(i))
-                    .and_then(|tx| tx.request.as_ref())
-                    .is_some_and(|req| register_read_sizes_agree(req, &msg));
                 let mismatch = msg
                     .access_type
                     .intersects(AccessType::READ | AccessType::WRITE)
-                    && (msg.error_flags.intersects(ErrorFlags::DATA_LENGTH)
-                        || (msg.error_flags.intersects(ErrorFlags::DATA_VALUE)
-                            && !sawp_register_quirk));
+                    && msg
+                        .error_flags
+                        .intersects(ErrorFlags::DATA_LENGTH | ErrorFlags::DATA_VALUE);
                 let response_events = |msg: &Message, id: u64, out: &mut ParseOutput| {
                     if mismatch {
                         out.tx_event(AppProto::Modbus, "value_mismatch", id);
-                    } else if sawp_register_quirk {
-                        let value = ErrorFlags::DATA_VALUE as u8;
-                        let flags = Flags::<ErrorFlags>::from_bits(msg.error_flags.bits() & !value);
-                        flag_events(&flags, id, out);
                     } else {
                         flag_events(&msg.error_flags, id, out);
                     }
@@ -926,27 +913,6 @@ impl ModbusKeyword {
             None => true,
             _ => false,
         }
-    }
-}
-
-/// True when `resp` answers a register read (functions 3, 4, 23) of `req`
-/// with exactly two bytes per requested register.
-fn register_read_sizes_agree(req: &Message, resp: &Message) -> bool {
-    use sawp_modbus::{Data, Read};
-    if !matches!(resp.function.raw, 3 | 4 | 23) {
-        return false;
-    }
-    let quantity = match &req.data {
-        Data::Read(Read::Request { quantity, .. }) => *quantity,
-        Data::ReadWrite {
-            read: Read::Request { quantity, .. },
-            ..
-        } => *quantity,
-        _ => return false,
-    };
-    match &resp.data {
-        Data::Read(Read::Response(data)) => data.len() == 2 * usize::from(quantity),
-        _ => false,
     }
 }
 
