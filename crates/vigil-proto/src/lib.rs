@@ -202,6 +202,10 @@ pub struct AppEvent {
     /// The transaction the event belongs to, when Suricata logs it with the
     /// transaction (the record then carries `tx_id`).
     pub tx_id: Option<u64>,
+    /// Whether an `anomaly` record is written for it. Some events exist for
+    /// rules (`app-layer-event:`) only: Suricata raises Modbus events on
+    /// transactions but its default output logs no anomaly record for them.
+    pub logged: bool,
 }
 
 /// Where parsers put what they produce. Reused by the worker between
@@ -224,6 +228,7 @@ impl ParseOutput {
             proto,
             name,
             tx_id: None,
+            logged: true,
         });
     }
 
@@ -233,6 +238,18 @@ impl ParseOutput {
             proto,
             name,
             tx_id: Some(tx_id),
+            logged: true,
+        });
+    }
+
+    /// Raises an event of transaction `tx_id` that rules can match but that
+    /// is not written as an `anomaly` record (see [`AppEvent::logged`]).
+    pub fn tx_event_unlogged(&mut self, proto: AppProto, name: &'static str, tx_id: u64) {
+        self.events.push(AppEvent {
+            proto,
+            name,
+            tx_id: Some(tx_id),
+            logged: false,
         });
     }
 

@@ -268,7 +268,7 @@ impl Emitter {
         self.parse_out.txs = txs;
         let events = std::mem::take(&mut self.parse_out.events);
         if self.options.log_app_anomalies {
-            for ev in &events {
+            for ev in events.iter().filter(|e| e.logged) {
                 write_app_anomaly(&mut self.out, flow, ev, ts, pcap_cnt, pkt.map(|p| p.dir));
                 self.anomaly_records += 1;
             }

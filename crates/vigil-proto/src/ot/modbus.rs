@@ -348,7 +348,7 @@ impl ModbusParser {
             response: None,
         };
         if self.txs.len() >= REQUEST_FLOOD {
-            out.tx_event(AppProto::Modbus, "flooded", self.last_id - 1);
+            out.tx_event_unlogged(AppProto::Modbus, "flooded", self.last_id - 1);
             self.given_up = true;
         }
         Some(tx)
@@ -400,7 +400,7 @@ impl ModbusParser {
                         .intersects(ErrorFlags::DATA_LENGTH | ErrorFlags::DATA_VALUE);
                 let response_events = |msg: &Message, id: u64, out: &mut ParseOutput| {
                     if mismatch {
-                        out.tx_event(AppProto::Modbus, "value_mismatch", id);
+                        out.tx_event_unlogged(AppProto::Modbus, "value_mismatch", id);
                     } else {
                         flag_events(&msg.error_flags, id, out);
                     }
@@ -418,7 +418,7 @@ impl ModbusParser {
                             return false;
                         };
                         response_events(&msg, tx.id - 1, out);
-                        out.tx_event(AppProto::Modbus, "unsolicited_response", tx.id - 1);
+                        out.tx_event_unlogged(AppProto::Modbus, "unsolicited_response", tx.id - 1);
                         tx.response = Some(msg);
                         done.push(tx);
                     }
@@ -487,19 +487,19 @@ impl ModbusParser {
 
 fn flag_events(flags: &Flags<ErrorFlags>, tx_id: u64, out: &mut ParseOutput) {
     if flags.intersects(ErrorFlags::FUNC_CODE) {
-        out.tx_event(AppProto::Modbus, "invalid_function_code", tx_id);
+        out.tx_event_unlogged(AppProto::Modbus, "invalid_function_code", tx_id);
     }
     if flags.intersects(ErrorFlags::DATA_VALUE) {
-        out.tx_event(AppProto::Modbus, "invalid_value", tx_id);
+        out.tx_event_unlogged(AppProto::Modbus, "invalid_value", tx_id);
     }
     if flags.intersects(ErrorFlags::DATA_LENGTH) {
-        out.tx_event(AppProto::Modbus, "invalid_length", tx_id);
+        out.tx_event_unlogged(AppProto::Modbus, "invalid_length", tx_id);
     }
     if flags.intersects(ErrorFlags::EXC_CODE) {
-        out.tx_event(AppProto::Modbus, "invalid_exception_code", tx_id);
+        out.tx_event_unlogged(AppProto::Modbus, "invalid_exception_code", tx_id);
     }
     if flags.intersects(ErrorFlags::PROTO_ID) {
-        out.tx_event(AppProto::Modbus, "invalid_protocol_id", tx_id);
+        out.tx_event_unlogged(AppProto::Modbus, "invalid_protocol_id", tx_id);
     }
 }
 
