@@ -1,84 +1,14 @@
-//! modbus parser: the input is cut into chunks fed over TCP (stream pieces,
-//! with gaps) or UDP (one datagram per chunk), alternating directions as the
-//! chunk headers say; probers see every chunk, every transaction is written
-//! as EVE (checked to be UTF-8 JSON) and its keyword fields read.
+//! modbus parser, through the shared OT harness (see common/ot_harness.rs).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use vigil_eve::JsonWriter;
-use vigil_proto::ot::modbus::INFO;
-use vigil_proto::{Direction, ParseOutput, Transport};
+#[path = "common/ot_harness.rs"]
+mod ot_harness;
 
-const UINTS: &[&str] = &[
-    "modbus.function",
-    "modbus.subfunction",
-    "modbus.unit",
-    "modbus.access",
-    "dnp3.func",
-    "dnp3.ind",
-    "dnp3.obj",
-    "enip.command",
-    "enip.status",
-    "cip.service",
-    "cip.class",
-];
+use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = vigil_proto::ot::modbus::ModbusKeyword::parse(text);
     }
-    let Some((&mode, mut rest)) = data.split_first() else {
-        return;
-    };
-    let transport = if mode & 1 == 0 || INFO.probe_udp.is_none() {
-        Transport::Tcp
-    } else {
-        Transport::Udp
-    };
-    let probe = match transport {
-        Transport::Udp => INFO.probe_udp,
-        Transport::Tcp => INFO.probe_tcp,
-    };
-    let mut parser = (INFO.new_parser)(transport);
-    let mut out = ParseOutput::default();
-    let mut buf = Vec::new();
-    // Each chunk: one header byte (bit 7: direction, bit 6: gap before it,
-    // low bits: length / 4, or 63: the rest of the input), then the bytes.
-    while let Some((&h, tail)) = rest.split_first() {
-        let len = match h & 0x3f {
-            0x3f => tail.len(),
-            n => (usize::from(n) * 4 + 1).min(tail.len()),
-        };
-        let (chunk, next) = tail.split_at(len);
-        rest = next;
-        let dir = if h & 0x80 == 0 { Direction::ToServer } else { Direction::ToClient };
-        if let Some(p) = probe {
-            let _ = p(dir, chunk);
-        }
-        if h & 0x40 != 0 && transport == Transport::Tcp {
-            parser.gap(dir, 10, &mut out);
-        }
-        parser.parse(dir, chunk, &mut out);
-        drain(&mut out, &mut buf);
-    }
-    parser.finish(&mut out);
-    drain(&mut out, &mut buf);
+    ot_harness::run(&vigil_proto::ot::modbus::INFO, data);
 });
-
-fn drain(out: &mut ParseOutput, buf: &mut Vec<u8>) {
-    for tx in out.txs.drain(..) {
-        buf.clear();
-        let mut w = JsonWriter::new(buf);
-        w.open_object();
-        tx.write_eve(&mut w);
-        w.close_object();
-        assert!(std::str::from_utf8(buf).is_ok());
-        for name in UINTS {
-            tx.uints(name, &mut |_| {});
-        }
-        for name in ["dnp3_data", "enip.product_name", "cip.data"] {
-            let _ = tx.buffer(name);
-        }
-    }
-    out.events.clear();
-}
