@@ -12,6 +12,7 @@
 //! finished transactions and anomalies through a [`ParseOutput`].
 
 pub mod it;
+pub mod keywords;
 pub mod ot;
 pub mod registry;
 mod state;
@@ -137,15 +138,44 @@ pub trait AppParser: Send {
     }
 }
 
+/// Access to a transaction's concrete type, for the rule keywords of its
+/// module ([`keywords`]). Implemented for every `'static` type.
+pub trait AsAny {
+    /// The transaction as [`std::any::Any`].
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+impl<T: std::any::Any> AsAny for T {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 /// One application transaction (request and response, or a single message),
 /// ready to log and to match rules against.
-pub trait Transaction: Send {
+pub trait Transaction: Send + AsAny {
     /// EVE `event_type` of its record (`dns`, `http`, `modbus`, ...).
     fn event_type(&self) -> &'static str;
     /// Orientation of its EVE record: `ToServer` writes the client as
     /// `src_ip` (most protocols), `ToClient` the server.
     fn log_direction(&self) -> Direction {
         Direction::ToServer
+    }
+    /// For a transaction that is one message (DNP3, IEC 104, MMS PDUs): the
+    /// direction it was sent in. Rules then see its buffers and fields only
+    /// when inspecting that direction, as Suricata's per-direction
+    /// inspection of such transactions does. `None` (default): the
+    /// transaction holds both sides.
+    fn message_dir(&self) -> Option<Direction> {
+        None
+    }
+    /// Whether each side's rules are inspected on a packet of that side
+    /// (the completing packet's side at once, the other side's on its next
+    /// packet), as Suricata does for a request/response transaction whose
+    /// two halves it parsed at different packets. `false` (default): the
+    /// transaction is inspected whole when handed over.
+    fn inspect_sides_separately(&self) -> bool {
+        false
     }
     /// Whether the record's header carries `tx_id`. Suricata's loggers
     /// omit it for some protocols (modbus, dnp3); default true.

@@ -4,7 +4,8 @@
 
 use crate::output::EveQueue;
 use crate::stats::DecoderCounters;
-use vigil_detect::{Alert, AlertContext, Detector, FlowDetect, PacketFlow, RawStream};
+use vigil_detect::state::DeferredTx;
+use vigil_detect::{Alert, AlertContext, Detector, FlowDetect, PacketFlow, RawStream, TxPhase};
 use vigil_eve::{Endpoints, EveHeader, JsonWriter};
 use vigil_flow::defrag::{DefragConfig, DefragOutcome, DefragStats, Defragmenter};
 use vigil_flow::eve::{FlowRecordOptions, write_flow_record};
@@ -145,6 +146,15 @@ fn app_of(flow_app: &mut Option<Box<dyn std::any::Any + Send>>) -> Option<&mut A
     flow_app.as_mut().and_then(|a| a.downcast_mut::<AppState>())
 }
 
+/// A transaction with alerts on the packet being processed.
+struct Held {
+    tx: Box<dyn Transaction>,
+    tx_id: u64,
+    /// After the packet, it waits for a packet of this direction (its other
+    /// side's rules, [`TxPhase::Later`]).
+    defer_to: Option<Direction>,
+}
+
 /// Everything packet processing writes to, apart from the flow table: the
 /// output buffer, stream memory, parser output and counters. Also ends
 /// flows (it is the table's [`FlowEndSink`]).
@@ -169,7 +179,7 @@ struct Emitter {
     /// transaction in `held`.
     pending: Vec<(Alert, Option<usize>)>,
     /// Transactions with pending alerts.
-    held: Vec<(Box<dyn Transaction>, u64)>,
+    held: Vec<Held>,
     chunk: Vec<u8>,
     alert_records: u64,
 }
@@ -198,7 +208,7 @@ impl Emitter {
             && let Some(fd) = detect_of(&mut flow.detect)
         {
             for ev in &self.parse_out.events {
-                fd.add_event(ev.proto.name(), ev.name);
+                fd.add_event(ev.proto.name(), ev.name, ev.tx_id);
             }
             // A finished HTTP transaction asks for raw stream inspection
             // (Suricata's HTTP parser triggers raw reassembly; most other
@@ -236,9 +246,31 @@ impl Emitter {
                 write_tx_record(&mut self.out, flow, tx.as_ref(), tx_id, ts, pcap_cnt);
                 self.app_records += 1;
             }
+            // A message sent the other way than the packet that completed
+            // it waits for a packet of its own direction (see DeferredTxs).
+            if let (Some(p), Some(dm)) = (pkt, tx.message_dir())
+                && p.dir != dm
+                && let Some(fd) = detect_of(&mut flow.detect)
+                && fd.deferred.0.len() < vigil_detect::state::MAX_DEFERRED_TXS
+            {
+                fd.deferred.0.push(DeferredTx {
+                    tx,
+                    tx_id,
+                    dir: dm,
+                    phase: TxPhase::Whole,
+                });
+                continue;
+            }
             if let (Some(p), Some(det)) = (pkt_eff, self.detector.as_mut())
                 && let Some(app) = flow.app_proto
             {
+                // The other side's rules wait for a packet of that side.
+                let later = pkt.is_some()
+                    && tx.inspect_sides_separately()
+                    && detect_of(&mut flow.detect).is_some_and(|fd| {
+                        fd.deferred.0.len() < vigil_detect::state::MAX_DEFERRED_TXS
+                    });
+                let phase = if later { TxPhase::Now } else { TxPhase::Whole };
                 let dpkt = detect_packet(&p, flow, ts);
                 let mut alerts = std::mem::take(&mut self.alerts);
                 alerts.clear();
@@ -248,13 +280,30 @@ impl Emitter {
                     app,
                     &vigil_detect::TxRef(tx.as_ref()),
                     tx_id,
+                    phase,
                     &mut alerts,
                 );
+                let defer_to = later.then(|| p.dir.reverse());
                 if !alerts.is_empty() {
                     let idx = self.held.len();
                     self.pending
                         .extend(alerts.drain(..).map(|a| (a, Some(idx))));
-                    self.held.push((tx, tx_id));
+                    self.held.push(Held {
+                        tx,
+                        tx_id,
+                        defer_to,
+                    });
+                } else if let Some(dir) = defer_to
+                    && let Some(fd) = detect_of(&mut flow.detect)
+                {
+                    fd.deferred.0.push(DeferredTx {
+                        tx,
+                        tx_id,
+                        dir,
+                        phase: TxPhase::Later,
+                    });
+                } else if let Some(fd) = detect_of(&mut flow.detect) {
+                    fd.clear_tx_events(tx_id);
                 }
                 self.alerts = alerts;
             }
@@ -263,6 +312,9 @@ impl Emitter {
             && let Some(p) = pkt_eff
         {
             self.flush_alerts(flow, ts, pcap_cnt, &p, None);
+        }
+        if pkt.is_none() {
+            self.inspect_deferred_at_end(flow, ts);
         }
         // Hand the (empty) allocation back for reuse.
         self.parse_out.txs = txs;
@@ -593,6 +645,7 @@ fn flow_packet(
     };
     emit.drain_app_output(flow, ts, Some(pcap_cnt), Some(pkt));
     if emit.detector.is_some() {
+        emit.inspect_deferred(flow, ts, &pkt);
         emit.detect_packet(flow, ts, pcap_cnt, &pkt);
     }
 }
@@ -661,6 +714,109 @@ fn detect_packet<'a>(p: &PktRef<'a>, flow: &Flow, ts: Timestamp) -> vigil_detect
 }
 
 impl Emitter {
+    /// Inspects the transactions waiting for a packet of `p`'s direction
+    /// (their alerts join the packet's).
+    fn inspect_deferred(&mut self, flow: &mut Flow, ts: Timestamp, p: &PktRef<'_>) {
+        let Some(fd) = detect_of(&mut flow.detect) else {
+            return;
+        };
+        if !fd.deferred.0.iter().any(|d| d.dir == p.dir) {
+            return;
+        }
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut fd.deferred.0)
+            .into_iter()
+            .partition(|d| d.dir == p.dir);
+        fd.deferred.0 = waiting;
+        self.inspect_txs(flow, ts, p, ready);
+    }
+
+    /// Evaluates the application rules on `txs` at packet `p`, queueing
+    /// their alerts for the packet.
+    fn inspect_txs(
+        &mut self,
+        flow: &mut Flow,
+        ts: Timestamp,
+        p: &PktRef<'_>,
+        txs: Vec<DeferredTx>,
+    ) {
+        let (Some(det), Some(app)) = (self.detector.as_mut(), flow.app_proto) else {
+            return;
+        };
+        let dpkt = detect_packet(p, flow, ts);
+        let mut alerts = std::mem::take(&mut self.alerts);
+        for d in txs {
+            alerts.clear();
+            det.transaction(
+                &dpkt,
+                detect_of(&mut flow.detect),
+                app,
+                &vigil_detect::TxRef(d.tx.as_ref()),
+                d.tx_id,
+                d.phase,
+                &mut alerts,
+            );
+            if let Some(fd) = detect_of(&mut flow.detect) {
+                fd.clear_tx_events(d.tx_id);
+            }
+            if !alerts.is_empty() {
+                let idx = self.held.len();
+                self.pending
+                    .extend(alerts.drain(..).map(|a| (a, Some(idx))));
+                self.held.push(Held {
+                    tx: d.tx,
+                    tx_id: d.tx_id,
+                    defer_to: None,
+                });
+            }
+        }
+        self.alerts = alerts;
+    }
+
+    /// After a packet's alerts are written: transactions whose other side
+    /// still waits go to the flow's deferred list, the rest are dropped.
+    fn release_held(&mut self, flow: &mut Flow) {
+        for h in self.held.drain(..) {
+            if let Some(dir) = h.defer_to
+                && let Some(fd) = detect_of(&mut flow.detect)
+            {
+                fd.deferred.0.push(DeferredTx {
+                    tx: h.tx,
+                    tx_id: h.tx_id,
+                    dir,
+                    phase: TxPhase::Later,
+                });
+            }
+        }
+    }
+
+    /// At flow end: the transactions still waiting are inspected on a
+    /// pseudo packet of their direction.
+    fn inspect_deferred_at_end(&mut self, flow: &mut Flow, ts: Timestamp) {
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            let Some(fd) = detect_of(&mut flow.detect) else {
+                return;
+            };
+            if !fd.deferred.0.iter().any(|d| d.dir == dir) {
+                continue;
+            }
+            let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut fd.deferred.0)
+                .into_iter()
+                .partition(|d| d.dir == dir);
+            fd.deferred.0 = waiting;
+            let decoded = pseudo_decoded(flow, dir);
+            let p = PktRef {
+                decoded: &decoded,
+                frame: &[],
+                payload: &[],
+                dir,
+                established: true,
+                stream_tracked: true,
+            };
+            self.inspect_txs(flow, ts, &p, ready);
+            self.flush_alerts(flow, ts, None, &p, None);
+        }
+    }
+
     /// Runs packet (and ready raw stream) detection for one packet.
     fn detect_packet(&mut self, flow: &mut Flow, ts: Timestamp, pcap_cnt: u64, p: &PktRef<'_>) {
         let Some(opts) = self.options.detect.as_ref() else {
@@ -746,22 +902,24 @@ impl Emitter {
         stream: Option<&[u8]>,
     ) {
         if self.pending.is_empty() {
-            self.held.clear();
+            self.release_held(flow);
             return;
         }
         let (Some(opts), Some(det)) = (self.options.detect.as_ref(), self.detector.as_ref()) else {
             self.pending.clear();
-            self.held.clear();
+            self.release_held(flow);
             return;
         };
         let held = &self.held;
-        let tx_of = |i: Option<usize>| i.and_then(|i| held.get(i)).map(|h| h.1);
+        let tx_of = |i: Option<usize>| i.and_then(|i| held.get(i)).map(|h| h.tx_id);
         self.pending
             .sort_by_key(|(a, i)| (a.sig, std::cmp::Reverse(tx_of(*i))));
         self.pending.truncate(MAX_ALERTS_PER_PACKET);
         flow.alerted = true;
         for (a, i) in &self.pending {
-            let tx = i.and_then(|i| held.get(i)).map(|(t, id)| (t.as_ref(), *id));
+            let tx = i
+                .and_then(|i| held.get(i))
+                .map(|h| (h.tx.as_ref(), h.tx_id));
             let ctx = AlertContext {
                 ts,
                 pcap_cnt,
@@ -777,7 +935,7 @@ impl Emitter {
             self.alert_records += 1;
         }
         self.pending.clear();
-        self.held.clear();
+        self.release_held(flow);
     }
 
     /// At flow end: inspects the raw stream data not inspected yet, on a

@@ -147,6 +147,10 @@ impl Transaction for ModbusTx {
         Some(self.id.saturating_sub(1))
     }
 
+    fn inspect_sides_separately(&self) -> bool {
+        true
+    }
+
     fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
         let Some(req) = &self.request else { return };
         match name {
