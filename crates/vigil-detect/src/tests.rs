@@ -207,8 +207,10 @@ fn protocol_keyword_lists_agree() {
         .filter(|k| k.status == KeywordStatus::Protocol)
         .map(|k| k.name)
         .collect();
-    let modules: std::collections::BTreeSet<&str> =
-        vigil_proto::keywords::KEYWORDS.iter().map(|k| k.name).collect();
+    let modules: std::collections::BTreeSet<&str> = vigil_proto::keywords::KEYWORDS
+        .iter()
+        .map(|k| k.name)
+        .collect();
     assert_eq!(parser, modules);
     for (rule_name, _) in vigil_proto::keywords::BUFFER_ALIASES {
         assert!(
