@@ -284,6 +284,14 @@ pub enum TxPhase {
     /// On a later packet of the other direction: the rules of that
     /// direction.
     Later,
+    /// As [`TxPhase::Now`] without the to-server rules: they already ran
+    /// on a snapshot of the request
+    /// (`Transaction::request_side_inspected`).
+    NowResponse,
+    /// As [`TxPhase::Whole`] without the to-server rules (a transaction
+    /// whose request was inspected, handed over with no later packet to
+    /// wait for).
+    WholeResponse,
 }
 
 /// A transaction buffer source for rule evaluation.
@@ -678,8 +686,9 @@ impl Detector {
             // A rule without a side is tried on the packet's side, then on
             // the other (a transaction is handed over whole).
             let orientations: &[bool] = match (want, phase) {
+                (Some(true), TxPhase::NowResponse | TxPhase::WholeResponse) => continue,
                 (Some(w), _) if w == pkt_to_server => &[false],
-                (Some(_), TxPhase::Whole) => &[true],
+                (Some(_), TxPhase::Whole | TxPhase::WholeResponse) => &[true],
                 (Some(_), _) | (None, TxPhase::Later) => continue,
                 (None, _) => &[false, true],
             };

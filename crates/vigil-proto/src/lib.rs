@@ -177,6 +177,19 @@ pub trait Transaction: Send + AsAny {
     fn inspect_sides_separately(&self) -> bool {
         false
     }
+    /// A snapshot handed over for rule inspection only (no record is
+    /// written): one side of a transaction whose other side is still to
+    /// come, e.g. an HTTP request once complete. Only the rules of its
+    /// [`Transaction::message_dir`] run on it, on a packet of that
+    /// direction, as Suricata inspects a request before its response.
+    fn inspect_only(&self) -> bool {
+        false
+    }
+    /// The to-server rules already ran on an [`Transaction::inspect_only`]
+    /// snapshot of this transaction: they are not run again.
+    fn request_side_inspected(&self) -> bool {
+        false
+    }
     /// Whether the record's header carries `tx_id`. Suricata's loggers
     /// omit it for some protocols (modbus, dnp3); default true.
     fn logs_tx_id(&self) -> bool {

@@ -238,10 +238,11 @@ impl Emitter {
                 Some(id) => id,
                 None => app_of(&mut flow.app).map_or(0, |a| a.next_tx_id()),
             };
-            let wanted = match &self.options.app_record_types {
-                None => true,
-                Some(types) => types.iter().any(|t| t == tx.event_type()),
-            };
+            let wanted = !tx.inspect_only()
+                && match &self.options.app_record_types {
+                    None => true,
+                    Some(types) => types.iter().any(|t| t == tx.event_type()),
+                };
             if wanted {
                 write_tx_record(&mut self.out, flow, tx.as_ref(), tx_id, ts, pcap_cnt);
                 self.app_records += 1;
@@ -253,11 +254,16 @@ impl Emitter {
                 && let Some(fd) = detect_of(&mut flow.detect)
                 && fd.deferred.0.len() < vigil_detect::state::MAX_DEFERRED_TXS
             {
+                let phase = if tx.inspect_only() {
+                    TxPhase::Later
+                } else {
+                    TxPhase::Whole
+                };
                 fd.deferred.0.push(DeferredTx {
                     tx,
                     tx_id,
                     dir: dm,
-                    phase: TxPhase::Whole,
+                    phase,
                 });
                 continue;
             }
@@ -266,11 +272,27 @@ impl Emitter {
             {
                 // The other side's rules wait for a packet of that side.
                 let later = pkt.is_some()
-                    && tx.inspect_sides_separately()
+                    && (tx.inspect_sides_separately() || tx.request_side_inspected())
                     && detect_of(&mut flow.detect).is_some_and(|fd| {
                         fd.deferred.0.len() < vigil_detect::state::MAX_DEFERRED_TXS
                     });
-                let phase = if later { TxPhase::Now } else { TxPhase::Whole };
+                // Without room to wait (or at flow end) a transaction is
+                // inspected whole, each rule in its own direction.
+                let phase = if tx.inspect_only() && tx.message_dir() == Some(p.dir) {
+                    TxPhase::Later
+                } else if tx.inspect_only() {
+                    TxPhase::Whole
+                } else if tx.request_side_inspected() {
+                    if later {
+                        TxPhase::NowResponse
+                    } else {
+                        TxPhase::WholeResponse
+                    }
+                } else if later {
+                    TxPhase::Now
+                } else {
+                    TxPhase::Whole
+                };
                 let dpkt = detect_packet(&p, flow, ts);
                 let mut alerts = std::mem::take(&mut self.alerts);
                 alerts.clear();
@@ -283,7 +305,11 @@ impl Emitter {
                     phase,
                     &mut alerts,
                 );
-                let defer_to = later.then(|| p.dir.reverse());
+                // The other side's rules wait for its next packet (none
+                // left when only the response side was to run and it ran).
+                let defer_to = (later
+                    && !(tx.request_side_inspected() && p.dir == Direction::ToClient))
+                    .then(|| p.dir.reverse());
                 if !alerts.is_empty() {
                     let idx = self.held.len();
                     self.pending
