@@ -125,7 +125,7 @@ pub(crate) fn parse_record(data: &[u8]) -> Option<Record<'_>> {
         tree_id,
         user_id,
         multiplex_id,
-        ssn_id: (u32::from(pid) << 16) | u32::from(user_id),
+        ssn_id: { let _ = pid; u32::from(user_id) },
         data: c.rest(),
     })
 }

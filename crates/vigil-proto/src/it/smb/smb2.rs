@@ -314,7 +314,7 @@ pub(crate) fn read_response(state: &mut SmbState, r: &Record<'_>) {
         state.set_skip(Direction::ToClient, u64::from(rd_len), data.len() as u64);
         return;
     }
-    let Some((guid, offset)) = state.read_offsets.remove(&r.key(KeyKind::Offset)) else {
+    let Some((guid, offset)) = state.read_offsets.remove(&r.key_notree(KeyKind::Offset)) else {
         // A reply to a request we did not see.
         state.set_skip(Direction::ToClient, u64::from(rd_len), data.len() as u64);
         return;
@@ -439,7 +439,7 @@ pub(crate) fn request(state: &mut SmbState, r: &Record<'_>) {
                     } else {
                         state
                             .read_offsets
-                            .insert(r.key(KeyKind::Offset), (guid.to_vec(), off));
+                            .insert(r.key_notree(KeyKind::Offset), (guid.to_vec(), off));
                     }
                 }
                 None => events.push("malformed_data"),
@@ -759,7 +759,7 @@ pub(crate) fn response(state: &mut SmbState, r: &Record<'_>) {
             } else if r.nt_status == STATUS_END_OF_FILE {
                 let guid = state
                     .read_offsets
-                    .remove(&r.key(KeyKind::Offset))
+                    .remove(&r.key_notree(KeyKind::Offset))
                     .map(|(g, _)| g)
                     .unwrap_or_default();
                 if let Some(tx) = state.get_file_tx(&guid, Direction::ToClient) {

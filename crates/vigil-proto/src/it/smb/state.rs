@@ -724,6 +724,9 @@ impl SmbState {
         let guid = dir.file_guid.clone();
         let ssn_gap = self.dirs[0].ssn_gap || self.dirs[1].ssn_gap;
         let budget = &mut self.file_data_budget;
+        // As Suricata: without a file transaction the count still runs down
+        // but nothing is consumed (a skip may be eating the same bytes).
+        let mut found = false;
         if let Some(f) = self
             .txs
             .iter_mut()
@@ -735,6 +738,7 @@ impl SmbState {
             if ssn_gap && f.tracker.queued_bytes() > MAX_QUEUED_BYTES {
                 f.tracker.trunc();
             }
+            found = true;
             f.post_gap_ts = 0;
             let part = data.get(..n as usize).unwrap_or(&[]);
             if gap > 0 {
@@ -743,7 +747,7 @@ impl SmbState {
                 f.tracker.update(part, 0, budget);
             }
         }
-        if gap > 0 { 0 } else { n as usize }
+        if gap > 0 || !found { 0 } else { n as usize }
     }
 
     /// After a gap in `d`, non-file transactions are done on that side; file
