@@ -68,7 +68,8 @@ impl SmbRecord {
     }
 
     fn accepted_ifaces(&self) -> impl Iterator<Item = &Iface> {
-        let is_request = matches!(&self.tx.data, TxData::Dcerpc(d) if d.req_set && d.req_cmd == DCERPC_REQUEST);
+        let is_request =
+            matches!(&self.tx.data, TxData::Dcerpc(d) if d.req_set && d.req_cmd == DCERPC_REQUEST);
         self.ctx
             .ifaces
             .iter()
@@ -157,7 +158,10 @@ fn write_smb(w: &mut JsonWriter<'_>, ctx: &Context, tx: &SmbTx) {
                 w.string("user", &lossy(&n.user));
                 w.string("host", &lossy(&n.host));
                 if let Some((major, minor, build, rev)) = n.version {
-                    w.string("version", &format!("{major}.{minor} build {build} rev {rev}"));
+                    w.string(
+                        "version",
+                        &format!("{major}.{minor} build {build} rev {rev}"),
+                    );
                 }
                 w.close_object();
             }
@@ -290,8 +294,10 @@ fn write_smb(w: &mut JsonWriter<'_>, ctx: &Context, tx: &SmbTx) {
                         w.uint("stub_data_size", d.stub_len_ts);
                         w.close_object();
                         if let Some(ifaces) = &ctx.ifaces {
-                            let mut matching =
-                                ifaces.iter().filter(|i| i.context_id == d.context_id).peekable();
+                            let mut matching = ifaces
+                                .iter()
+                                .filter(|i| i.context_id == d.context_id)
+                                .peekable();
                             if matching.peek().is_some() {
                                 w.open_array_key("interfaces");
                                 for i in matching {

@@ -93,9 +93,9 @@ pub fn probe(_dir: Direction, data: &[u8]) -> Probe {
                 let want = b"SMB";
                 if rest.is_empty()
                     || (rest.first().is_some_and(|b| (0xfd..=0xff).contains(b))
-                        && rest.get(1..).is_some_and(|r| {
-                            r.iter().zip(want.iter()).all(|(a, b)| a == b)
-                        }))
+                        && rest
+                            .get(1..)
+                            .is_some_and(|r| r.iter().zip(want.iter()).all(|(a, b)| a == b)))
                 {
                     Probe::NeedMore
                 } else if *t != NBSS_SESSION_MESSAGE {
@@ -330,7 +330,9 @@ impl SmbParser {
 /// picked up mid-record).
 fn looks_like_record_start(data: &[u8]) -> bool {
     match data {
-        [0x00, _, _, _, rest @ ..] => rest.is_empty() || rest.first().is_some_and(|b| (0xfd..=0xff).contains(b)),
+        [0x00, _, _, _, rest @ ..] => {
+            rest.is_empty() || rest.first().is_some_and(|b| (0xfd..=0xff).contains(b))
+        }
         [t, ..] => nbss_type_valid(*t),
         [] => true,
     }
@@ -418,7 +420,7 @@ fn session_message(st: &mut SmbState, dir: Direction, body: &[u8]) -> bool {
 
 /// The start of a long READ response / WRITE request: handled now, its
 /// data streamed. Returns true when it was (everything consumed).
-fn partial_record(st: &mut SmbState, dir: Direction, t: u8, _len: usize, data: &[u8]) -> bool {
+fn partial_record(st: &mut SmbState, dir: Direction, t: u8, len: usize, data: &[u8]) -> bool {
     if t != NBSS_SESSION_MESSAGE {
         return false;
     }
@@ -430,11 +432,11 @@ fn partial_record(st: &mut SmbState, dir: Direction, t: u8, _len: usize, data: &
         [0xfe, b'S', b'M', b'B', ..] => match smb2::parse_record(data, dir) {
             Some((r, _)) => match (dir, r.command) {
                 (Direction::ToServer, smb2::WRITE) => {
-                    smb2::write_request(st, &r);
+                    smb2::write_request(st, &r, len.saturating_sub(64));
                     true
                 }
                 (Direction::ToClient, smb2::READ) => {
-                    smb2::read_response(st, &r);
+                    smb2::read_response(st, &r, len.saturating_sub(64));
                     true
                 }
                 _ => false,

@@ -125,11 +125,13 @@ pub(crate) fn parse_record(data: &[u8]) -> Option<Record<'_>> {
         tree_id,
         user_id,
         multiplex_id,
-        ssn_id: { let _ = pid; u32::from(user_id) },
+        ssn_id: {
+            let _ = pid;
+            u32::from(user_id)
+        },
         data: c.rest(),
     })
 }
-
 
 const NEGOTIATE: u8 = 0x72;
 const SESSION_SETUP_ANDX: u8 = 0x73;
@@ -187,7 +189,11 @@ impl SmbTx {
 /// from the SMB header (`offset` is where `data` starts in the block).
 fn get_string<'a>(data: &'a [u8], r: &Record<'_>, offset: usize) -> Option<(Vec<u8>, &'a [u8])> {
     if r.unicode() {
-        let data = if offset % 2 == 1 { data.get(1..)? } else { data };
+        let data = if offset % 2 == 1 {
+            data.get(1..)?
+        } else {
+            data
+        };
         unicode_string(data)
     } else {
         let end = memchr::memchr(0, data)?;
@@ -297,10 +303,9 @@ fn request_one(state: &mut SmbState, r: &Record<'_>, cmd: u8, off: usize) {
                 Some((fid, (u64::from(hi) << 32) | u64::from(lo)))
             })();
             match parsed {
-                Some((fid, offset)) => state.read_offsets.insert(
-                    r.key(KeyKind::Offset),
-                    (franken_fid(fid, r.ssn_id), offset),
-                ),
+                Some((fid, offset)) => state
+                    .read_offsets
+                    .insert(r.key(KeyKind::Offset), (franken_fid(fid, r.ssn_id), offset)),
                 None => events.push("malformed_data"),
             }
             false
@@ -674,10 +679,11 @@ fn parse_create_response(b: &[u8]) -> Option<CreateResponse> {
             0
         };
     }
-    c.skip(12)?;
+    // Suricata's `size` here is the allocation size.
+    c.skip(4)?;
     let lo = c.u32_le()?;
     let hi = c.u32_le()?;
-    c.skip(5)?;
+    c.skip(8 + 5)?;
     if wct == 42 {
         c.skip(32)?;
     }
@@ -819,7 +825,12 @@ fn write_request(state: &mut SmbState, r: &Record<'_>, off: usize, cmd: u8) {
             if overlap {
                 state.set_event("file_overlap");
             }
-            state.set_file_left(Direction::ToServer, u64::from(len), data.len() as u64, fid.clone());
+            state.set_file_left(
+                Direction::ToServer,
+                u64::from(len),
+                data.len() as u64,
+                fid.clone(),
+            );
             if cmd == WRITE_AND_CLOSE {
                 close_file(state, &fid, Direction::ToServer);
             }
@@ -859,8 +870,7 @@ fn read_response(state: &mut SmbState, r: &Record<'_>, off: usize) {
         match parsed {
             Some((len, data)) => {
                 let data = data.get(..data.len().min(len as usize)).unwrap_or(&[]);
-                let Some((fid, offset)) = state.read_offsets.remove(&r.key(KeyKind::Offset))
-                else {
+                let Some((fid, offset)) = state.read_offsets.remove(&r.key(KeyKind::Offset)) else {
                     state.set_skip(Direction::ToClient, u64::from(len), data.len() as u64);
                     return;
                 };
@@ -919,9 +929,17 @@ fn trans_request(state: &mut SmbState, r: &Record<'_>) {
         c.skip(1)?;
         let setup = c.take(usize::from(setup_cnt) * 2)?;
         c.skip(2)?;
-        let data = b.get(usize::from(data_off).checked_sub(HEADER_SIZE)?..)?;
-        let data = data.get(..usize::from(data_cnt))?;
-        let fid = if setup_cnt == 2 { setup.get(2..4) } else { None };
+        let data: &[u8] = if data_cnt == 0 {
+            &[]
+        } else {
+            let d = b.get(usize::from(data_off).checked_sub(HEADER_SIZE)?..)?;
+            d.get(..usize::from(data_cnt))?
+        };
+        let fid = if setup_cnt == 2 {
+            setup.get(2..4)
+        } else {
+            None
+        };
         Some((fid, data))
     })();
     match parsed {
@@ -958,7 +976,10 @@ fn trans_response(state: &mut SmbState, r: &Record<'_>) {
     })();
     match parsed {
         Some(data) => {
-            let fid = state.ssn2vec.remove(&r.key(KeyKind::Guid)).unwrap_or_default();
+            let fid = state
+                .ssn2vec
+                .remove(&r.key(KeyKind::Guid))
+                .unwrap_or_default();
             let is_dcerpc = state.service_for_guid(&franken_fid(&fid, r.ssn_id)).1;
             if r.nt_status == STATUS_BUFFER_OVERFLOW {
                 let key = (r.key(KeyKind::TransFrag), fid);

@@ -89,7 +89,11 @@ pub(crate) struct Record<'a> {
 
 impl Record<'_> {
     pub fn key(&self, kind: KeyKind) -> Key {
-        let tree = if kind == KeyKind::Tree { 0 } else { self.tree_id };
+        let tree = if kind == KeyKind::Tree {
+            0
+        } else {
+            self.tree_id
+        };
         let msg = if matches!(kind, KeyKind::TransFrag | KeyKind::Share) {
             0
         } else {
@@ -147,7 +151,11 @@ pub(crate) fn parse_record(data: &[u8], dir: Direction) -> Option<(Record<'_>, &
     let rec = Record {
         is_response: flags & 1 != 0,
         header_len,
-        nt_status: if dir == Direction::ToClient { status } else { 0 },
+        nt_status: if dir == Direction::ToClient {
+            status
+        } else {
+            0
+        },
         command,
         message_id,
         tree_id,
@@ -205,23 +213,45 @@ fn parse_read_response(body: &[u8]) -> Option<(u32, &[u8])> {
 
 /// A WRITE request (possibly with only the start of its data: the rest is
 /// streamed).
-pub(crate) fn write_request(state: &mut SmbState, r: &Record<'_>) {
+/// `body_len`: the bytes the record's body has on the wire (more than
+/// `r.data` when only its start is there).
+pub(crate) fn write_request(state: &mut SmbState, r: &Record<'_>, body_len: usize) {
     let Some((wr_len, wr_off, guid, data)) = parse_write(r.data) else {
         state.set_event("malformed_data");
         return;
     };
+    if wr_len as usize > body_len.saturating_sub(48) {
+        // The write claims more data than its record holds.
+        state.set_event("write_request_too_large");
+        state.set_skip(
+            Direction::ToServer,
+            body_len.saturating_sub(48) as u64,
+            data.len() as u64,
+        );
+        return;
+    }
     if state.max_write_size != 0 && wr_len > state.max_write_size {
         state.set_event("write_request_too_large");
         state.set_skip(Direction::ToServer, u64::from(wr_len), data.len() as u64);
         return;
     }
-    state
-        .ssn2vec
-        .insert(r.key(KeyKind::Guid), guid.to_vec());
-    let file_name = state.guid2name.get(&guid.to_vec()).cloned().unwrap_or_default();
+    state.ssn2vec.insert(r.key(KeyKind::Guid), guid.to_vec());
+    let file_name = state
+        .guid2name
+        .get(&guid.to_vec())
+        .cloned()
+        .unwrap_or_default();
     let mut overlap = false;
     if let Some(idx) = state.file_tx_index(guid, Direction::ToServer) {
-        file_chunk_checked(state, idx, data, wr_off, wr_len, Direction::ToServer, &mut overlap);
+        file_chunk_checked(
+            state,
+            idx,
+            data,
+            wr_off,
+            wr_len,
+            Direction::ToServer,
+            &mut overlap,
+        );
     } else {
         let tree_key = r.key(KeyKind::Share);
         let (share, mut is_pipe) = match state.trees.get(&tree_key) {
@@ -260,7 +290,15 @@ pub(crate) fn write_request(state: &mut SmbState, r: &Record<'_>) {
             tx.vercmd.set_cmd(2, WRITE);
             tx.hdr = Key::new(KeyKind::Header, r.session_id, r.tree_id, 0);
             let idx = state.txs.len().saturating_sub(1);
-            file_chunk_checked(state, idx, data, wr_off, wr_len, Direction::ToServer, &mut overlap);
+            file_chunk_checked(
+                state,
+                idx,
+                data,
+                wr_off,
+                wr_len,
+                Direction::ToServer,
+                &mut overlap,
+            );
         }
     }
     if overlap {
@@ -299,12 +337,22 @@ fn file_chunk_checked(
 }
 
 /// A READ response (possibly with only the start of its data).
-pub(crate) fn read_response(state: &mut SmbState, r: &Record<'_>) {
+/// `body_len`: as for [`write_request`].
+pub(crate) fn read_response(state: &mut SmbState, r: &Record<'_>, body_len: usize) {
     // The generic part: READ has no transaction of its own.
     let Some((rd_len, data)) = parse_read_response(r.data) else {
         state.set_event("malformed_data");
         return;
     };
+    if rd_len as usize > body_len.saturating_sub(16) {
+        state.set_event("read_response_too_large");
+        state.set_skip(
+            Direction::ToClient,
+            body_len.saturating_sub(16) as u64,
+            data.len() as u64,
+        );
+        return;
+    }
     if r.nt_status != STATUS_BUFFER_OVERFLOW && r.nt_status != STATUS_SUCCESS {
         state.set_skip(Direction::ToClient, u64::from(rd_len), data.len() as u64);
         return;
@@ -321,7 +369,15 @@ pub(crate) fn read_response(state: &mut SmbState, r: &Record<'_>) {
     };
     let mut overlap = false;
     if let Some(idx) = state.file_tx_index(&guid, Direction::ToClient) {
-        file_chunk_checked(state, idx, data, offset, rd_len, Direction::ToClient, &mut overlap);
+        file_chunk_checked(
+            state,
+            idx,
+            data,
+            offset,
+            rd_len,
+            Direction::ToClient,
+            &mut overlap,
+        );
     } else {
         let tree_key = r.key(KeyKind::Share);
         let (share, mut is_pipe) = match state.trees.get(&tree_key) {
@@ -368,13 +424,26 @@ pub(crate) fn read_response(state: &mut SmbState, r: &Record<'_>) {
                 f.share = share;
             }
             let idx = state.txs.len().saturating_sub(1);
-            file_chunk_checked(state, idx, data, offset, rd_len, Direction::ToClient, &mut overlap);
+            file_chunk_checked(
+                state,
+                idx,
+                data,
+                offset,
+                rd_len,
+                Direction::ToClient,
+                &mut overlap,
+            );
         }
     }
     if overlap {
         state.set_event("file_overlap");
     }
-    state.set_file_left(Direction::ToClient, u64::from(rd_len), data.len() as u64, guid);
+    state.set_file_left(
+        Direction::ToClient,
+        u64::from(rd_len),
+        data.len() as u64,
+        guid,
+    );
 }
 
 /// Commands whose request creates a generic transaction when nothing more
@@ -468,7 +537,7 @@ pub(crate) fn request(state: &mut SmbState, r: &Record<'_>) {
             }
         },
         WRITE => {
-            write_request(state, r);
+            write_request(state, r, r.data.len());
             true
         }
         CLOSE => {
@@ -571,9 +640,7 @@ fn session_setup_response(state: &mut SmbState, r: &Record<'_>) {
         update(tx);
         return;
     }
-    if let Some(tx) =
-        state.get_sessionsetup_tx(&Key::new(KeyKind::Header, 0, 0, r.message_id))
-    {
+    if let Some(tx) = state.get_sessionsetup_tx(&Key::new(KeyKind::Header, 0, 0, r.message_id)) {
         update(tx);
     }
 }
@@ -755,7 +822,7 @@ pub(crate) fn response(state: &mut SmbState, r: &Record<'_>) {
         }
         READ => {
             if r.nt_status == STATUS_SUCCESS || r.nt_status == STATUS_BUFFER_OVERFLOW {
-                read_response(state, r);
+                read_response(state, r, r.data.len());
             } else if r.nt_status == STATUS_END_OF_FILE {
                 let guid = state
                     .read_offsets
@@ -883,9 +950,7 @@ pub(crate) fn response(state: &mut SmbState, r: &Record<'_>) {
         }
         _ => false,
     };
-    if !have_tx
-        && let Some(tx) = state.get_generic_tx(2, r.command, &r.key(KeyKind::GenericTx))
-    {
+    if !have_tx && let Some(tx) = state.get_generic_tx(2, r.command, &r.key(KeyKind::GenericTx)) {
         if r.nt_status != STATUS_PENDING {
             tx.response_done = true;
         }

@@ -246,9 +246,7 @@ impl FileTracker {
         }
         if self.chunk_ooo {
             if gap == 0 {
-                if self.queue.len() >= MAX_QUEUED_CHUNKS
-                    || self.queued + take > MAX_QUEUED_BYTES
-                {
+                if self.queue.len() >= MAX_QUEUED_CHUNKS || self.queued + take > MAX_QUEUED_BYTES {
                     self.trunc();
                     return used;
                 }
@@ -525,7 +523,10 @@ impl SmbState {
     /// is finished early.
     pub fn new_tx(&mut self) -> &mut SmbTx {
         if self.txs.len() >= MAX_TXS
-            && let Some(old) = self.txs.iter_mut().find(|t| !(t.request_done && t.response_done))
+            && let Some(old) = self
+                .txs
+                .iter_mut()
+                .find(|t| !(t.request_done && t.response_done))
         {
             old.request_done = true;
             old.response_done = true;
@@ -582,7 +583,8 @@ impl SmbState {
 
     pub fn new_negotiate_tx(&mut self, smb_ver: u8) -> &mut SmbTx {
         let tx = self.new_tx();
-        tx.vercmd.set_cmd(smb_ver, if smb_ver == 1 { 0x72 } else { 0 });
+        tx.vercmd
+            .set_cmd(smb_ver, if smb_ver == 1 { 0x72 } else { 0 });
         tx.data = TxData::Negotiate(NegotiateTx {
             smb_ver,
             ..Default::default()
@@ -727,14 +729,10 @@ impl SmbState {
         // As Suricata: without a file transaction the count still runs down
         // but nothing is consumed (a skip may be eating the same bytes).
         let mut found = false;
-        if let Some(f) = self
-            .txs
-            .iter_mut()
-            .find_map(|t| match &mut t.data {
-                TxData::File(f) if f.direction == Some(d) && f.fuid == guid => Some(f),
-                _ => None,
-            })
-        {
+        if let Some(f) = self.txs.iter_mut().find_map(|t| match &mut t.data {
+            TxData::File(f) if f.direction == Some(d) && f.fuid == guid => Some(f),
+            _ => None,
+        }) {
             if ssn_gap && f.tracker.queued_bytes() > MAX_QUEUED_BYTES {
                 f.tracker.trunc();
             }

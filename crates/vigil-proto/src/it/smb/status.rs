@@ -725,7 +725,10 @@ static NT_STATUS: &[(u32, &str)] = &[
     (0xc00002d8, "STATUS_DS_GLOBAL_CANT_HAVE_UNIVERSAL_MEMBER"),
     (0xc00002d9, "STATUS_DS_UNIVERSAL_CANT_HAVE_LOCAL_MEMBER"),
     (0xc00002da, "STATUS_DS_GLOBAL_CANT_HAVE_CROSSDOMAIN_MEMBER"),
-    (0xc00002db, "STATUS_DS_LOCAL_CANT_HAVE_CROSSDOMAIN_LOCAL_MEMBER"),
+    (
+        0xc00002db,
+        "STATUS_DS_LOCAL_CANT_HAVE_CROSSDOMAIN_LOCAL_MEMBER",
+    ),
     (0xc00002dc, "STATUS_DS_HAVE_PRIMARY_MEMBERS"),
     (0xc00002dd, "STATUS_WMI_NOT_SUPPORTED"),
     (0xc00002de, "STATUS_INSUFFICIENT_POWER"),
@@ -858,11 +861,26 @@ static NT_STATUS: &[(u32, &str)] = &[
     (0xc05c0000, "STATUS_SVHDX_ERROR_STORED"),
     (0xc05cff00, "STATUS_SVHDX_ERROR_NOT_AVAILABLE"),
     (0xc05cff01, "STATUS_SVHDX_UNIT_ATTENTION_AVAILABLE"),
-    (0xc05cff02, "STATUS_SVHDX_UNIT_ATTENTION_CAPACITY_DATA_CHANGED"),
-    (0xc05cff03, "STATUS_SVHDX_UNIT_ATTENTION_RESERVATIONS_PREEMPTED"),
-    (0xc05cff04, "STATUS_SVHDX_UNIT_ATTENTION_RESERVATIONS_RELEASED"),
-    (0xc05cff05, "STATUS_SVHDX_UNIT_ATTENTION_REGISTRATIONS_PREEMPTED"),
-    (0xc05cff06, "STATUS_SVHDX_UNIT_ATTENTION_OPERATING_DEFINITION_CHANGED"),
+    (
+        0xc05cff02,
+        "STATUS_SVHDX_UNIT_ATTENTION_CAPACITY_DATA_CHANGED",
+    ),
+    (
+        0xc05cff03,
+        "STATUS_SVHDX_UNIT_ATTENTION_RESERVATIONS_PREEMPTED",
+    ),
+    (
+        0xc05cff04,
+        "STATUS_SVHDX_UNIT_ATTENTION_RESERVATIONS_RELEASED",
+    ),
+    (
+        0xc05cff05,
+        "STATUS_SVHDX_UNIT_ATTENTION_REGISTRATIONS_PREEMPTED",
+    ),
+    (
+        0xc05cff06,
+        "STATUS_SVHDX_UNIT_ATTENTION_OPERATING_DEFINITION_CHANGED",
+    ),
     (0xc05cff07, "STATUS_SVHDX_RESERVATION_CONFLICT"),
     (0xc05cff08, "STATUS_SVHDX_WRONG_FILE_TYPE"),
     (0xc05cff09, "STATUS_SVHDX_VERSION_MISMATCH"),
@@ -1014,7 +1032,10 @@ mod tests {
         assert!(NT_STATUS.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(FSCTL.windows(2).all(|w| w[0].0 < w[1].0));
         assert_eq!(nt_status_name(0), Some("STATUS_SUCCESS"));
-        assert_eq!(nt_status_name(0xc000_0016), Some("STATUS_MORE_PROCESSING_REQUIRED"));
+        assert_eq!(
+            nt_status_name(0xc000_0016),
+            Some("STATUS_MORE_PROCESSING_REQUIRED")
+        );
         assert_eq!(nt_status_name(5), None);
         assert_eq!(fsctl_name(0x0011_c017), Some("FSCTL_PIPE_TRANSCEIVE"));
         assert_eq!(srv_error_name(91), Some("SRV_BADUID"));

@@ -155,7 +155,14 @@ fn write_req(msg: u64, tree: u32, fid: [u8; 16], offset: u64, data: &[u8]) -> Ve
 }
 
 fn write_resp(msg: u64, tree: u32) -> Vec<u8> {
-    smb2(9, true, 0, msg, tree, &[17, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    smb2(
+        9,
+        true,
+        0,
+        msg,
+        tree,
+        &[17, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    )
 }
 
 fn read_req(msg: u64, tree: u32, fid: [u8; 16]) -> Vec<u8> {
@@ -273,7 +280,10 @@ fn conversation() -> Vec<(Direction, Vec<u8>)> {
     vec![
         (S, negotiate_req()),
         (C, negotiate_resp()),
-        (S, session_setup_req(1, &ntlmssp_auth("CONTOSO", "Administrator", "SERVER01"))),
+        (
+            S,
+            session_setup_req(1, &ntlmssp_auth("CONTOSO", "Administrator", "SERVER01")),
+        ),
         (C, session_setup_resp(1, 0)),
         (S, tree_connect_req(2, "\\\\10.0.0.12\\IPC$")),
         (C, tree_connect_resp(2, 5, 2)),
@@ -330,7 +340,11 @@ fn render(tx: &dyn Transaction) -> String {
     w.open_object();
     tx.write_eve(&mut w);
     w.close_object();
-    format!("{} {}", tx.event_type(), String::from_utf8(buf).unwrap_or_default())
+    format!(
+        "{} {}",
+        tx.event_type(),
+        String::from_utf8(buf).unwrap_or_default()
+    )
 }
 
 #[test]
@@ -378,14 +392,23 @@ fn rule_buffers() {
     assert_eq!(ssn.buffer("smb.ntlmssp_user"), Some(&b"Administrator"[..]));
     assert_eq!(ssn.buffer("smb.ntlmssp_domain"), Some(&b"CONTOSO"[..]));
     let pipe = by_id("named_pipe").expect("pipe tree");
-    assert_eq!(pipe.buffer("smb.named_pipe"), Some(&b"\\\\10.0.0.12\\IPC$"[..]));
+    assert_eq!(
+        pipe.buffer("smb.named_pipe"),
+        Some(&b"\\\\10.0.0.12\\IPC$"[..])
+    );
     assert_eq!(pipe.buffer("smb.share"), None);
     let share = by_id("\"share\":\"\\\\\\\\").expect("share tree");
-    assert_eq!(share.buffer("smb.share"), Some(&b"\\\\10.0.0.12\\share"[..]));
+    assert_eq!(
+        share.buffer("smb.share"),
+        Some(&b"\\\\10.0.0.12\\share"[..])
+    );
     let req = by_id("\"opnum\":89").expect("dcerpc request");
     let mut ifaces = Vec::new();
     req.buffers("dcerpc.iface", &mut |b| ifaces.push(b.to_vec()));
-    assert_eq!(ifaces, vec![b"12345678-1234-abcd-ef00-0123456789ab:1".to_vec()]);
+    assert_eq!(
+        ifaces,
+        vec![b"12345678-1234-abcd-ef00-0123456789ab:1".to_vec()]
+    );
     let mut opnums = Vec::new();
     req.uints("dcerpc.opnum", &mut |v| opnums.push(v));
     assert_eq!(opnums, vec![89]);
@@ -398,7 +421,10 @@ fn rule_buffers() {
         .iter()
         .find(|t| t.event_type() == "smb" && render(t.as_ref()).contains("evil.exe\",\"share\""))
         .expect("file tx");
-    assert_eq!(file.buffer("file.data"), Some(&b"MZ\x90\x00this program"[..]));
+    assert_eq!(
+        file.buffer("file.data"),
+        Some(&b"MZ\x90\x00this program"[..])
+    );
     assert_eq!(file.buffer_dir("file.data", Direction::ToClient), None);
 }
 
@@ -427,7 +453,8 @@ fn large_write_is_streamed_not_buffered() {
     }
     let recs: Vec<String> = out.txs.iter().map(|t| render(t.as_ref())).collect();
     assert!(
-        recs.iter().any(|r| r.contains("\"size\":200000,\"tx_id\"") && r.contains("CLOSED")),
+        recs.iter()
+            .any(|r| r.contains("\"size\":200000,\"tx_id\"") && r.contains("CLOSED")),
         "{recs:?}"
     );
 }
@@ -480,7 +507,8 @@ fn resyncs_after_a_gap() {
     p.parse(Direction::ToClient, &tree_connect_resp(7, 2, 2), &mut out);
     let recs: Vec<String> = out.txs.iter().map(|t| render(t.as_ref())).collect();
     assert!(
-        recs.iter().any(|r| r.contains("\"named_pipe\":\"\\\\\\\\h\\\\IPC$\"")),
+        recs.iter()
+            .any(|r| r.contains("\"named_pipe\":\"\\\\\\\\h\\\\IPC$\"")),
         "{recs:?}"
     );
 }
@@ -491,7 +519,11 @@ fn transactions_are_capped() {
     let mut out = ParseOutput::default();
     // Requests that never get a response.
     for i in 0..(state::MAX_TXS as u64 + 10) {
-        p.parse(Direction::ToServer, &smb2(14, false, 0, i, 1, &[33, 0]), &mut out);
+        p.parse(
+            Direction::ToServer,
+            &smb2(14, false, 0, i, 1, &[33, 0]),
+            &mut out,
+        );
     }
     assert!(p.state.txs.len() <= state::MAX_TXS + 1);
     assert!(out.events.iter().any(|e| e.name == "too_many_transactions"));
@@ -513,11 +545,22 @@ fn unusual_ntlmssp_order_is_flagged() {
     ];
     let (recs, events) = run(&conv, 0);
     assert_eq!(events, vec!["unusual_ntlmssp_order"]);
-    assert!(recs[0].contains("\"user\":\"H\",\"host\":\"U\""), "{recs:?}");
+    assert!(
+        recs[0].contains("\"user\":\"H\",\"host\":\"U\""),
+        "{recs:?}"
+    );
 }
 
 /// An SMB1 header + block.
-fn smb1(cmd: u8, response: bool, status: u32, tree: u16, uid: u16, mid: u16, block: &[u8]) -> Vec<u8> {
+fn smb1(
+    cmd: u8,
+    response: bool,
+    status: u32,
+    tree: u16,
+    uid: u16,
+    mid: u16,
+    block: &[u8],
+) -> Vec<u8> {
     let mut h = b"\xffSMB".to_vec();
     h.push(cmd);
     h.extend_from_slice(&status.to_le_bytes());
@@ -567,11 +610,16 @@ fn smb1_negotiate_and_tree_connect() {
         (S, smb1(0x2b, false, 0, 7, 100, 3, &[1, 1, 0, 0, 0])),
         (C, smb1(0x2b, true, 0x005b_0002, 7, 100, 3, &[0, 0, 0])),
     ];
-    let conv: Vec<(Direction, Vec<u8>)> = conv.into_iter().map(|(d, mut m)| {
-        // The ECHO response carries a DOS error: clear FLAGS2 NT status.
-        if m.get(8) == Some(&0x2b) && d == C { m[15] &= !0x40; }
-        (d, m)
-    }).collect();
+    let conv: Vec<(Direction, Vec<u8>)> = conv
+        .into_iter()
+        .map(|(d, mut m)| {
+            // The ECHO response carries a DOS error: clear FLAGS2 NT status.
+            if m.get(8) == Some(&0x2b) && d == C {
+                m[15] &= !0x40;
+            }
+            (d, m)
+        })
+        .collect();
     let _unused: [u8; 0] = [];
     let (recs, events) = run(&conv, 0);
     assert!(events.is_empty(), "{events:?}");
@@ -592,7 +640,13 @@ fn probe_needs_nbss_and_smb_magic() {
     let rec = negotiate_req();
     assert_eq!(probe(Direction::ToServer, &rec), Probe::Match);
     assert_eq!(probe(Direction::ToServer, &rec[..10]), Probe::NeedMore);
-    assert_eq!(probe(Direction::ToServer, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n.........."), Probe::NoMatch);
+    assert_eq!(
+        probe(
+            Direction::ToServer,
+            b"GET / HTTP/1.1\r\nHost: x\r\n\r\n.........."
+        ),
+        Probe::NoMatch
+    );
     let mut not_smb = rec.clone();
     not_smb[5] = b'X';
     assert_eq!(probe(Direction::ToServer, &not_smb), Probe::NoMatch);
@@ -604,5 +658,9 @@ fn ntlmssp_auth_parses() {
     let n = ntlmssp::parse_ntlmssp_blob(&blob).expect("auth");
     assert_eq!(n.user, b"Administrator");
     assert_eq!(n.version, Some((6, 1, 7601, 15)));
-    assert!(ntlmssp::parse_secblob(&blob).and_then(|a| a.ntlmssp).is_some());
+    assert!(
+        ntlmssp::parse_secblob(&blob)
+            .and_then(|a| a.ntlmssp)
+            .is_some()
+    );
 }
