@@ -86,25 +86,15 @@ fn is_smb_magic(d: &[u8]) -> bool {
 /// NetBIOS session message first is accepted), as Suricata's.
 pub fn probe(_dir: Direction, data: &[u8]) -> Probe {
     if data.len() < MIN_REC_SIZE {
-        // Suricata needs 36 bytes; a short first segment that already
-        // shows the SMB magic is enough to wait for more.
+        // Suricata waits for 36 bytes; only a wrong NBSS type or a session
+        // message without the SMB magic can be refused earlier.
         return match data {
-            [t, _, _, _, rest @ ..] if nbss_type_valid(*t) => {
-                let want = b"SMB";
-                if rest.is_empty()
-                    || (rest.first().is_some_and(|b| (0xfd..=0xff).contains(b))
-                        && rest
-                            .get(1..)
-                            .is_some_and(|r| r.iter().zip(want.iter()).all(|(a, b)| a == b)))
-                {
-                    Probe::NeedMore
-                } else if *t != NBSS_SESSION_MESSAGE {
-                    Probe::NeedMore
-                } else {
-                    Probe::NoMatch
-                }
-            }
             [t, ..] if !nbss_type_valid(*t) => Probe::NoMatch,
+            [NBSS_SESSION_MESSAGE, _, _, _, v, rest @ ..]
+                if !(0xfd..=0xff).contains(v) || rest.iter().zip(b"SMB").any(|(a, b)| a != b) =>
+            {
+                Probe::NoMatch
+            }
             _ => Probe::NeedMore,
         };
     }

@@ -67,7 +67,6 @@ pub(crate) struct Record<'a> {
     pub flags: u8,
     pub flags2: u16,
     pub tree_id: u16,
-    pub user_id: u16,
     pub multiplex_id: u16,
     /// (process id << 16) | user id, Suricata's session id for SMB1.
     pub ssn_id: u32,
@@ -123,7 +122,6 @@ pub(crate) fn parse_record(data: &[u8]) -> Option<Record<'_>> {
         flags,
         flags2,
         tree_id,
-        user_id,
         multiplex_id,
         ssn_id: {
             let _ = pid;
@@ -443,6 +441,7 @@ fn request_one(state: &mut SmbState, r: &Record<'_>, cmd: u8, off: usize) {
     }
 }
 
+#[allow(clippy::collapsible_if, clippy::collapsible_match)]
 fn response_one(state: &mut SmbState, r: &Record<'_>, cmd: u8, off: usize) {
     let mut events: Vec<&'static str> = Vec::new();
     let mut tx_sync = false;

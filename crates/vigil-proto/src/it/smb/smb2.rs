@@ -77,7 +77,6 @@ pub(crate) fn dialect_name(d: u16) -> String {
 #[derive(Debug)]
 pub(crate) struct Record<'a> {
     pub is_response: bool,
-    pub header_len: u16,
     pub nt_status: u32,
     pub command: u16,
     pub message_id: u64,
@@ -150,7 +149,6 @@ pub(crate) fn parse_record(data: &[u8], dir: Direction) -> Option<(Record<'_>, &
     };
     let rec = Record {
         is_response: flags & 1 != 0,
-        header_len,
         nt_status: if dir == Direction::ToClient {
             status
         } else {
@@ -799,6 +797,7 @@ fn ioctl_response(state: &mut SmbState, r: &Record<'_>) {
 }
 
 /// A response record (whole).
+#[allow(clippy::collapsible_if, clippy::collapsible_match)]
 pub(crate) fn response(state: &mut SmbState, r: &Record<'_>) {
     let mut events: Vec<&'static str> = Vec::new();
     let have_tx = match r.command {
@@ -920,7 +919,7 @@ pub(crate) fn response(state: &mut SmbState, r: &Record<'_>) {
             let parsed = if r.nt_status == STATUS_SUCCESS {
                 parse_negotiate_response(r.data)
             } else {
-                (r.data.len() >= 4).then(|| NegotiateResponse::default())
+                (r.data.len() >= 4).then(NegotiateResponse::default)
             };
             match parsed {
                 Some(rd) => {

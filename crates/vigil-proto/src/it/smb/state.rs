@@ -44,7 +44,6 @@ pub(crate) enum KeyKind {
     Offset,
     GenericTx,
     Header,
-    MaxSize,
     TransFrag,
     Tree,
     Dcerpc,
@@ -289,10 +288,6 @@ impl FileTracker {
     pub fn queued_bytes(&self) -> u64 {
         self.queued
     }
-    /// Out-of-order chunks queued.
-    pub fn queued_chunks(&self) -> usize {
-        self.queue.len()
-    }
 
     /// Closes the file normally (queued chunks that never joined are lost).
     pub fn close(&mut self) {
@@ -481,8 +476,6 @@ pub(crate) struct SmbState {
     pub trees: BoundedMap<Key, Tree>,
     /// Partial DCERPC records read from a pipe (SMB2 BUFFER_OVERFLOW).
     pub frag_cache: BoundedMap<(Key, Vec<u8>), Vec<u8>>,
-    /// Max response size of SMB1 TRANS requests, by key.
-    pub trans_max: BoundedMap<Key, u16>,
     pub txs: VecDeque<SmbTx>,
     /// Last transaction id handed out.
     pub tx_id: u64,
@@ -622,12 +615,6 @@ impl SmbState {
         tx.data = TxData::Create(Box::new(create));
         tx.request_done = true;
         tx
-    }
-
-    pub fn get_create_tx(&mut self, key: &Key) -> Option<&mut SmbTx> {
-        self.txs
-            .iter_mut()
-            .find(|t| matches!(t.data, TxData::Create(_)) && t.hdr.same(key))
     }
 
     pub fn new_sessionsetup_tx(&mut self, key: Key) -> &mut SmbTx {
