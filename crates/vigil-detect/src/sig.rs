@@ -956,6 +956,8 @@ pub fn compile(
                         Err(format!("keyword '{keyword}' has no protocol module"))
                     })?;
                 match &s.app_proto {
+                    // DCERPC keywords also serve DCERPC over TCP rules.
+                    Some(p) if p == "dcerpc" && proto.name() == "smb" => {}
                     Some(p) if p != proto.name() => {
                         return Err(format!(
                             "keyword '{keyword}' is for {} but the rule is for {p}",

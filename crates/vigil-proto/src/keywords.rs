@@ -86,7 +86,7 @@ const fn custom(
     }
 }
 
-use AppProto::{Dnp3, Enip, Iec104, Mms, Modbus, S7comm};
+use AppProto::{Dnp3, Enip, Iec104, Mms, Modbus, S7comm, Smb};
 
 /// Every protocol keyword.
 pub static KEYWORDS: &[KeywordDef] = &[
@@ -97,6 +97,9 @@ pub static KEYWORDS: &[KeywordDef] = &[
     custom("dnp3_obj", Dnp3, compile_dnp3_obj),
     uint_field("enip_command", Enip, "enip.command"),
     custom("cip_service", Enip, compile_cip_service),
+    // DCERPC over SMB pipes (Suricata applies them to `dcerpc` and `smb`).
+    custom("dcerpc.iface", Smb, compile_dcerpc_iface),
+    custom("dcerpc.opnum", Smb, compile_dcerpc_opnum),
     // Modbus fields (request).
     uint("modbus.function", Modbus),
     uint("modbus.unit", Modbus),
@@ -434,6 +437,100 @@ fn compile_cip_service(v: &str) -> Result<Box<dyn TxMatch>, String> {
     }))
 }
 
+/// Suricata's `dcerpc.iface:UUID[,<VER|>VER|=VER|!VER][,any_frag]`: a
+/// bound interface (transaction buffer `dcerpc.iface`, one
+/// `uuid:major-version` per accepted interface) with this UUID and version.
+/// `any_frag` is accepted; requests are matched on their first fragment.
+#[derive(Debug)]
+struct DcerpcIface {
+    uuid: String,
+    version: Option<(char, u16)>,
+}
+
+impl TxMatch for DcerpcIface {
+    fn matches(&self, tx: &dyn Transaction, _dir: Direction) -> bool {
+        let mut hit = false;
+        tx.buffers("dcerpc.iface", &mut |b| {
+            let Ok(text) = std::str::from_utf8(b) else {
+                return;
+            };
+            let (uuid, ver) = text.split_once(':').unwrap_or((text, ""));
+            if !uuid.eq_ignore_ascii_case(&self.uuid) {
+                return;
+            }
+            let ok = match (self.version, ver.parse::<u16>()) {
+                (None, _) => true,
+                (Some((op, want)), Ok(v)) => match op {
+                    '<' => v < want,
+                    '>' => v > want,
+                    '!' => v != want,
+                    _ => v == want,
+                },
+                (Some(_), Err(_)) => false,
+            };
+            hit |= ok;
+        });
+        hit
+    }
+}
+
+fn compile_dcerpc_iface(v: &str) -> Result<Box<dyn TxMatch>, String> {
+    let mut parts = v.split(',').map(str::trim);
+    let uuid = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+    if groups != [8, 4, 4, 4, 12] || !uuid.chars().all(|c| c == '-' || c.is_ascii_hexdigit()) {
+        return Err(format!("invalid interface uuid '{uuid}'"));
+    }
+    let mut version = None;
+    for p in parts {
+        if p == "any_frag" {
+            continue;
+        }
+        let mut chars = p.chars();
+        let op = chars.next().ok_or("empty option")?;
+        if !matches!(op, '<' | '>' | '=' | '!') {
+            return Err(format!("invalid option '{p}'"));
+        }
+        let n: u16 = chars
+            .as_str()
+            .trim()
+            .parse()
+            .map_err(|_| format!("invalid version '{p}'"))?;
+        version = Some((op, n));
+    }
+    Ok(Box::new(DcerpcIface { uuid, version }))
+}
+
+/// Suricata's `dcerpc.opnum:N[,N|A-B...]` (ranges inclusive).
+#[derive(Debug)]
+struct DcerpcOpnum(Vec<(u64, u64)>);
+
+impl TxMatch for DcerpcOpnum {
+    fn matches(&self, tx: &dyn Transaction, _dir: Direction) -> bool {
+        let mut hit = false;
+        tx.uints("dcerpc.opnum", &mut |v| {
+            hit |= self.0.iter().any(|&(a, b)| a <= v && v <= b)
+        });
+        hit
+    }
+}
+
+fn compile_dcerpc_opnum(v: &str) -> Result<Box<dyn TxMatch>, String> {
+    let mut ranges = Vec::new();
+    for p in v.split(',').map(str::trim) {
+        let (a, b) = p.split_once('-').unwrap_or((p, p));
+        let (a, b) = (
+            parse_num(a).ok_or_else(|| format!("invalid opnum '{p}'"))?,
+            parse_num(b).ok_or_else(|| format!("invalid opnum '{p}'"))?,
+        );
+        if a > b || b > u64::from(u16::MAX) {
+            return Err(format!("invalid opnum range '{p}'"));
+        }
+        ranges.push((a, b));
+    }
+    Ok(Box::new(DcerpcOpnum(ranges)))
+}
+
 /// Snort 3's `iec104_apci_type`: `I`/`S`/`U` or the long names.
 fn compile_iec104_apci_type(v: &str) -> Result<Box<dyn TxMatch>, String> {
     let code = match v.trim().to_ascii_lowercase().as_str() {
@@ -529,6 +626,8 @@ mod tests {
                 "iec104_apci_type" => "U",
                 "iec104_asdu_func" => "c_sc_na_1",
                 "mms_func" => "read",
+                "dcerpc.iface" => "12345678-1234-ABCD-ef00-0123456789ab,>1,any_frag",
+                "dcerpc.opnum" => "1,3-5",
                 _ => ">1",
             };
             assert!(
