@@ -387,16 +387,16 @@ impl<'a, 'b> Reader<'a, 'b> {
         }
     }
 
-    /// Values up to the closing tag `n` that ends them (consumed).
-    fn values_until_close(&mut self, n: u8) -> R<Vec<Value>> {
-        let mut out = Vec::new();
+    /// Values up to the closing tag `n` that ends them (consumed), into
+    /// `out` (which keeps what was decoded when decoding stops early).
+    fn values_into(&mut self, n: u8, out: &mut Vec<Value>) -> R<()> {
         let mut depth = 0usize;
         loop {
             let (tag, data) = self.next()?;
             match tag.kind {
                 TagKind::Closing if depth == 0 => {
                     return if tag.number == n {
-                        Ok(out)
+                        Ok(())
                     } else {
                         Err(DecodeError::Malformed)
                     };
@@ -662,16 +662,12 @@ fn decode_into(kind: ServiceData, r: &mut Reader<'_, '_>, d: &mut Decoded) -> R<
         }
         ServiceData::ComplexAck(c::READ_PROPERTY) => {
             object_property(r, &mut o)?;
-            r.open(3)?;
-            let v = r.values_until_close(3)?;
-            o.push("value", FieldValue::Values(v));
+            values_field(r, &mut o, "value", 3)?;
             r.finish()
         }
         ServiceData::ConfirmedRequest(c::WRITE_PROPERTY) => {
             object_property(r, &mut o)?;
-            r.open(3)?;
-            let v = r.values_until_close(3)?;
-            o.push("value", FieldValue::Values(v));
+            values_field(r, &mut o, "value", 3)?;
             if let Some(p) = r.opt_ctx_unsigned(4)? {
                 if !(1..=16).contains(&p) {
                     o.d.out_of_range = true;
@@ -682,9 +678,7 @@ fn decode_into(kind: ServiceData, r: &mut Reader<'_, '_>, d: &mut Decoded) -> R<
         }
         ServiceData::ConfirmedRequest(c::ADD_LIST_ELEMENT | c::REMOVE_LIST_ELEMENT) => {
             object_property(r, &mut o)?;
-            r.open(3)?;
-            let v = r.values_until_close(3)?;
-            o.push("list_of_elements", FieldValue::Values(v));
+            values_field(r, &mut o, "list_of_elements", 3)?;
             r.finish()
         }
         ServiceData::ConfirmedRequest(c::READ_RANGE) => {
@@ -833,8 +827,7 @@ fn decode_into(kind: ServiceData, r: &mut Reader<'_, '_>, d: &mut Decoded) -> R<
             r.close(0)?;
             if r.next_is(1, Some(true))? {
                 r.open(1)?;
-                let props = property_values(r, 1)?;
-                o.push("list_of_initial_values", FieldValue::List(props));
+                property_values_field(r, &mut o, "list_of_initial_values", 1)?;
             }
             r.finish()
         }
@@ -941,6 +934,16 @@ fn object_property(r: &mut Reader<'_, '_>, o: &mut Out<'_>) -> R<()> {
     Ok(())
 }
 
+/// Opening tag `n`, values, closing tag `n`: field `name` (pushed with
+/// what was decoded even when decoding stops early).
+fn values_field(r: &mut Reader<'_, '_>, o: &mut Out<'_>, name: &'static str, n: u8) -> R<()> {
+    r.open(n)?;
+    let mut v = Vec::new();
+    let res = r.values_into(n, &mut v);
+    o.push(name, FieldValue::Values(v));
+    res
+}
+
 fn who_is(r: &mut Reader<'_, '_>, o: &mut Out<'_>) -> R<()> {
     let low = r.opt_ctx_unsigned(0)?;
     let high = r.opt_ctx_unsigned(1)?;
@@ -1011,32 +1014,50 @@ fn cov_notification(r: &mut Reader<'_, '_>, o: &mut Out<'_>) -> R<()> {
     o.push("monitored_object", FieldValue::Object(r.ctx_object(2)?));
     o.push("time_remaining", FieldValue::Uint(r.ctx_unsigned(3)?));
     r.open(4)?;
-    let props = property_values(r, 4)?;
-    o.push("values", FieldValue::List(props));
+    property_values_field(r, o, "values", 4)?;
     r.finish()
 }
 
-/// SEQUENCE OF BACnetPropertyValue up to the closing tag `n` (consumed).
-fn property_values(r: &mut Reader<'_, '_>, n: u8) -> R<Vec<Vec<Field>>> {
-    let mut list = Vec::new();
+/// SEQUENCE OF BACnetPropertyValue up to the closing tag `n` (consumed),
+/// into `list` (partial when decoding stops early).
+fn property_values(r: &mut Reader<'_, '_>, n: u8, list: &mut Vec<Vec<Field>>) -> R<()> {
     while !r.next_is(n, Some(false))? {
         r.spend()?;
         let mut pv = vec![f(
             "property",
             FieldValue::Enum(Enumeration::Property, r.ctx_enum(0)?),
         )];
-        if let Some(i) = r.opt_ctx_unsigned(1)? {
-            pv.push(f("array_index", FieldValue::Uint(i)));
-        }
-        r.open(2)?;
-        pv.push(f("value", FieldValue::Values(r.values_until_close(2)?)));
-        if let Some(p) = r.opt_ctx_unsigned(3)? {
-            pv.push(f("priority", FieldValue::Uint(p)));
-        }
+        let res = (|| {
+            if let Some(i) = r.opt_ctx_unsigned(1)? {
+                pv.push(f("array_index", FieldValue::Uint(i)));
+            }
+            r.open(2)?;
+            let mut v = Vec::new();
+            let res = r.values_into(2, &mut v);
+            pv.push(f("value", FieldValue::Values(v)));
+            res?;
+            if let Some(p) = r.opt_ctx_unsigned(3)? {
+                pv.push(f("priority", FieldValue::Uint(p)));
+            }
+            Ok(())
+        })();
         list.push(pv);
+        res?;
     }
-    r.close(n)?;
-    Ok(list)
+    r.close(n)
+}
+
+/// A SEQUENCE OF BACnetPropertyValue field (opening tag `n` already read).
+fn property_values_field(
+    r: &mut Reader<'_, '_>,
+    o: &mut Out<'_>,
+    name: &'static str,
+    n: u8,
+) -> R<()> {
+    let mut list = Vec::new();
+    let res = property_values(r, n, &mut list);
+    o.push(name, FieldValue::List(list));
+    res
 }
 
 fn rpm_request(r: &mut Reader<'_, '_>, o: &mut Out<'_>) -> R<()> {
@@ -1093,13 +1114,12 @@ fn rpm_ack(r: &mut Reader<'_, '_>, o: &mut Out<'_>) -> R<()> {
                     }
                     if r.next_is(4, Some(true))? {
                         r.open(4)?;
-                        let v = r.values_until_close(4);
-                        match v {
-                            Ok(v) => p.push(f("value", FieldValue::Values(v))),
-                            Err(e) => {
-                                props.push(p);
-                                return Err(e);
-                            }
+                        let mut v = Vec::new();
+                        let res = r.values_into(4, &mut v);
+                        p.push(f("value", FieldValue::Values(v)));
+                        if let Err(e) = res {
+                            props.push(p);
+                            return Err(e);
                         }
                     } else {
                         r.open(5)?;
@@ -1131,34 +1151,28 @@ fn rpm_ack(r: &mut Reader<'_, '_>, o: &mut Out<'_>) -> R<()> {
 
 fn wpm_request(r: &mut Reader<'_, '_>, o: &mut Out<'_>) -> R<()> {
     let mut specs = Vec::new();
-    let mut out_of_range = false;
     let res = (|| {
         loop {
             r.spend()?;
             let mut spec = vec![f("object", FieldValue::Object(r.ctx_object(0)?))];
             r.open(1)?;
-            let props = property_values(r, 1);
-            if let Ok(props) = &props {
-                for p in props {
-                    for field in p {
-                        if let (true, FieldValue::Uint(v)) =
-                            (field.name == "priority", &field.value)
-                            && !(1..=16).contains(v)
-                        {
-                            out_of_range = true;
-                        }
-                    }
-                }
-            }
-            let props = props?;
+            let mut props = Vec::new();
+            let res = property_values(r, 1, &mut props);
             spec.push(f("properties", FieldValue::List(props)));
             specs.push(spec);
+            res?;
             if r.at_end() {
                 return Ok(());
             }
         }
     })();
-    o.d.out_of_range |= out_of_range;
+    let bad_priority = specs.iter().flatten().any(|f| match &f.value {
+        FieldValue::List(props) => props.iter().flatten().any(|p| {
+            p.name == "priority" && matches!(p.value, FieldValue::Uint(v) if !(1..=16).contains(&v))
+        }),
+        _ => false,
+    });
+    o.d.out_of_range |= bad_priority;
     o.push("objects", FieldValue::List(specs));
     res
 }

@@ -171,6 +171,8 @@ pub struct AbortInfo {
 struct Reassembly {
     buf: Vec<u8>,
     next_seq: u8,
+    /// Segments appended so far.
+    received: u32,
     failed: bool,
 }
 
@@ -180,9 +182,11 @@ impl Reassembly {
         if self.failed {
             return;
         }
-        if seq != self.next_seq {
-            // A retransmitted segment (behind the window) is ignored.
-            if self.next_seq.wrapping_sub(seq) > 128 || seq > self.next_seq || self.next_seq == 0 {
+        let behind = self.next_seq.wrapping_sub(seq);
+        if behind != 0 {
+            // A retransmission of a segment already in is ignored; a gap
+            // ends the reassembly.
+            if behind > 128 || u32::from(behind) > self.received {
                 an.add("SEGMENT_OUT_OF_ORDER");
                 self.fail();
             }
@@ -196,6 +200,7 @@ impl Reassembly {
         }
         self.buf.extend_from_slice(data);
         self.next_seq = self.next_seq.wrapping_add(1);
+        self.received += 1;
     }
 
     fn fail(&mut self) {
@@ -234,6 +239,9 @@ pub struct BacnetTx {
     req_hash: u64,
     req_reasm: Option<Reassembly>,
     resp_reasm: Option<Reassembly>,
+    /// The segmented answer is complete: the requester's SegmentACK of the
+    /// last segment is all that may still come.
+    awaiting_final_ack: bool,
     born: u64,
 }
 
@@ -256,6 +264,7 @@ impl BacnetTx {
             req_hash: 0,
             req_reasm: None,
             resp_reasm: None,
+            awaiting_final_ack: false,
             born,
         }
     }
@@ -585,11 +594,12 @@ impl BacnetParser {
             if let Some(r) = tx.resp_reasm.as_mut() {
                 r.add(seq, data, room, &mut an);
             }
-            if more {
-                done = false;
-            } else {
+            // Complete or not, the requester acknowledges the segment.
+            done = false;
+            if !more {
                 let r = tx.resp_reasm.take().unwrap_or_default();
                 finish_reassembly(tx.response.as_mut(), r, &mut an);
+                tx.awaiting_final_ack = true;
             }
         } else {
             tx.response = Some(msg);
@@ -633,6 +643,10 @@ impl BacnetParser {
         Self::events(an, tx.id, out);
         if !is_abort {
             tx.segment_acks += 1;
+            if tx.awaiting_final_ack && !server {
+                let tx = self.open.remove(i);
+                out.tx(tx);
+            }
             return;
         }
         if server && tx.response.is_none() {
