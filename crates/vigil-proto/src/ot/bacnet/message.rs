@@ -283,18 +283,13 @@ pub fn decode<'a>(data: &'a [u8], an: &mut Anomalies) -> Result<Decode<'a>, NotB
     if kind != BVLC_TYPE_BIP {
         return Err(NotBvlc::InvalidType);
     }
-    let total = usize::from(length);
-    let body = if total < 4 || total != data.len() {
+    // The datagram delimits the message: a length field that disagrees is
+    // an anomaly, not a reason to cut or drop octets (field captures have
+    // writers that get it wrong while the NPDU is whole).
+    if usize::from(length) != data.len() {
         an.add("BVLC_LENGTH_MISMATCH");
-        // Trust the datagram when the length field cannot be right.
-        if (4..data.len()).contains(&total) {
-            data.get(4..total).unwrap_or(&[])
-        } else {
-            c.rest()
-        }
-    } else {
-        c.rest()
-    };
+    }
+    let body = c.rest();
     let mut out = Decode {
         msg: Message {
             function,

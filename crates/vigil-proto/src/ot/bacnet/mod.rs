@@ -100,33 +100,32 @@ pub const MAX_REASSEMBLY: usize = 64 * 1024;
 
 const PROTO: AppProto = AppProto::Bacnet;
 
-/// Content prober: one whole BVLL message of type 0x81 with a known
-/// function whose length field is the datagram's, and a well-formed NPDU
-/// and APDU header where the function carries one.
+/// Content prober: one BVLL message of type 0x81 with a known function,
+/// and a well-formed NPDU and APDU header where the function carries one.
+/// A length field that disagrees with the datagram is tolerated only when
+/// everything else decodes without a single anomaly.
 pub fn probe(_dir: Direction, data: &[u8]) -> Probe {
     let mut an = Anomalies::default();
-    match message::decode(data, &mut an) {
-        Ok(_) => {
-            let structural = an.0.iter().any(|n| {
-                matches!(
-                    *n,
-                    "BVLC_LENGTH_MISMATCH"
-                        | "BVLC_UNKNOWN_FUNCTION"
-                        | "BVLC_INVALID_PAYLOAD"
-                        | "NPDU_TRUNCATED"
-                        | "NPDU_INVALID_VERSION"
-                        | "NPDU_RESERVED_BITS"
-                        | "APDU_TRUNCATED"
-                        | "APDU_INVALID_TYPE"
-                )
-            });
-            if structural {
-                Probe::NoMatch
-            } else {
-                Probe::Match
-            }
-        }
-        Err(_) => Probe::NoMatch,
+    if message::decode(data, &mut an).is_err() {
+        return Probe::NoMatch;
+    }
+    let structural = an.0.iter().any(|n| {
+        matches!(
+            *n,
+            "BVLC_UNKNOWN_FUNCTION"
+                | "BVLC_INVALID_PAYLOAD"
+                | "NPDU_TRUNCATED"
+                | "NPDU_INVALID_VERSION"
+                | "NPDU_RESERVED_BITS"
+                | "APDU_TRUNCATED"
+                | "APDU_INVALID_TYPE"
+        )
+    });
+    let bad_length = an.0.contains(&"BVLC_LENGTH_MISMATCH");
+    if structural || (bad_length && an.0.len() > 1) {
+        Probe::NoMatch
+    } else {
+        Probe::Match
     }
 }
 

@@ -1029,11 +1029,17 @@ fn probe_accepts_and_rejects() {
         Probe::Match
     );
     assert_eq!(probe(d, &bip(0x0b, &[0x01, 0x80, 0x00], &[])), Probe::Match);
-    // Wrong length field, type, NPDU version, APDU type, function.
+    // A wrong length field passes when all else is flawless (field
+    // captures have it), not with anything else wrong.
     assert_eq!(
         probe(d, &[0x81, 0x0a, 0x00, 0x20, 0x01, 0x00, 0x10, 0x08]),
+        Probe::Match
+    );
+    assert_eq!(
+        probe(d, &[0x81, 0x0a, 0x00, 0x20, 0x01, 0x00, 0x10, 0x08, 0x09]),
         Probe::NoMatch
     );
+    // Wrong type, NPDU version, APDU type, function.
     assert_eq!(
         probe(d, &[0x82, 0x0a, 0x00, 0x08, 0x01, 0x00, 0x10, 0x08]),
         Probe::NoMatch
@@ -1107,4 +1113,21 @@ fn every_prefix_and_hostile_input_stay_safe() {
         }
         out.events.clear();
     }
+}
+
+#[test]
+fn length_field_disagreeing_with_the_datagram() {
+    // bacnet_example.pcap frame 572: the length field says 17 octets, the
+    // datagram (and its NPDU) has 25; Wireshark decodes all 25 too.
+    let mut d = vec![
+        0x81, 0x0a, 0x00, 0x11, 0x01, 0x04, 0x00, 0x05, 0x01, 0x14, 0x09, 0x06, 0x1d, 0x0b, 0x00,
+    ];
+    d.extend_from_slice(b"Delcatty70");
+    let r = run(&[(TS, &d)]);
+    assert_eq!(r.events, [("BVLC_LENGTH_MISMATCH", Some(0))]);
+    let tx = r.txs[0].as_ref();
+    assert!(eve(tx).ends_with(
+        r#""service":"reinitializeDevice","request":{"reinitialized_state":"abortrestore","password_present":true}}}"#
+    ));
+    assert_eq!(tx.buffer("bacnet.password"), Some(&b"Delcatty70"[..]));
 }
