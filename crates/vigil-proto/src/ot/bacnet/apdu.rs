@@ -280,12 +280,12 @@ impl<'a, 'b> Reader<'a, 'b> {
     /// Whether the next tag is context tag `n` (primitive, opening or closing as `kind`).
     fn next_is(&self, n: u8, opening: Option<bool>) -> R<bool> {
         Ok(match self.peek()? {
-            Some(t) if t.context && t.number == n => match (opening, t.kind) {
-                (None, TagKind::Primitive(_)) => true,
-                (Some(true), TagKind::Opening) => true,
-                (Some(false), TagKind::Closing) => true,
-                _ => false,
-            },
+            Some(t) if t.context && t.number == n => matches!(
+                (opening, t.kind),
+                (None, TagKind::Primitive(_))
+                    | (Some(true), TagKind::Opening)
+                    | (Some(false), TagKind::Closing)
+            ),
             _ => false,
         })
     }

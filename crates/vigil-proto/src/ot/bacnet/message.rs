@@ -316,7 +316,7 @@ pub fn decode<'a>(data: &'a [u8], an: &mut Anomalies) -> Result<Decode<'a>, NotB
             None
         }
         bvlc::WRITE_BDT | bvlc::READ_BDT_ACK => {
-            if body.len() % 10 != 0 {
+            if !body.len().is_multiple_of(10) {
                 an.add("BVLC_INVALID_PAYLOAD");
             }
             let mut entries = Vec::new();
@@ -331,7 +331,7 @@ pub fn decode<'a>(data: &'a [u8], an: &mut Anomalies) -> Result<Decode<'a>, NotB
             None
         }
         bvlc::READ_FDT_ACK => {
-            if body.len() % 10 != 0 {
+            if !body.len().is_multiple_of(10) {
                 an.add("BVLC_INVALID_PAYLOAD");
             }
             let mut entries = Vec::new();
@@ -496,7 +496,7 @@ fn net_body(msg_type: u8, data: &[u8], an: &mut Anomalies) -> NetBody {
         },
         0x01 | 0x04 | 0x05 => {
             // I-Am-Router lists at least one network; busy/available may be empty.
-            bad = data.len() % 2 != 0 || (msg_type == 0x01 && data.is_empty());
+            bad = !data.len().is_multiple_of(2) || (msg_type == 0x01 && data.is_empty());
             let mut nets = Vec::new();
             while let Some(n) = c.u16() {
                 if nets.len() < MAX_NETWORKS {

@@ -1194,10 +1194,8 @@ impl Transaction for BacnetTx {
             write_headers(w, m, self.response_segments);
             if let Some(a) = &m.apdu {
                 let s = service_of(a);
-                if s.is_some() && s != self.service {
-                    if let Some(s) = s {
-                        write_service(w, s);
-                    }
+                if let Some(s) = s.filter(|s| Some(*s) != self.service) {
+                    write_service(w, s);
                 }
                 if let Some(p) = &a.params {
                     write_params(w, p);
