@@ -1184,6 +1184,7 @@ impl Transaction for BacnetTx {
             .request
             .as_ref()
             .and_then(|m| m.apdu.as_ref()?.params.as_ref())
+            .filter(|p| !p.fields.is_empty() || p.error.is_some())
         {
             w.open_object_key("request");
             write_params(w, p);
@@ -1228,7 +1229,16 @@ impl Transaction for BacnetTx {
         let npdus = || self.messages().filter_map(|m| m.npdu.as_ref());
         match name {
             "bacnet.bvlc_function" => self.messages().for_each(|m| f(u64::from(m.function))),
-            "bacnet.apdu_type" => apdus().for_each(|a| f(u64::from(a.pdu_type))),
+            "bacnet.apdu_type" => {
+                apdus().for_each(|a| f(u64::from(a.pdu_type)));
+                // PDUs counted rather than kept.
+                if self.segment_acks > 0 {
+                    f(u64::from(pdu::SEGMENT_ACK));
+                }
+                if self.abort.is_some() {
+                    f(u64::from(pdu::ABORT));
+                }
+            }
             "bacnet.service" => self
                 .service
                 .into_iter()

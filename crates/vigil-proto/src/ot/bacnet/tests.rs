@@ -396,7 +396,7 @@ fn segmented_complex_ack_is_reassembled() {
             r#"{"object_identifier":{"type":"analog-output","instance":2}}]}}}"#
         )
     );
-    assert_eq!(uints(tx, "bacnet.apdu_type"), [0, 3]);
+    assert_eq!(uints(tx, "bacnet.apdu_type"), [0, 3, 4]);
 }
 
 #[test]
@@ -675,7 +675,7 @@ fn bvll_functions() {
         concat!(
             r#"{"bacnet":{"bvlc_function":"forwarded_npdu","bvlc":{"original_source":"192.168.1.10:47808"},"#,
             r#""npdu":{"version":1,"expecting_reply":false,"priority":"normal"},"apdu_type":"unconfirmed_request","#,
-            r#""service":"who-Is","request":{}}}"#
+            r#""service":"who-Is"}}"#
         )
     );
     assert_eq!(
