@@ -1184,7 +1184,7 @@ impl Transaction for BacnetTx {
             .request
             .as_ref()
             .and_then(|m| m.apdu.as_ref()?.params.as_ref())
-            .filter(|p| !p.fields.is_empty() || p.error.is_some())
+            .filter(|p| !p.fields.is_empty() || p.error == Some(apdu::DecodeError::Budget))
         {
             w.open_object_key("request");
             write_params(w, p);
