@@ -86,7 +86,7 @@ const fn custom(
     }
 }
 
-use AppProto::{Dnp3, Enip, Iec104, Mms, Modbus, S7comm, Smb};
+use AppProto::{Bacnet, Dnp3, Enip, Iec104, Mms, Modbus, S7comm, Smb};
 
 /// Every protocol keyword.
 pub static KEYWORDS: &[KeywordDef] = &[
@@ -155,6 +155,27 @@ pub static KEYWORDS: &[KeywordDef] = &[
     uint("mms.invoke_id", Mms),
     uint("mms.error_class", Mms),
     uint("mms.object_class", Mms),
+    // BACnet/IP (bacnet.service alone is ambiguous: confirmed and
+    // unconfirmed choices overlap).
+    uint("bacnet.bvlc_function", Bacnet),
+    uint("bacnet.apdu_type", Bacnet),
+    uint("bacnet.confirmed_service", Bacnet),
+    uint("bacnet.unconfirmed_service", Bacnet),
+    uint("bacnet.invoke_id", Bacnet),
+    uint("bacnet.object_type", Bacnet),
+    uint("bacnet.instance", Bacnet),
+    uint("bacnet.property", Bacnet),
+    uint("bacnet.priority", Bacnet),
+    uint("bacnet.vendor_id", Bacnet),
+    uint("bacnet.reinitialized_state", Bacnet),
+    uint("bacnet.enable_disable", Bacnet),
+    uint("bacnet.error_class", Bacnet),
+    uint("bacnet.error_code", Bacnet),
+    uint("bacnet.reject_reason", Bacnet),
+    uint("bacnet.abort_reason", Bacnet),
+    uint("bacnet.network_message_type", Bacnet),
+    uint("bacnet.dnet", Bacnet),
+    uint("bacnet.snet", Bacnet),
 ];
 
 /// Sticky buffers of vigil's OT protocols whose rule name differs from the
@@ -167,6 +188,7 @@ pub const BUFFER_ALIASES: &[(&str, &str)] = &[
     ("s7comm.function_name", "s7comm.function"),
     ("s7comm.subfunction_name", "s7comm.subfunction"),
     ("mms.service_name", "mms.service"),
+    ("bacnet.service_name", "bacnet.service"),
 ];
 
 /// The transaction buffer a rule buffer reads.

@@ -76,6 +76,7 @@ const ENIP: &[&str] = &["enip"];
 const IEC104: &[&str] = &["iec104"];
 const S7COMM: &[&str] = &["s7comm"];
 const MMS: &[&str] = &["mms"];
+const BACNET: &[&str] = &["bacnet"];
 const NONE: &[&str] = &[];
 
 macro_rules! buf {
@@ -195,6 +196,9 @@ pub const BUFFERS: &[BufferInfo] = &[
     buf!("mms.domain", [], MMS),
     buf!("mms.identifier", [], MMS),
     buf!("mms.file_name", [], MMS),
+    buf!("bacnet.service_name", [], BACNET),
+    buf!("bacnet.object_name", [], BACNET),
+    buf!("bacnet.password", [], BACNET),
     buf!("ipv4.hdr", [], NONE),
     buf!("ipv6.hdr", [], NONE),
     buf!("icmpv4.hdr", [], NONE),
@@ -472,6 +476,25 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("mms.invoke_id", P, REQ),
     kw!("mms.error_class", P, REQ),
     kw!("mms.object_class", P, REQ),
+    kw!("bacnet.bvlc_function", P, REQ),
+    kw!("bacnet.apdu_type", P, REQ),
+    kw!("bacnet.confirmed_service", P, REQ),
+    kw!("bacnet.unconfirmed_service", P, REQ),
+    kw!("bacnet.invoke_id", P, REQ),
+    kw!("bacnet.object_type", P, REQ),
+    kw!("bacnet.instance", P, REQ),
+    kw!("bacnet.property", P, REQ),
+    kw!("bacnet.priority", P, REQ),
+    kw!("bacnet.vendor_id", P, REQ),
+    kw!("bacnet.reinitialized_state", P, REQ),
+    kw!("bacnet.enable_disable", P, REQ),
+    kw!("bacnet.error_class", P, REQ),
+    kw!("bacnet.error_code", P, REQ),
+    kw!("bacnet.reject_reason", P, REQ),
+    kw!("bacnet.abort_reason", P, REQ),
+    kw!("bacnet.network_message_type", P, REQ),
+    kw!("bacnet.dnet", P, REQ),
+    kw!("bacnet.snet", P, REQ),
 ];
 
 /// Alternative names of non-buffer keywords.

@@ -187,6 +187,31 @@ const EXPECTED: &[(u64, &str, usize)] = &[
         "iec61850-mms/ITI+ICS-Security-Tools__pcaps_IEC61850_MMS_-_Specific_Commands_iec61850_get_variable_access_attributes.pcap",
         1,
     ),
+    (
+        9200601,
+        "bacnet/cisagov+icsnpp-bacnet__testing_traces_bacnet_error_reject_abort.pcap",
+        1,
+    ),
+    (
+        9200602,
+        "bacnet/cisagov+icsnpp-bacnet__testing_traces_bacnet_error_reject_abort.pcap",
+        1,
+    ),
+    (
+        9200603,
+        "bacnet/cisagov+icsnpp-bacnet__testing_traces_bacnet_error_reject_abort.pcap",
+        1,
+    ),
+    (
+        9200604,
+        "bacnet/cisagov+icsnpp-bacnet__testing_traces_bacnet_error_reject_abort.pcap",
+        1,
+    ),
+    (
+        9200605,
+        "bacnet/cisagov+icsnpp-bacnet__testing_traces_bacnet_error_reject_abort.pcap",
+        1,
+    ),
 ];
 
 fn repo_root() -> PathBuf {
