@@ -263,10 +263,13 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// A non-negative BER INTEGER that fits 32 bits (leading zero octets
-/// allowed: publishers often send fixed-width encodings).
+/// An unsigned 32-bit field (INT32U) from BER INTEGER contents. Leading
+/// zero octets are allowed (publishers often send fixed-width encodings),
+/// and, as Wireshark reads these fields, contents with the sign bit set are
+/// taken as unsigned (`0xc8` is 200): encoders that forget the leading zero
+/// octet are common, and no value of these fields is negative.
 fn uint32(v: &[u8]) -> Option<u32> {
-    if v.first().is_none_or(|b| b & 0x80 != 0) {
+    if v.is_empty() {
         return None;
     }
     let start = v.iter().position(|&b| b != 0).unwrap_or(v.len());

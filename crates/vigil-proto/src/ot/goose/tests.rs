@@ -447,10 +447,8 @@ fn pdu_choice_order_and_missing_fields() {
         decode(&with(0x84, &[0; 7])),
         Err(GooseError::Malformed("t"))
     );
-    assert_eq!(
-        decode(&with(0x85, &[0xff])),
-        Err(GooseError::Malformed("stNum"))
-    );
+    // Sign bit set: read as unsigned, as Wireshark does.
+    assert_eq!(decode(&with(0x85, &[0xff])).unwrap().st_num, 255);
     assert_eq!(
         decode(&with(0x85, &[1, 0, 0, 0, 0])),
         Err(GooseError::Malformed("stNum"))
