@@ -55,7 +55,7 @@ impl GooseLogger {
     }
 
     /// Handles `frame` when its EtherType payload is GOOSE: appends the
-    /// records to `out` and counts them in `records` / `anomalies`.
+    /// records to `out`; returns how many `goose` and `anomaly` records.
     pub fn frame(
         &mut self,
         out: &mut Vec<u8>,
@@ -63,15 +63,14 @@ impl GooseLogger {
         frame: &[u8],
         ts: Timestamp,
         pcap_cnt: u64,
-        records: &mut u64,
-        anomalies: &mut u64,
-    ) {
+    ) -> (u64, u64) {
         let Some(payload) = decoded
             .ether_payload
             .filter(|p| p.ethertype == goose::ETHERTYPE)
         else {
-            return;
+            return (0, 0);
         };
+        let (mut records, mut anomalies) = (0, 0);
         self.events.clear();
         match goose::decode(payload.bytes(frame)) {
             Ok(pdu) => {
@@ -82,7 +81,7 @@ impl GooseLogger {
                     pdu.write_eve(&mut w);
                     w.close_object();
                     out.push(b'\n');
-                    *records += 1;
+                    records += 1;
                 }
                 let src = decoded.ether.map_or([0; 6], |e| e.src);
                 self.tracker.observe(src, &pdu, ts, &mut self.events);
@@ -95,9 +94,10 @@ impl GooseLogger {
         if self.log_anomalies {
             for ev in &self.events {
                 write_anomaly(out, decoded, ts, pcap_cnt, ev.name());
-                *anomalies += 1;
+                anomalies += 1;
             }
         }
+        (records, anomalies)
     }
 
     /// The counters so far.

@@ -405,15 +405,10 @@ impl Worker {
             && let Some(goose) = self.goose.as_mut()
         {
             let emit = &mut self.emit;
-            goose.frame(
-                &mut emit.out,
-                &self.decoded,
-                pkt.data,
-                ts,
-                pkt.pcap_cnt,
-                &mut emit.app_records,
-                &mut emit.anomaly_records,
-            );
+            let (records, anomalies) =
+                goose.frame(&mut emit.out, &self.decoded, pkt.data, ts, pkt.pcap_cnt);
+            emit.app_records += records;
+            emit.anomaly_records += anomalies;
         }
 
         if self.decoded.ip.is_some_and(|ip| ip.frag.is_some()) {
