@@ -46,6 +46,7 @@ impl DataError {
 /// fraction of a second and the time quality octet.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UtcTime {
+    /// Seconds since 1970-01-01 00:00 UTC.
     pub secs: u32,
     /// Fraction of a second in units of 2^-24 s.
     pub fraction: u32,
@@ -94,7 +95,9 @@ impl UtcTime {
 /// A BIT STRING's contents: unused bits in the last octet, then the octets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BitString<'a> {
+    /// Unused bits at the end of the last octet (0..=7).
     pub unused: u8,
+    /// The octets holding the bits, first bit in the high bit.
     pub bytes: &'a [u8],
 }
 
@@ -133,34 +136,48 @@ impl<'a> BitString<'a> {
 /// One `Data` value. Strings and times borrow the frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Data<'a> {
+    /// array [1]: elements of one type.
     Array(DataList<'a>),
+    /// structure [2]: the components of a structured value.
     Structure(DataList<'a>),
+    /// boolean [3].
     Boolean(bool),
+    /// bit-string [4] (Dbpos, quality, ...).
     BitString(BitString<'a>),
+    /// integer [5], up to 128 bits.
     Integer(i128),
+    /// unsigned [6] (a BER INTEGER, so read as signed), up to 128 bits.
     Unsigned(i128),
-    /// FloatingPoint: exponent width octet (8 single, 11 double), then
+    /// floating-point [7]: exponent width octet (8 single, 11 double), then
     /// the IEEE 754 value; see [`Data::float_value`].
     FloatingPoint(&'a [u8]),
-    /// ASN.1 REAL contents (not interpreted).
+    /// real [8]: ASN.1 REAL contents (not interpreted).
     Real(&'a [u8]),
+    /// octet-string [9].
     OctetString(&'a [u8]),
+    /// visible-string [10].
     VisibleString(&'a [u8]),
+    /// generalized-time [11] (ASCII, not interpreted).
     GeneralizedTime(&'a [u8]),
-    /// TimeOfDay: milliseconds since midnight, then (6-octet form) days
+    /// binary-time [12], TimeOfDay: milliseconds since midnight, then (6-octet form) days
     /// since 1984-01-01.
     BinaryTime(&'a [u8]),
+    /// bcd [13] (an INTEGER).
     Bcd(i128),
+    /// booleanArray [14].
     BooleanArray(BitString<'a>),
-    /// OBJECT IDENTIFIER contents.
+    /// objId [15]: OBJECT IDENTIFIER contents.
     ObjId(&'a [u8]),
-    /// UTF-8 string.
+    /// mMSString [16]: UTF-8.
     MmsString(&'a [u8]),
+    /// utc-time [17].
     UtcTime(UtcTime),
     /// A context tag the CHOICE does not define (its extension marker
     /// allows them): the tag and raw contents.
     Unknown {
+        /// The context tag number.
         tag: u32,
+        /// The contents octets (of a constructed value too).
         value: &'a [u8],
     },
 }

@@ -90,11 +90,13 @@ impl GooseError {
 /// One decoded GOOSE message, borrowing the frame.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GoosePdu<'a> {
+    /// Application identifier (header).
     pub appid: u16,
     /// The length field: octets from APPID to the end of the APDU.
     pub length: u16,
     /// Reserved 1; bit 15 is the simulation bit of Edition 2.
     pub reserved1: u16,
+    /// Reserved 2 (0 in messages without a security extension).
     pub reserved2: u16,
     /// gocbRef [0]: the GOOSE control block's object reference.
     pub gocb_ref: &'a [u8],
