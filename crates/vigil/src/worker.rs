@@ -2,6 +2,7 @@
 //! state, and turns the packets it is given into EVE records. Nothing here
 //! is shared with other workers, so the per-packet path takes no lock.
 
+use crate::goose::{GooseLogger, GooseStats};
 use crate::output::EveQueue;
 use crate::stats::DecoderCounters;
 use vigil_detect::state::DeferredTx;
@@ -69,6 +70,8 @@ pub struct WorkerReport {
     pub stream_memory_peak: u64,
     /// Alert records written.
     pub alert_records: u64,
+    /// IEC 61850 GOOSE counters.
+    pub goose: GooseStats,
 }
 
 /// Application protocols whose TCP packets keep their own payload
@@ -408,6 +411,8 @@ pub struct Worker {
     decoder: DecoderCounters,
     last_ts: Timestamp,
     emit: Emitter,
+    /// GOOSE frames (not flow-based); `None` without the application layer.
+    goose: Option<GooseLogger>,
 }
 
 impl Worker {
@@ -415,7 +420,14 @@ impl Worker {
     pub fn new(options: WorkerOptions, queue: EveQueue) -> Worker {
         let mut queue = queue;
         let out = queue.buffer();
+        let goose_records = options
+            .app_record_types
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|t| t == "goose"));
+        let goose = (options.app_layer && (goose_records || options.log_app_anomalies))
+            .then(|| GooseLogger::new(goose_records, options.log_app_anomalies));
         Worker {
+            goose,
             flows: FlowTable::new(options.flow.clone()),
             defrag: Defragmenter::new(options.defrag.clone()),
             decoded: Decoded::default(),
@@ -466,6 +478,15 @@ impl Worker {
                 pkt.pcap_cnt,
                 &mut self.emit.anomaly_records,
             );
+        }
+        if self.decoded.ether_payload.is_some()
+            && let Some(goose) = self.goose.as_mut()
+        {
+            let emit = &mut self.emit;
+            let (records, anomalies) =
+                goose.frame(&mut emit.out, &self.decoded, pkt.data, ts, pkt.pcap_cnt);
+            emit.app_records += records;
+            emit.anomaly_records += anomalies;
         }
 
         if self.decoded.ip.is_some_and(|ip| ip.frag.is_some()) {
@@ -569,6 +590,11 @@ impl Worker {
             stream_events: self.emit.stream_event_count,
             stream_memory_peak: self.emit.stream_memory_peak,
             alert_records: self.emit.alert_records,
+            goose: self
+                .goose
+                .as_ref()
+                .map(GooseLogger::stats)
+                .unwrap_or_default(),
         }
     }
 }
