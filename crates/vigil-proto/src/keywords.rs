@@ -354,7 +354,7 @@ struct ModbusMatch(modbus::ModbusKeyword);
 impl TxMatch for ModbusMatch {
     fn matches(&self, tx: &dyn Transaction, _dir: Direction) -> bool {
         tx.as_any()
-            .downcast_ref::<modbus::ModbusTx>()
+            .and_then(|a| a.downcast_ref::<modbus::ModbusTx>())
             .is_some_and(|t| self.0.matches(t))
     }
 }
@@ -420,7 +420,7 @@ struct CipService {
 
 impl TxMatch for CipService {
     fn matches(&self, tx: &dyn Transaction, _dir: Direction) -> bool {
-        let Some(t) = tx.as_any().downcast_ref::<enip::EnipTx>() else {
+        let Some(t) = tx.as_any().and_then(|a| a.downcast_ref::<enip::EnipTx>()) else {
             return false;
         };
         t.cip().iter().any(|c| {

@@ -138,22 +138,9 @@ pub trait AppParser: Send {
     }
 }
 
-/// Access to a transaction's concrete type, for the rule keywords of its
-/// module ([`keywords`]). Implemented for every `'static` type.
-pub trait AsAny {
-    /// The transaction as [`std::any::Any`].
-    fn as_any(&self) -> &dyn std::any::Any;
-}
-
-impl<T: std::any::Any> AsAny for T {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-}
-
 /// One application transaction (request and response, or a single message),
 /// ready to log and to match rules against.
-pub trait Transaction: Send + AsAny {
+pub trait Transaction: Send {
     /// EVE `event_type` of its record (`dns`, `http`, `modbus`, ...).
     fn event_type(&self) -> &'static str;
     /// Orientation of its EVE record: `ToServer` writes the client as
@@ -167,6 +154,12 @@ pub trait Transaction: Send + AsAny {
     /// inspection of such transactions does. `None` (default): the
     /// transaction holds both sides.
     fn message_dir(&self) -> Option<Direction> {
+        None
+    }
+    /// The transaction's concrete type, for the rule keywords of its module
+    /// that need more than buffers and integer fields ([`keywords`]:
+    /// `modbus`, `cip_service`). `None` (default) for the others.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
         None
     }
     /// Whether each side's rules are inspected on a packet of that side

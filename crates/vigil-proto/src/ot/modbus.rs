@@ -147,6 +147,10 @@ impl Transaction for ModbusTx {
         Some(self.id.saturating_sub(1))
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn inspect_sides_separately(&self) -> bool {
         true
     }
