@@ -1259,10 +1259,10 @@ fn write_message(w: &mut JsonWriter<'_>, key: &str, m: &Message) {
             }
         }
         Content::Service(sb) => {
-            match sb.name {
-                Some(n) => w.string("service", n),
-                None => w.bytes_as_string("type_id", &sb.type_id.to_bytes()),
+            if let Some(n) = sb.name {
+                w.string("service", n);
             }
+            w.bytes_as_string("type_id", &sb.type_id.to_bytes());
             sb.write_eve(w);
         }
     }
