@@ -100,6 +100,7 @@ pub mod enc {
     pub const CREATE_SESSION_RESPONSE: u32 = 464;
     pub const ACTIVATE_SESSION_REQUEST: u32 = 467;
     pub const CLOSE_SESSION_REQUEST: u32 = 473;
+    pub const ADD_NODES_REQUEST: u32 = 488;
     pub const DELETE_NODES_REQUEST: u32 = 500;
     pub const BROWSE_REQUEST: u32 = 527;
     pub const BROWSE_RESPONSE: u32 = 530;
@@ -509,6 +510,23 @@ pub fn monitoring_mode_name(t: u32) -> Option<&'static str> {
     ["Disabled", "Sampling", "Reporting"]
         .get(usize::try_from(t).ok()?)
         .copied()
+}
+
+/// `NodeClass` (a single bit: 1 Object, 2 Variable, 4 Method, 8 ObjectType,
+/// 16 VariableType, 32 ReferenceType, 64 DataType, 128 View; 0 Unspecified).
+pub fn node_class_name(c: u32) -> Option<&'static str> {
+    Some(match c {
+        0 => "Unspecified",
+        1 => "Object",
+        2 => "Variable",
+        4 => "Method",
+        8 => "ObjectType",
+        16 => "VariableType",
+        32 => "ReferenceType",
+        64 => "DataType",
+        128 => "View",
+        _ => return None,
+    })
 }
 
 /// The name of a user identity token by its binary encoding id.

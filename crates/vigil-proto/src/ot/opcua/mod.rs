@@ -399,8 +399,11 @@ impl AppParser for OpcuaParser {
                 self.on_chunk(dir, &chunk, size, out);
             }
             if let Some(st) = self.dirs.get_mut(d) {
-                st.buf = chunk;
-                st.buf.clear();
+                // Reuse the buffer, unless a large chunk grew it.
+                if chunk.capacity() <= 16 << 10 {
+                    st.buf = chunk;
+                    st.buf.clear();
+                }
             }
         }
     }
@@ -1314,7 +1317,7 @@ impl Transaction for OpcuaTx {
             "opcua.node_id" => {
                 let mut first: Option<&[u8]> = None;
                 if let Some(s) = self.request.as_ref().and_then(Message::service) {
-                    node_ids(&s.detail, &mut |n| {
+                    s.detail.accessed_nodes(&mut |n| {
                         first.get_or_insert(n);
                     });
                 }
@@ -1380,25 +1383,6 @@ impl Transaction for OpcuaTx {
             }
             _ => {}
         }
-    }
-}
-
-/// Adapter: node ids of a detail as slices borrowed from it.
-fn node_ids<'a>(d: &'a Detail, f: &mut dyn FnMut(&'a [u8])) {
-    match d {
-        Detail::Read { nodes, .. }
-        | Detail::HistoryRead { nodes, .. }
-        | Detail::Write { nodes }
-        | Detail::Browse { nodes, .. }
-        | Detail::NodeList { nodes, .. }
-        | Detail::CreateMonitoredItems { items: nodes, .. } => {
-            nodes.items.iter().for_each(|n| f(&n.node_id))
-        }
-        Detail::Call { methods } => methods.items.iter().for_each(|m| {
-            f(&m.object_id);
-            f(&m.method_id);
-        }),
-        _ => {}
     }
 }
 

@@ -95,6 +95,15 @@ pub struct MethodCall {
     pub input_arguments: usize,
 }
 
+/// One AddNodesItem.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct AddNode {
+    pub parent_node_id: Box<[u8]>,
+    pub requested_new_node_id: Box<[u8]>,
+    pub browse_name: Option<Kept>,
+    pub node_class: u32,
+}
+
 /// A list of operations: the first [`MAX_ITEMS`] and the total count.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Items<T> {
@@ -165,6 +174,8 @@ pub enum Detail {
         key: &'static str,
         nodes: Items<NodeAccess>,
     },
+    /// AddNodesRequest.
+    AddNodes(Items<AddNode>),
     /// GetEndpoints / FindServers requests.
     EndpointUrl(Option<Kept>),
     /// CloseSessionRequest.
@@ -600,6 +611,28 @@ fn decode_detail(id: u32, r: &mut Reader<'_>) -> (Detail, Decoded<()>) {
             });
             (Detail::NodeList { key, nodes }, res)
         }
+        enc::ADD_NODES_REQUEST => {
+            let (nodes, res) = partial(|nodes: &mut Items<AddNode>| {
+                let n = r.array_len(24)?;
+                for _ in 0..n {
+                    let parent_node_id = node_str(r, true)?;
+                    r.node_id(false)?; // ReferenceTypeId
+                    let requested_new_node_id = node_str(r, true)?;
+                    let (_, browse_name) = r.qualified_name()?;
+                    let node_class = r.u32()?;
+                    r.extension_object()?; // NodeAttributes
+                    r.node_id(true)?; // TypeDefinition
+                    nodes.push(AddNode {
+                        parent_node_id,
+                        requested_new_node_id,
+                        browse_name,
+                        node_class,
+                    });
+                }
+                Ok(())
+            });
+            (Detail::AddNodes(nodes), res)
+        }
         enc::GET_ENDPOINTS_REQUEST | enc::FIND_SERVERS_REQUEST => match r.bytes() {
             Ok(url) => (Detail::EndpointUrl(url.map(Kept::new)), Ok(())),
             Err(e) => (Detail::None, Err(e)),
@@ -1010,6 +1043,19 @@ impl Detail {
                 w.close_array();
                 write_total(w, key, nodes.total, nodes.items.len());
             }
+            Detail::AddNodes(nodes) => {
+                w.open_array_key("nodes_to_add");
+                for n in &nodes.items {
+                    w.open_object();
+                    w.bytes_as_string("parent_node_id", &n.parent_node_id);
+                    w.bytes_as_string("requested_new_node_id", &n.requested_new_node_id);
+                    write_kept(w, "browse_name", &n.browse_name);
+                    write_enum(w, "node_class", n.node_class, ids::node_class_name);
+                    w.close_object();
+                }
+                w.close_array();
+                write_total(w, "nodes_to_add", nodes.total, nodes.items.len());
+            }
             Detail::EndpointUrl(u) => write_kept(w, "endpoint_url", u),
             Detail::CloseSession {
                 delete_subscriptions,
@@ -1072,7 +1118,7 @@ impl Detail {
     }
 
     /// Calls `f` with every node id the operation accesses (in order).
-    pub fn accessed_nodes(&self, f: &mut dyn FnMut(&[u8])) {
+    pub fn accessed_nodes<'a>(&'a self, f: &mut dyn FnMut(&'a [u8])) {
         match self {
             Detail::Read { nodes, .. }
             | Detail::HistoryRead { nodes, .. }
@@ -1086,6 +1132,7 @@ impl Detail {
                 f(&m.object_id);
                 f(&m.method_id);
             }),
+            Detail::AddNodes(nodes) => nodes.items.iter().for_each(|n| f(&n.parent_node_id)),
             _ => {}
         }
     }
