@@ -384,11 +384,11 @@ impl AppParser for OpcuaParser {
                     return;
                 }
             }
-            let to_skip = size - keep - st.skipped;
+            let to_skip = size.saturating_sub(keep).saturating_sub(st.skipped);
             let n = to_skip.min(data.len());
             st.skipped += n;
             data = data.get(n..).unwrap_or(&[]);
-            if st.skipped < size - keep {
+            if st.skipped < size.saturating_sub(keep) {
                 return;
             }
             let chunk = std::mem::take(&mut st.buf);
@@ -1005,10 +1005,8 @@ impl OpcuaParser {
         }
         match &sb.detail {
             Detail::OpenRequest(o) => self.channel.security_mode = Some(o.security_mode),
-            Detail::OpenResponse(o) => {
-                if o.channel_id != 0 {
-                    self.channel.id = Some(o.channel_id);
-                }
+            Detail::OpenResponse(o) if o.channel_id != 0 => {
+                self.channel.id = Some(o.channel_id);
             }
             _ => {}
         }
