@@ -452,10 +452,15 @@ fn resync_scan(st: &mut DirState, data: &[u8]) -> usize {
         i += 1;
     }
     // Keep the last bytes: a header may start there.
-    let mut tail: Vec<u8> = st.buf.iter().chain(data.iter()).copied().collect();
-    let cut = tail.len().saturating_sub(HEADER - 1);
-    tail.drain(..cut);
-    st.buf = tail;
+    if data.len() >= HEADER - 1 {
+        st.buf.clear();
+        let from = data.len() - (HEADER - 1);
+        st.buf.extend_from_slice(data.get(from..).unwrap_or(&[]));
+    } else {
+        st.buf.extend_from_slice(data);
+        let cut = st.buf.len().saturating_sub(HEADER - 1);
+        st.buf.drain(..cut);
+    }
     data.len()
 }
 

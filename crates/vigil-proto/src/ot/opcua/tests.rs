@@ -949,3 +949,21 @@ fn hostile_input_never_panics_and_stays_bounded() {
         assert!(p.pending.len() <= MAX_PENDING);
     }
 }
+
+#[test]
+fn bad_header_resyncs_on_the_next_message() {
+    let mut stream = b"XYZF\x10\x00\x00\x00junkjunk-HEL".to_vec();
+    stream.extend(hel("opc.tcp://x"));
+    for step in [1, 3, stream.len()] {
+        let mut p = OpcuaParser::default();
+        let mut out = ParseOutput::default();
+        for piece in stream.chunks(step) {
+            p.parse(TS, piece, &mut out);
+        }
+        p.parse(TC, &ack(), &mut out);
+        let ev: Vec<_> = out.events.iter().map(|e| e.name).collect();
+        assert_eq!(ev, ["INVALID_MESSAGE_TYPE"], "step {step}");
+        assert_eq!(out.txs.len(), 1, "step {step}");
+        assert_eq!(uints(out.txs[0].as_ref(), "opcua.msg_type"), [1, 2]);
+    }
+}
