@@ -86,7 +86,7 @@ const fn custom(
     }
 }
 
-use AppProto::{Bacnet, Dnp3, Enip, Iec104, Mms, Modbus, S7comm, Smb};
+use AppProto::{Bacnet, Dnp3, Enip, Iec104, Mms, Modbus, Opcua, S7comm, Smb};
 
 /// Every protocol keyword.
 pub static KEYWORDS: &[KeywordDef] = &[
@@ -176,6 +176,14 @@ pub static KEYWORDS: &[KeywordDef] = &[
     uint("bacnet.network_message_type", Bacnet),
     uint("bacnet.dnet", Bacnet),
     uint("bacnet.snet", Bacnet),
+    // OPC UA binary (Snort 3's message type numbering).
+    uint("opcua.msg_type", Opcua),
+    uint("opcua.service", Opcua),
+    uint("opcua.status_code", Opcua),
+    uint("opcua.security_mode", Opcua),
+    uint("opcua.request_id", Opcua),
+    uint("opcua.secure_channel_id", Opcua),
+    uint("opcua.attribute_id", Opcua),
 ];
 
 /// Sticky buffers of vigil's OT protocols whose rule name differs from the

@@ -77,6 +77,7 @@ const IEC104: &[&str] = &["iec104"];
 const S7COMM: &[&str] = &["s7comm"];
 const MMS: &[&str] = &["mms"];
 const BACNET: &[&str] = &["bacnet"];
+const OPCUA: &[&str] = &["opcua"];
 const NONE: &[&str] = &[];
 
 macro_rules! buf {
@@ -199,6 +200,9 @@ pub const BUFFERS: &[BufferInfo] = &[
     buf!("bacnet.service_name", [], BACNET),
     buf!("bacnet.object_name", [], BACNET),
     buf!("bacnet.password", [], BACNET),
+    buf!("opcua.service_name", [], OPCUA),
+    buf!("opcua.security_policy", [], OPCUA),
+    buf!("opcua.node_id", [], OPCUA),
     buf!("ipv4.hdr", [], NONE),
     buf!("ipv6.hdr", [], NONE),
     buf!("icmpv4.hdr", [], NONE),
@@ -495,6 +499,13 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("bacnet.network_message_type", P, REQ),
     kw!("bacnet.dnet", P, REQ),
     kw!("bacnet.snet", P, REQ),
+    kw!("opcua.msg_type", P, REQ),
+    kw!("opcua.service", P, REQ),
+    kw!("opcua.status_code", P, REQ),
+    kw!("opcua.security_mode", P, REQ),
+    kw!("opcua.request_id", P, REQ),
+    kw!("opcua.secure_channel_id", P, REQ),
+    kw!("opcua.attribute_id", P, REQ),
 ];
 
 /// Alternative names of non-buffer keywords.

@@ -212,6 +212,26 @@ const EXPECTED: &[(u64, &str, usize)] = &[
         "bacnet/cisagov+icsnpp-bacnet__testing_traces_bacnet_error_reject_abort.pcap",
         1,
     ),
+    (
+        9200701,
+        "opcua/cisagov+icsnpp-opcua-binary__pcaps_opcua_with-gap_with-handshake.pcap",
+        2,
+    ),
+    (
+        9200702,
+        "opcua/cisagov+icsnpp-opcua-binary__pcaps_opcua_with-gap_with-handshake.pcap",
+        1,
+    ),
+    (
+        9200703,
+        "opcua/cisagov+icsnpp-opcua-binary__pcaps_python_opcua-client-server_encrypted.pcap",
+        1,
+    ),
+    (
+        9200704,
+        "opcua/cisagov+icsnpp-opcua-binary__pcaps_opcua_with-gap.pcap",
+        1,
+    ),
 ];
 
 fn repo_root() -> PathBuf {
