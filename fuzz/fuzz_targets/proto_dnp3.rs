@@ -6,6 +6,9 @@ mod ot_harness;
 
 use libfuzzer_sys::fuzz_target;
 
+const UINTS: &[&str] = &["dnp3.func", "dnp3.ind", "dnp3.obj"];
+const BUFFERS: &[&str] = &["dnp3_data"];
+
 fuzz_target!(|data: &[u8]| {
-    ot_harness::run(&vigil_proto::ot::dnp3::INFO, data);
+    ot_harness::run_with(&vigil_proto::ot::dnp3::INFO, data, UINTS, BUFFERS);
 });

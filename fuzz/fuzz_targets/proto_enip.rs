@@ -6,6 +6,9 @@ mod ot_harness;
 
 use libfuzzer_sys::fuzz_target;
 
+const UINTS: &[&str] = &["enip.command", "enip.status", "cip.service", "cip.class"];
+const BUFFERS: &[&str] = &["enip.product_name", "cip.data"];
+
 fuzz_target!(|data: &[u8]| {
-    ot_harness::run(&vigil_proto::ot::enip::INFO, data);
+    ot_harness::run_with(&vigil_proto::ot::enip::INFO, data, UINTS, BUFFERS);
 });

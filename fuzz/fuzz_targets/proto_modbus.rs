@@ -6,9 +6,12 @@ mod ot_harness;
 
 use libfuzzer_sys::fuzz_target;
 
+const UINTS: &[&str] = &["modbus.function", "modbus.subfunction", "modbus.unit", "modbus.access"];
+const BUFFERS: &[&str] = &[];
+
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = vigil_proto::ot::modbus::ModbusKeyword::parse(text);
     }
-    ot_harness::run(&vigil_proto::ot::modbus::INFO, data);
+    ot_harness::run_with(&vigil_proto::ot::modbus::INFO, data, UINTS, BUFFERS);
 });

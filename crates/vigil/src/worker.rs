@@ -702,6 +702,22 @@ fn flow_packet(
     }
 }
 
+/// Takes the flow's transactions waiting for a packet of direction `dir`
+/// (none: no allocation).
+fn take_deferred(flow: &mut Flow, dir: Direction) -> Vec<DeferredTx> {
+    let Some(fd) = detect_of(&mut flow.detect) else {
+        return Vec::new();
+    };
+    if !fd.deferred.0.iter().any(|d| d.dir == dir) {
+        return Vec::new();
+    }
+    let (ready, waiting) = std::mem::take(&mut fd.deferred.0)
+        .into_iter()
+        .partition(|d| d.dir == dir);
+    fd.deferred.0 = waiting;
+    ready
+}
+
 /// A header-only packet of `flow` in direction `dir`, for inspection at
 /// flow end (Suricata's pseudo packets).
 fn pseudo_decoded(flow: &Flow, dir: Direction) -> Decoded {
@@ -769,17 +785,10 @@ impl Emitter {
     /// Inspects the transactions waiting for a packet of `p`'s direction
     /// (their alerts join the packet's).
     fn inspect_deferred(&mut self, flow: &mut Flow, ts: Timestamp, p: &PktRef<'_>) {
-        let Some(fd) = detect_of(&mut flow.detect) else {
-            return;
-        };
-        if !fd.deferred.0.iter().any(|d| d.dir == p.dir) {
-            return;
+        let ready = take_deferred(flow, p.dir);
+        if !ready.is_empty() {
+            self.inspect_txs(flow, ts, p, ready);
         }
-        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut fd.deferred.0)
-            .into_iter()
-            .partition(|d| d.dir == p.dir);
-        fd.deferred.0 = waiting;
-        self.inspect_txs(flow, ts, p, ready);
     }
 
     /// Evaluates the application rules on `txs` at packet `p`, queueing
@@ -845,16 +854,10 @@ impl Emitter {
     /// pseudo packet of their direction.
     fn inspect_deferred_at_end(&mut self, flow: &mut Flow, ts: Timestamp) {
         for dir in [Direction::ToServer, Direction::ToClient] {
-            let Some(fd) = detect_of(&mut flow.detect) else {
-                return;
-            };
-            if !fd.deferred.0.iter().any(|d| d.dir == dir) {
+            let ready = take_deferred(flow, dir);
+            if ready.is_empty() {
                 continue;
             }
-            let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut fd.deferred.0)
-                .into_iter()
-                .partition(|d| d.dir == dir);
-            fd.deferred.0 = waiting;
             let decoded = pseudo_decoded(flow, dir);
             let p = PktRef {
                 decoded: &decoded,

@@ -1,28 +1,17 @@
-//! Shared harness of the Modbus, DNP3 and ENIP fuzz targets: the input is
-//! cut into chunks fed over TCP (stream pieces, with gaps) or UDP (one
-//! datagram per chunk), alternating directions as the chunk headers say;
-//! probers see every chunk, every transaction is written as EVE (checked to
-//! be UTF-8 JSON) and its keyword fields read.
+//! Shared harness of the OT fuzz targets (Modbus, DNP3, ENIP, IEC 104,
+//! S7comm, MMS, OPC UA): the input is cut into chunks fed over TCP (stream
+//! pieces, with gaps) or UDP (one datagram per chunk), alternating
+//! directions as the chunk headers say; probers see every chunk, every
+//! transaction is written as EVE (checked to be UTF-8 JSON) and its keyword
+//! fields and buffers read.
 
 use vigil_eve::JsonWriter;
 use vigil_proto::{Direction, ParseOutput, ProtoInfo, Transport};
 
-const UINTS: &[&str] = &[
-    "modbus.function",
-    "modbus.subfunction",
-    "modbus.unit",
-    "modbus.access",
-    "dnp3.func",
-    "dnp3.ind",
-    "dnp3.obj",
-    "enip.command",
-    "enip.status",
-    "cip.service",
-    "cip.class",
-];
-
-/// Feeds `data` to a new parser of `info`, as described in the module docs.
-pub fn run(info: &ProtoInfo, data: &[u8]) {
+/// Feeds `data` to a new parser of `info`, as described in the module docs,
+/// reading the integer fields `uints` and the buffers `buffers` (single and
+/// multi-valued) of every transaction.
+pub fn run_with(info: &ProtoInfo, data: &[u8], uints: &[&str], buffers: &[&str]) {
     let Some((&mode, mut rest)) = data.split_first() else {
         return;
     };
@@ -59,13 +48,13 @@ pub fn run(info: &ProtoInfo, data: &[u8]) {
             parser.gap(dir, 10, &mut out);
         }
         parser.parse(dir, chunk, &mut out);
-        drain(&mut out, &mut buf);
+        drain(&mut out, &mut buf, uints, buffers);
     }
     parser.finish(&mut out);
-    drain(&mut out, &mut buf);
+    drain(&mut out, &mut buf, uints, buffers);
 }
 
-fn drain(out: &mut ParseOutput, buf: &mut Vec<u8>) {
+fn drain(out: &mut ParseOutput, buf: &mut Vec<u8>, uints: &[&str], buffers: &[&str]) {
     for tx in out.txs.drain(..) {
         buf.clear();
         let mut w = JsonWriter::new(buf);
@@ -73,11 +62,12 @@ fn drain(out: &mut ParseOutput, buf: &mut Vec<u8>) {
         tx.write_eve(&mut w);
         w.close_object();
         assert!(std::str::from_utf8(buf).is_ok());
-        for name in UINTS {
+        for name in uints {
             tx.uints(name, &mut |_| {});
         }
-        for name in ["dnp3_data", "enip.product_name", "cip.data"] {
+        for name in buffers {
             let _ = tx.buffer(name);
+            tx.buffers(name, &mut |_| {});
         }
     }
     out.events.clear();
