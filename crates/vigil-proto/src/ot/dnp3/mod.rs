@@ -913,4 +913,4 @@ impl AppParser for Dnp3Parser {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
