@@ -321,3 +321,33 @@ fn message_of_many_frames_in_one_delivery_through_app_state() {
     assert_eq!(out.events.len(), 1);
     assert_eq!(out.events[0].name, "TOO_MANY_POINTS");
 }
+
+#[test]
+fn short_object_logs_no_points() {
+    // DNP3-Malformed.pcap: an operate with a CROB (g12v1) header of 128
+    // points (range 0-127) but data for one: Suricata's decoder gives up
+    // before the first point when fewer than count/8 bytes are left, so the
+    // object is logged without points (UNKNOWN_OBJECT, incomplete).
+    let mut app = vec![0xc2, 0x04, 12, 1, 0x00, 0, 127];
+    app.extend_from_slice(&[0x01, 0x00, 0x03, 0x01, 0x64, 0, 0, 0, 0x64, 0, 0, 0]);
+    let mut p = Dnp3Parser::new(Transport::Tcp);
+    let mut user = vec![0xc0];
+    user.extend_from_slice(&app);
+    let out = run(&mut p, Direction::ToServer, &frame(0xc4, 10, 1, &user));
+    assert_eq!(out.txs.len(), 1);
+    let json = eve(out.txs[0].as_ref());
+    assert!(json.contains(r#""objects":[{"group":12,"variation":1,"qualifier":0,"prefix_code":0,"range_code":0,"start":0,"stop":127,"count":128}],"complete":false"#), "{json}");
+    assert_eq!(out.events[0].name, "UNKNOWN_OBJECT");
+    // With 16 bytes left (128/8) the decoder starts and keeps the one
+    // whole point it finds.
+    app.extend_from_slice(&[0; 4]);
+    let mut user = vec![0xc0];
+    user.extend_from_slice(&app);
+    let mut p = Dnp3Parser::new(Transport::Tcp);
+    let out = run(&mut p, Direction::ToServer, &frame(0xc4, 10, 1, &user));
+    let json = eve(out.txs[0].as_ref());
+    assert!(
+        json.contains(r#""count":128,"points":[{"prefix":0,"index":0,"op_type":1,"#),
+        "{json}"
+    );
+}
