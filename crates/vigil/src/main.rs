@@ -257,6 +257,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         )?;
     }
 
+    if !vigil_proto::ot::modbus::configure_request_flood(
+        conf.get("app-layer.protocols.modbus.request-flood"),
+    ) {
+        bail!("app-layer.protocols.modbus.request-flood: expected a number");
+    }
     {
         // TLS fingerprints and HASSH: as configured, else turned on by rules
         // that use them (Suricata's "auto").
@@ -407,6 +412,7 @@ fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
         },
     };
     let app_layer = conf.get_bool("app-layer.enabled")?.unwrap_or(true);
+    let midstream = flow.tcp.midstream;
     Ok(WorkerOptions {
         flow,
         defrag,
@@ -417,7 +423,10 @@ fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
         log_app_anomalies: types.applayer,
         app_layer,
         app_record_types: types.app_records,
-        detection: vigil_proto::DetectionConfig::default(),
+        detection: vigil_proto::DetectionConfig {
+            midstream,
+            ..Default::default()
+        },
         flow_record: FlowRecordOptions {
             community_id_seed: community_id.then_some(u16::try_from(seed).unwrap_or(0)),
         },

@@ -643,10 +643,21 @@ fn flow_packet(
         let Flow {
             tcp, app, detect, ..
         } = &mut *flow;
-        let app = app_of(app);
+        let mut app = app_of(app);
         match (decoded.transport, tcp.as_mut()) {
             (Transport::Tcp(info), Some(session)) => {
                 let reversed = session.reversed();
+                // Picked up midstream from a packet other than a SYN or
+                // SYN/ACK (this packet, when the session has no state yet):
+                // the first sender may be the server.
+                let pickup = if session.state() == TcpState::None {
+                    info.flags & vigil_wire::tcp_flags::SYN == 0
+                } else {
+                    session.is_midstream() && !reversed
+                };
+                if let Some(a) = app.as_deref_mut() {
+                    a.set_midstream_pickup(pickup);
+                }
                 let mut sink = AppSink {
                     app,
                     out: &mut emit.parse_out,

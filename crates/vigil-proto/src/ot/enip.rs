@@ -16,8 +16,16 @@
 //! (class, instance, attribute, connection point, symbolic segments),
 //! response general and extended status. Unconnected Send (0x52) is
 //! unwrapped to its embedded request, Multiple Service Packet (0x0A) to each
-//! embedded service (requests and responses). Stream data is framed by the
-//! header's length; partial PDUs are buffered up to [`MAX_PDU`] bytes.
+//! embedded service (requests and responses). Of a request path, the first
+//! class, instance, attribute and connection point are logged (they name
+//! the target; rules see every class segment, as Suricata's `cip_service`).
+//! Stream data is framed by the header's length; partial PDUs are buffered
+//! up to [`MAX_PDU`] bytes. After a gap or bytes that are no encapsulation
+//! header, that direction resumes at the next plausible header (known
+//! command other than NOP, known status, zero options; SendRRData and
+//! SendUnitData with a zero interface handle and 1 to 8 items) where
+//! Suricata's parser would stop: midstream captures and lost segments
+//! otherwise end a flow's records.
 //!
 //! # EVE (vigil's own)
 //! Suricata 7 parses ENIP/CIP for rules but writes no `enip` record; vigil
@@ -34,7 +42,8 @@
 //!   ([`Transaction::uints`] `"enip.command"`);
 //! - `cip_service` (service[,class[,attribute]]): [`EnipTx::cip`]
 //!   (`"cip.service"`, `"cip.class"`, `"cip.instance"`, `"cip.attribute"`,
-//!   `"cip.status"` via [`Transaction::uints`], one value per CIP message);
+//!   `"cip.status"` via [`Transaction::uints`], one value per CIP message;
+//!   `"cip.class"` one per class segment of each request path);
 //! - `enip.status`, `enip.vendor_id`, `enip.device_type`,
 //!   `enip.product_code`, `enip.serial`, `enip.state` (uints) and
 //!   `enip.product_name` (buffer) from List Identity (Suricata 8's names).
@@ -51,6 +60,8 @@ pub const MAX_PDU: usize = 65535 + 24;
 /// CIP messages kept per PDU (Multiple Service Packets beyond are counted
 /// but not kept).
 pub const MAX_CIP: usize = 64;
+/// Class segments kept per request path.
+pub const MAX_PATH_CLASSES: usize = 8;
 const HDR: usize = 24;
 
 /// Registration of enip.
@@ -68,7 +79,7 @@ fn new_parser(transport: Transport) -> Box<dyn AppParser> {
     Box::new(EnipParser {
         transport,
         bufs: [Vec::new(), Vec::new()],
-        failed: false,
+        resync: [false; 2],
     })
 }
 
@@ -226,6 +237,9 @@ pub struct Cip {
     pub status: Option<u8>,
     /// First extended status word of a response.
     pub extended_status: Option<u16>,
+    /// Every class segment of the request path (rules match any), at most
+    /// [`MAX_PATH_CLASSES`].
+    pub path_classes: Vec<u32>,
 }
 
 /// List Identity fields.
@@ -417,8 +431,8 @@ impl Transaction for EnipTx {
             "cip.class" => self
                 .cip
                 .iter()
-                .filter_map(|c| c.class)
-                .for_each(|v| f(u64::from(v))),
+                .flat_map(|c| c.path_classes.iter())
+                .for_each(|&v| f(u64::from(v))),
             "cip.instance" => self
                 .cip
                 .iter()
@@ -467,11 +481,22 @@ fn parse_path(path: &[u8], cip: &mut Cip) {
             _ => return,
         };
         let Some(value) = value else { return };
+        // The first segment of each kind names the target (a path may go on
+        // to other objects, e.g. class 0x8e instance 1, class 0x74 instance
+        // 1); rules match any class of the path, as Suricata's cip_service.
+        let first = |slot: &mut Option<u32>| {
+            slot.get_or_insert(value);
+        };
         match seg & 0xfc {
-            0x20 => cip.class = Some(value),
-            0x24 => cip.instance = Some(value),
-            0x2c => cip.connection_point = Some(value),
-            0x30 => cip.attribute = Some(value),
+            0x20 => {
+                first(&mut cip.class);
+                if cip.path_classes.len() < MAX_PATH_CLASSES {
+                    cip.path_classes.push(value);
+                }
+            }
+            0x24 => first(&mut cip.instance),
+            0x2c => first(&mut cip.connection_point),
+            0x30 => first(&mut cip.attribute),
             _ => {}
         }
         i += used;
@@ -614,14 +639,54 @@ fn parse_pdu(request: bool, pdu: &[u8]) -> Option<EnipTx> {
 pub struct EnipParser {
     transport: Transport,
     bufs: [Vec<u8>; 2],
-    failed: bool,
+    /// Per direction: framing was lost (a gap, or bytes that are not an
+    /// encapsulation header); the next plausible header is searched for.
+    resync: [bool; 2],
+}
+
+/// Whether `h` starts with an encapsulation header worth resuming on after
+/// framing was lost: a known command other than NOP, a known status, zero
+/// options, and for SendRRData / SendUnitData a zero interface handle
+/// and a small item count (when those bytes are there). `None`: too few
+/// bytes to tell.
+fn plausible_header(h: &[u8]) -> Option<bool> {
+    let (Some(cmd), Some(len), Some(status), Some(options)) =
+        (le16(h, 0), le16(h, 2), le32(h, 8), le32(h, 20))
+    else {
+        return None;
+    };
+    // NOP (command 0) is left out: a run of zero bytes would pass for one.
+    if cmd == 0 || command_name(cmd).is_none() || status_name(status).is_none() || options != 0 {
+        return Some(false);
+    }
+    if matches!(cmd, 0x006f | 0x0070) {
+        if len < 8 {
+            return Some(false);
+        }
+        let (Some(handle), Some(count)) = (le32(h, HDR), le16(h, HDR + 6)) else {
+            return None;
+        };
+        return Some(handle == 0 && (1..=8).contains(&count));
+    }
+    Some(true)
+}
+
+/// Offset of the first plausible header in `buf`; `Err(keep)` when there
+/// is none yet, with the number of trailing bytes that may still start one.
+fn find_header(buf: &[u8]) -> Result<usize, usize> {
+    const NEED: usize = HDR + 8;
+    for off in 0..buf.len() {
+        match plausible_header(buf.get(off..).unwrap_or(&[])) {
+            Some(true) => return Ok(off),
+            Some(false) => {}
+            None => return Err((buf.len() - off).min(NEED)),
+        }
+    }
+    Err(0)
 }
 
 impl AppParser for EnipParser {
     fn parse(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
-        if self.failed {
-            return;
-        }
         let request = dir == Direction::ToServer;
         if self.transport == Transport::Udp {
             if data.len() >= HDR && probe(dir, data) == Probe::Match {
@@ -640,16 +705,30 @@ impl AppParser for EnipParser {
             }
             return;
         }
-        let buf = &mut self.bufs[dir.index()];
+        let d = dir.index();
+        let buf = &mut self.bufs[d];
         buf.extend_from_slice(data);
         let mut pos = 0usize;
-        while let Some(len) = le16(buf, pos + 2) {
+        loop {
+            if self.resync[d] {
+                match find_header(buf.get(pos..).unwrap_or(&[])) {
+                    Ok(off) => {
+                        pos += off;
+                        self.resync[d] = false;
+                    }
+                    Err(keep) => {
+                        pos = buf.len() - keep;
+                        break;
+                    }
+                }
+            }
+            let Some(len) = le16(buf, pos + 2) else { break };
             if command_name(le16(buf, pos).unwrap_or(0xffff)).is_none() {
-                // Lost framing: stop parsing this flow.
-                // (Suricata 7 has no ENIP anomaly events.)
-                self.failed = true;
-                self.bufs = [Vec::new(), Vec::new()];
-                return;
+                // Lost framing (Suricata 7 has no ENIP anomaly events):
+                // look for the next encapsulation header.
+                self.resync[d] = true;
+                pos += 1;
+                continue;
             }
             let total = HDR + usize::from(len);
             let Some(pdu) = buf.get(pos..pos + total) else {
@@ -662,14 +741,20 @@ impl AppParser for EnipParser {
         }
         buf.drain(..pos.min(buf.len()));
         if buf.len() > MAX_PDU {
-            self.failed = true;
-            self.bufs = [Vec::new(), Vec::new()];
+            // Cannot happen (a PDU is at most MAX_PDU bytes); kept as a
+            // guard against unbounded growth.
+            buf.clear();
+            self.resync[d] = true;
         }
     }
 
-    fn gap(&mut self, _dir: Direction, _len: u64, _out: &mut ParseOutput) {
-        self.failed = true;
-        self.bufs = [Vec::new(), Vec::new()];
+    fn gap(&mut self, dir: Direction, _len: u64, _out: &mut ParseOutput) {
+        // Unlike Suricata's parser (which stops at a gap), resume at the
+        // next encapsulation header of that direction: midstream captures
+        // and lost segments otherwise end the flow's records.
+        let d = dir.index();
+        self.bufs[d].clear();
+        self.resync[d] = true;
     }
 }
 
@@ -823,6 +908,79 @@ mod tests {
             parse_cip(&p[24..], &mut v, 0);
             assert!(v.len() <= MAX_CIP);
         }
+    }
+
+    #[test]
+    fn gap_resumes_at_the_next_header() {
+        // A request, a gap (a lost segment), then the rest of a PDU whose
+        // start was lost and two whole PDUs: parsing resumes at the next
+        // encapsulation header instead of stopping for the flow.
+        let get = rr(&[0x0e, 3, 0x20, 1, 0x24, 1, 0x30, 7]);
+        let mut p = new_parser(Transport::Tcp);
+        let mut out = ParseOutput::default();
+        p.parse(Direction::ToServer, &get, &mut out);
+        p.gap(Direction::ToServer, 100, &mut out);
+        let mut after = get[30..].to_vec();
+        after.extend_from_slice(&get);
+        after.extend_from_slice(&hdr(0x65, &[1, 0, 0, 0]));
+        // Delivered in small pieces: the search works across them.
+        for piece in after.chunks(5) {
+            p.parse(Direction::ToServer, piece, &mut out);
+        }
+        assert_eq!(out.txs.len(), 3);
+        assert!(eve(out.txs[1].as_ref()).contains(r#""command":"SendRRData""#));
+        assert!(eve(out.txs[2].as_ref()).contains(r#""command":"RegisterSession""#));
+        // The other direction was never affected.
+        p.parse(Direction::ToClient, &hdr(0x65, &[1, 0, 0, 0]), &mut out);
+        assert_eq!(out.txs.len(), 4);
+    }
+
+    #[test]
+    fn lost_framing_resyncs_on_a_plausible_header_only() {
+        let get = rr(&[0x0e, 3, 0x20, 1, 0x24, 1, 0x30, 7]);
+        let mut p = new_parser(Transport::Tcp);
+        let mut out = ParseOutput::default();
+        p.parse(Direction::ToServer, &get, &mut out);
+        // Bytes that are not an encapsulation header, including a false
+        // start (SendRRData with a non-zero interface handle), then a PDU.
+        let mut junk = vec![0xde, 0xad, 0xbe, 0xef, 0x00];
+        let mut fake = get.clone();
+        fake[24] = 9;
+        junk.extend_from_slice(&fake[..40]);
+        junk.extend_from_slice(&get);
+        p.parse(Direction::ToServer, &junk, &mut out);
+        assert_eq!(out.txs.len(), 2, "one before, one after the junk");
+        // Memory stays bounded while searching through garbage.
+        let mut p = EnipParser {
+            transport: Transport::Tcp,
+            bufs: [Vec::new(), Vec::new()],
+            resync: [true, false],
+        };
+        for _ in 0..1000 {
+            p.parse(Direction::ToServer, &[0x42; 997], &mut out);
+            assert!(p.bufs[0].len() <= HDR + 8);
+        }
+    }
+
+    #[test]
+    fn first_path_segments_name_the_target_and_rules_see_every_class() {
+        // Rockwell "unlock": 0x4c to class 0x8e instance 1, then class 0x74
+        // instance 1 (cip_unlock_cpu.pcap). Wireshark names class 0x8e.
+        let mut d = vec![0, 0, 0, 0, 0, 0, 2, 0, 0xa1, 0, 4, 0];
+        d.extend_from_slice(&[1, 0x6b, 7, 0]);
+        d.extend_from_slice(&[0xb1, 0, 12, 0, 0x4c, 0x1c]);
+        d.extend_from_slice(&[0x4c, 4, 0x20, 0x8e, 0x24, 1, 0x20, 0x74, 0x24, 1]);
+        let out = parse_all(Direction::ToServer, &hdr(0x70, &d));
+        let json = eve(out.txs[0].as_ref());
+        assert!(
+            json.contains(
+                r#""cip":[{"service":76,"service_name":"ReadTag","class":142,"instance":1}]"#
+            ),
+            "{json}"
+        );
+        let mut classes = Vec::new();
+        out.txs[0].uints("cip.class", &mut |v| classes.push(v));
+        assert_eq!(classes, [0x8e, 0x74]);
     }
 
     #[test]

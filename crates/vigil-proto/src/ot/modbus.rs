@@ -18,7 +18,9 @@
 //! end without one. A response without a request is a transaction of its own
 //! (`unsolicited_response`). At most [`REQUEST_FLOOD`] unanswered requests
 //! are kept; past that the flow raises `flooded` and new messages are
-//! dropped until responses arrive, as Suricata.
+//! dropped until responses arrive, as Suricata. The limit is Suricata's
+//! `app-layer.protocols.modbus.request-flood` ([`configure_request_flood`]);
+//! 0 turns it off, and then at most [`MAX_OPEN_REQUESTS`] are kept.
 //!
 //! # EVE
 //! `"modbus":{"id":N,"request":{...},"response":{...}}` with, per message,
@@ -55,6 +57,7 @@
 //! value), `unsolicited_response`, `flooded`.
 
 use std::ops::RangeInclusive;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sawp::error::{Error as SawpError, ErrorKind as SawpErrorKind, Needed};
 use sawp::parser::{Direction as SawpDirection, Parse};
@@ -71,6 +74,32 @@ use crate::{
 /// Unanswered requests kept per flow before the flow counts as flooded
 /// (Suricata's `request-flood` default).
 pub const REQUEST_FLOOD: usize = 500;
+
+/// Unanswered requests kept at most when the flood limit is off
+/// (`request-flood: 0`): past it the oldest is logged without its response
+/// and freed, so memory stays bounded where Suricata's would grow.
+pub const MAX_OPEN_REQUESTS: usize = 16384;
+
+static REQUEST_FLOOD_SETTING: AtomicUsize = AtomicUsize::new(REQUEST_FLOOD);
+
+/// Sets the flood limit of parsers created afterwards: Suricata's
+/// `app-layer.protocols.modbus.request-flood` (0 turns the limit off).
+pub fn set_request_flood(limit: usize) {
+    REQUEST_FLOOD_SETTING.store(limit, Ordering::Relaxed);
+}
+
+/// Applies a `request-flood` setting (a number; absent or invalid keeps
+/// the default of 500). Returns false for an invalid value.
+pub fn configure_request_flood(setting: Option<&str>) -> bool {
+    match setting.map(|v| v.trim().parse::<usize>()) {
+        None => true,
+        Some(Ok(limit)) => {
+            set_request_flood(limit);
+            true
+        }
+        Some(Err(_)) => false,
+    }
+}
 
 /// Bytes the prober looks at, at most (Suricata's max depth for modbus).
 const PROBE_MAX_DEPTH: usize = 16;
@@ -331,8 +360,10 @@ struct Half {
 }
 
 /// The Modbus parser of one flow.
-#[derive(Default)]
 pub struct ModbusParser {
+    /// Unanswered requests before `flooded` (0: no limit, see
+    /// [`MAX_OPEN_REQUESTS`]).
+    request_flood: usize,
     /// Open transactions in creation order (unanswered requests).
     txs: Vec<ModbusTx>,
     /// Last transaction number handed out.
@@ -344,7 +375,26 @@ pub struct ModbusParser {
     failed: bool,
 }
 
+impl Default for ModbusParser {
+    /// A parser with the configured flood limit ([`set_request_flood`]).
+    fn default() -> Self {
+        ModbusParser::with_request_flood(REQUEST_FLOOD_SETTING.load(Ordering::Relaxed))
+    }
+}
+
 impl ModbusParser {
+    /// A parser with its own flood limit (0: none).
+    pub fn with_request_flood(request_flood: usize) -> ModbusParser {
+        ModbusParser {
+            request_flood,
+            txs: Vec::new(),
+            last_id: 0,
+            given_up: false,
+            halves: Default::default(),
+            failed: false,
+        }
+    }
+
     fn new_tx(&mut self, out: &mut ParseOutput) -> Option<ModbusTx> {
         if self.given_up {
             return None;
@@ -355,7 +405,7 @@ impl ModbusParser {
             request: None,
             response: None,
         };
-        if self.txs.len() >= REQUEST_FLOOD {
+        if self.request_flood != 0 && self.txs.len() >= self.request_flood {
             out.tx_event_unlogged(AppProto::Modbus, "flooded", self.last_id - 1);
             self.given_up = true;
         }
@@ -392,6 +442,11 @@ impl ModbusParser {
                         flag_events(&msg.error_flags, tx.id - 1, out);
                         tx.request = Some(msg);
                         self.txs.push(tx);
+                        if self.txs.len() > MAX_OPEN_REQUESTS {
+                            // Flood limit off: bound memory by logging the
+                            // oldest unanswered request now.
+                            done.push(self.txs.remove(0));
+                        }
                     }
                 }
             }
@@ -437,7 +492,7 @@ impl ModbusParser {
     }
 
     fn on_freed(&mut self) {
-        if self.given_up && self.txs.len() < REQUEST_FLOOD {
+        if self.given_up && self.txs.len() < self.request_flood {
             self.given_up = false;
         }
     }
@@ -945,6 +1000,44 @@ mod tests {
 
     const READ_REQ: &[u8] = &[0, 1, 0, 0, 0, 6, 10, 1, 0, 0x78, 0, 2];
     const READ_RESP: &[u8] = &[0, 1, 0, 0, 0, 4, 10, 1, 1, 3];
+
+    #[test]
+    fn request_flood_setting() {
+        assert!(configure_request_flood(None));
+        assert!(!configure_request_flood(Some("many")));
+        // Limit 3: the fourth unanswered request raises flooded, and the
+        // flow drops messages until responses free transactions.
+        let mut p = ModbusParser::with_request_flood(3);
+        let mut out = ParseOutput::default();
+        for i in 0..6u8 {
+            let mut req = READ_REQ.to_vec();
+            req[1] = i;
+            p.parse(Direction::ToServer, &req, &mut out);
+        }
+        assert_eq!(out.events.iter().filter(|e| e.name == "flooded").count(), 1);
+        assert_eq!(p.txs.len(), 4);
+        // Limit off (0): no flood; past MAX_OPEN_REQUESTS the oldest
+        // unanswered request is logged alone and memory stays bounded.
+        let mut p = ModbusParser::with_request_flood(0);
+        let mut out = ParseOutput::default();
+        for i in 0..(MAX_OPEN_REQUESTS + 5) {
+            let mut req = READ_REQ.to_vec();
+            req[..2].copy_from_slice(&(i as u16).to_be_bytes());
+            p.parse(Direction::ToServer, &req, &mut out);
+        }
+        assert!(out.events.iter().all(|e| e.name != "flooded"));
+        assert_eq!(p.txs.len(), MAX_OPEN_REQUESTS);
+        assert_eq!(out.txs.len(), 5);
+        let first = eve(out.txs[0].as_ref());
+        assert!(first.contains(r#""transaction_id":0,"#), "{first}");
+        assert!(!first.contains("response"), "{first}");
+        // A response still finds its request among the open ones.
+        let mut resp = READ_RESP.to_vec();
+        resp[..2].copy_from_slice(&((MAX_OPEN_REQUESTS + 4) as u16).to_be_bytes());
+        let out = run(&mut p, Direction::ToClient, &resp);
+        assert_eq!(out.txs.len(), 1);
+        assert!(eve(out.txs[0].as_ref()).contains(r#""response":{"#));
+    }
 
     #[test]
     fn probe_needs_port_and_whole_message() {

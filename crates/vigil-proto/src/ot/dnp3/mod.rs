@@ -921,4 +921,4 @@ impl AppParser for Dnp3Parser {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -585,6 +585,11 @@ fn decode_fields(
         Cons::Prefix5 if prefix_code == 5 => {}
         _ => return None,
     }
+    // Suricata's decoders give up before the first point when fewer than
+    // count/8 bytes are left (so a short object logs no points at all).
+    if r.remaining() < (count / 8) as usize {
+        return None;
+    }
     let mut index = start;
     for _ in 0..count {
         let prefix = read_prefix(r, prefix_code)?;

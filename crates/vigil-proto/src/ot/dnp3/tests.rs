@@ -2,7 +2,7 @@ use super::*;
 
 /// Builds one link frame: header with CRC, then `user` (transport header
 /// + application bytes) in CRC'd blocks of 16.
-pub(super) fn frame(control: u8, dst: u16, src: u16, user: &[u8]) -> Vec<u8> {
+pub(crate) fn frame(control: u8, dst: u16, src: u16, user: &[u8]) -> Vec<u8> {
     let mut hdr = vec![0x05, 0x64, (user.len() + 5) as u8, control];
     hdr.extend_from_slice(&dst.to_le_bytes());
     hdr.extend_from_slice(&src.to_le_bytes());
@@ -282,4 +282,72 @@ fn udp_datagrams_and_garbage_never_panic() {
             }
         }
     }
+}
+
+#[test]
+fn message_of_many_frames_in_one_delivery_through_app_state() {
+    // Suricata-verify dnp3-max-points: a write of g1v1 0..65534 (8192
+    // bytes of packed points) in 33 frames, handed over in one piece on the
+    // server's ACK. Bytes past the detection buffer must reach the parser:
+    // one record, TOO_MANY_POINTS, objects incomplete.
+    let mut app_data = vec![0xc0, 0x02, 1, 1, 0x01, 0x00, 0x00, 0xfe, 0xff];
+    app_data.resize(app_data.len() + 8192, 0);
+    let mut stream = Vec::new();
+    let chunks: Vec<&[u8]> = app_data.chunks(249).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let mut th = (i % 64) as u8;
+        if i == 0 {
+            th |= 0x40;
+        }
+        if i + 1 == chunks.len() {
+            th |= 0x80;
+        }
+        let mut user = vec![th];
+        user.extend_from_slice(chunk);
+        stream.extend(frame(0x44, 4, 3, &user));
+    }
+    assert!(stream.len() > crate::DetectionConfig::default().max_probe_bytes);
+    let mut app = crate::AppState::new(
+        Transport::Tcp,
+        10000,
+        20000,
+        crate::DetectionConfig::default(),
+    );
+    let mut out = ParseOutput::default();
+    app.on_stream(Direction::ToServer, &stream, &mut out);
+    assert_eq!(out.txs.len(), 1);
+    let json = eve(out.txs[0].as_ref());
+    assert!(json.contains(r#""function_code":2,"objects":[{"group":1,"variation":1,"qualifier":1,"prefix_code":0,"range_code":1,"start":0,"stop":65534,"count":65535}],"complete":false"#), "{json}");
+    assert_eq!(out.events.len(), 1);
+    assert_eq!(out.events[0].name, "TOO_MANY_POINTS");
+}
+
+#[test]
+fn short_object_logs_no_points() {
+    // DNP3-Malformed.pcap: an operate with a CROB (g12v1) header of 128
+    // points (range 0-127) but data for one: Suricata's decoder gives up
+    // before the first point when fewer than count/8 bytes are left, so the
+    // object is logged without points (UNKNOWN_OBJECT, incomplete).
+    let mut app = vec![0xc2, 0x04, 12, 1, 0x00, 0, 127];
+    app.extend_from_slice(&[0x01, 0x00, 0x03, 0x01, 0x64, 0, 0, 0, 0x64, 0, 0, 0]);
+    let mut p = Dnp3Parser::new(Transport::Tcp);
+    let mut user = vec![0xc0];
+    user.extend_from_slice(&app);
+    let out = run(&mut p, Direction::ToServer, &frame(0xc4, 10, 1, &user));
+    assert_eq!(out.txs.len(), 1);
+    let json = eve(out.txs[0].as_ref());
+    assert!(json.contains(r#""objects":[{"group":12,"variation":1,"qualifier":0,"prefix_code":0,"range_code":0,"start":0,"stop":127,"count":128}],"complete":false"#), "{json}");
+    assert_eq!(out.events[0].name, "UNKNOWN_OBJECT");
+    // With 16 bytes left (128/8) the decoder starts and keeps the one
+    // whole point it finds.
+    app.extend_from_slice(&[0; 4]);
+    let mut user = vec![0xc0];
+    user.extend_from_slice(&app);
+    let mut p = Dnp3Parser::new(Transport::Tcp);
+    let out = run(&mut p, Direction::ToServer, &frame(0xc4, 10, 1, &user));
+    let json = eve(out.txs[0].as_ref());
+    assert!(
+        json.contains(r#""count":128,"points":[{"prefix":0,"index":0,"op_type":1,"#),
+        "{json}"
+    );
 }
