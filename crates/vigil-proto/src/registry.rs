@@ -11,6 +11,7 @@ pub static PROTOCOLS: &[&ProtoInfo] = &[
     &it::ssh::INFO,
     &it::smb::INFO,
     &it::ftp::INFO,
+    &it::ftp::DATA_INFO,
     &it::smtp::INFO,
     &it::dns::INFO,
     &it::dhcp::INFO,

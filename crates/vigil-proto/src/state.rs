@@ -1,7 +1,37 @@
 //! Per-flow application state: protocol detection, then parsing.
+//!
+//! TCP detection runs per direction, as Suricata's `TCPProtoDetect`: each
+//! direction's first bytes are probed on their own. The first direction to
+//! match sets the flow's protocol; the other direction is then probed too
+//! and, if nothing recognises it, its data still goes to the parser and the
+//! packet raises `APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION` (the flow
+//! record then shows `app_proto_tc: failed` or `app_proto_ts: failed`).
+//! Data of the direction seen first is parsed first.
+//!
+//! Expected flows (an FTP data connection, see [`crate::expect`]) are
+//! claimed when no prober recognises a direction's first data.
+//!
+//! A parser may hand the flow to another protocol ([`ProtocolChange`]: SMTP
+//! STARTTLS): the old parser's open transactions are flushed, and the
+//! following data is detected anew. A match makes the new protocol the
+//! flow's (`app_proto_orig` keeps the old one); a protocol other than the
+//! expected one raises `APPLAYER_UNEXPECTED_PROTOCOL` (and
+//! `APPLAYER_NO_TLS_AFTER_STARTTLS` when TLS was expected); no match within
+//! [`PROTO_CHANGE_MAX_DEPTH`] bytes, or the end of the stream, fails the
+//! flow's application layer with the same events.
 
+use crate::expect::Claim;
+use crate::it::tls::TlsParser;
 use crate::registry::{PROTOCOLS, info};
-use crate::{AppParser, AppProto, Direction, ParseOutput, Probe, ProtoInfo, Transport};
+use crate::{
+    AppParser, AppProto, DetectEvent, Direction, ParseOutput, Probe, ProtoInfo, ProtocolChange,
+    Transport,
+};
+use std::net::IpAddr;
+
+/// Bytes of a direction detected after a protocol change before the change
+/// is given up (Suricata's `FLOW_PROTO_CHANGE_MAX_DEPTH`).
+pub const PROTO_CHANGE_MAX_DEPTH: usize = 4096;
 
 /// Detection limits.
 #[derive(Clone, Copy, Debug)]
@@ -28,21 +58,72 @@ enum DirProbe {
     NoMatch,
 }
 
+/// Detection result of one direction (Suricata's `alproto_ts`/`alproto_tc`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DirProto {
+    /// Still detecting.
+    Unknown,
+    /// Recognised as this protocol.
+    Proto(AppProto),
+    /// Nothing recognised it; its data goes to the flow's parser.
+    Failed,
+    /// Not detected (a gap, or the end of the stream came first); its data
+    /// goes to the flow's parser.
+    Skipped,
+}
+
+/// What probing one direction's bytes found.
+enum Detection {
+    Match(AppProto, Option<Claim>),
+    NeedMore,
+    NoMatch,
+}
+
+/// The application-protocol fields of a flow record beyond `app_proto`, as
+/// Suricata writes them: each only when it differs from `app_proto`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowProtos {
+    /// `app_proto_ts`: what the to-server direction was detected as.
+    pub ts: Option<&'static str>,
+    /// `app_proto_tc`.
+    pub tc: Option<&'static str>,
+    /// `app_proto_orig`: the protocol before a protocol change.
+    pub orig: Option<&'static str>,
+    /// `app_proto_expected`: the protocol a change asked for.
+    pub expected: Option<&'static str>,
+}
+
 /// Application state of one flow.
 pub struct AppState {
     transport: Transport,
     /// The responder's port: the one detection by port looks at.
     dst_port: u16,
+    /// The flow's id and addresses (initiator, responder), for expected
+    /// flows.
+    flow_id: u64,
+    endpoints: Option<(IpAddr, IpAddr)>,
     proto: Option<AppProto>,
+    /// Detection gave up, or the application layer was disabled.
     failed: bool,
     parser: Option<Box<dyn AppParser>>,
-    /// Stream bytes seen while detecting, in arrival order (TCP).
-    pending: Vec<(Direction, Vec<u8>)>,
-    pending_bytes: [usize; 2],
+    dir_proto: [DirProto; 2],
+    /// Bytes seen per direction while it is being detected (TCP).
+    pending: [Vec<u8>; 2],
+    /// The direction whose data came first.
+    first_dir: Option<Direction>,
     probe_state: [DirProbe; 2],
     datagrams_probed: u32,
     next_tx_id: u64,
     config: DetectionConfig,
+    /// Protocol change: the protocol before it, the one asked for, and
+    /// whether the new protocol is still being detected.
+    orig: Option<AppProto>,
+    expected: Option<AppProto>,
+    changing: bool,
+}
+
+fn other(dir: Direction) -> Direction {
+    dir.reverse()
 }
 
 impl AppState {
@@ -57,16 +138,29 @@ impl AppState {
         AppState {
             transport,
             dst_port,
+            flow_id: 0,
+            endpoints: None,
             proto: None,
             failed: false,
             parser: None,
-            pending: Vec::new(),
-            pending_bytes: [0; 2],
+            dir_proto: [DirProto::Unknown; 2],
+            pending: [Vec::new(), Vec::new()],
+            first_dir: None,
             probe_state: [DirProbe::Pending; 2],
             datagrams_probed: 0,
             next_tx_id: 0,
             config,
+            orig: None,
+            expected: None,
+            changing: false,
         }
+    }
+
+    /// Tells the state its flow's id and addresses (initiator first): they
+    /// key the data connections it announces and the ones it may be.
+    pub fn set_flow(&mut self, flow_id: u64, src: IpAddr, dst: IpAddr) {
+        self.flow_id = flow_id;
+        self.endpoints = Some((src, dst));
     }
 
     /// The detected protocol.
@@ -77,7 +171,10 @@ impl AppState {
     /// `app_proto` as EVE prints it: the protocol, `failed` when detection
     /// gave up, `None` while undecided (and for flows without payload).
     pub fn app_proto_name(&self) -> Option<&'static str> {
-        let gave_up = self.failed || self.probe_state.contains(&DirProbe::NoMatch);
+        if self.failed {
+            return Some("failed");
+        }
+        let gave_up = self.probe_state.contains(&DirProbe::NoMatch);
         match (self.proto, gave_up) {
             (Some(p), _) => Some(p.name()),
             (None, true) => Some("failed"),
@@ -85,10 +182,35 @@ impl AppState {
         }
     }
 
-    /// Forces the protocol (e.g. an FTP data channel announced by PASV).
+    /// The flow record's `app_proto_ts`, `_tc`, `_orig` and `_expected`.
+    pub fn flow_protos(&self) -> FlowProtos {
+        let app = self.app_proto_name();
+        let differs = |n: Option<&'static str>| n.filter(|n| Some(*n) != app);
+        let dir_name = |p: DirProto| match p {
+            DirProto::Proto(x) => Some(x.name()),
+            DirProto::Failed => Some("failed"),
+            DirProto::Unknown | DirProto::Skipped => None,
+        };
+        let known = self.proto.is_some() && !self.failed;
+        FlowProtos {
+            ts: differs(dir_name(self.dir_proto[0]).filter(|_| known)),
+            tc: differs(dir_name(self.dir_proto[1]).filter(|_| known)),
+            orig: differs(self.orig.map(AppProto::name)),
+            expected: differs(self.expected.map(AppProto::name)),
+        }
+    }
+
+    /// The id of the flow that announced this one (FTP data), once its
+    /// parser knows it.
+    pub fn parent_flow_id(&self) -> Option<u64> {
+        self.parser.as_ref().and_then(|p| p.parent_flow_id())
+    }
+
+    /// Forces the protocol (both directions count as detected).
     pub fn set_proto(&mut self, proto: AppProto) {
         if let Some(info) = info(proto) {
             self.proto = Some(proto);
+            self.dir_proto = [DirProto::Proto(proto); 2];
             self.parser = Some((info.new_parser)(self.transport));
         }
     }
@@ -105,66 +227,68 @@ impl AppState {
         if data.is_empty() {
             return;
         }
-        if let Some(parser) = self.parser.as_mut() {
-            parser.parse(dir, data, out);
+        if self.changing {
+            self.change_data(dir, data, out);
+            return;
+        }
+        if self.failed {
+            return;
+        }
+        if self.first_dir.is_none() {
+            self.first_dir = Some(dir);
+        }
+        let d = dir.index();
+        if self.parser.is_some() && self.dir_proto[d] != DirProto::Unknown {
+            self.feed(dir, data, out);
+            return;
+        }
+        // Detecting this direction: buffer (bounded) and probe all of it.
+        let room = self
+            .config
+            .max_probe_bytes
+            .saturating_sub(self.pending[d].len());
+        let take = data.get(..room.min(data.len())).unwrap_or(&[]);
+        self.pending[d].extend_from_slice(take);
+        if self.probe_state[d] == DirProbe::NoMatch {
+            // Nothing recognised it: its data waits for the other direction.
+            return;
+        }
+        match self.probe_pending(dir, out) {
+            Detection::Match(p, claim) => self.dir_detected(dir, p, claim, out),
+            Detection::NeedMore if self.pending[d].len() < self.config.max_probe_bytes => {}
+            _ => self.dir_gave_up(dir, out),
+        }
+    }
+
+    /// A gap in the TCP stream.
+    pub fn on_gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
+        if self.changing {
+            // Suricata cannot detect across a gap while changing protocol:
+            // the application layer is disabled.
+            self.changing = false;
+            self.failed = true;
+            self.parser = None;
             return;
         }
         if self.failed {
             return;
         }
         let d = dir.index();
-        if self.probe_state[d] == DirProbe::NoMatch {
+        if self.parser.is_some() {
+            if self.dir_proto[d] == DirProto::Unknown {
+                self.feed_pending(dir, out);
+                self.dir_proto[d] = DirProto::Skipped;
+            }
+            if let Some(parser) = self.parser.as_mut() {
+                parser.gap(dir, len, out);
+            }
+            self.after_parse(dir, &[], out);
             return;
         }
-        // Buffer (bounded) and probe the direction's bytes so far.
-        let room = self
-            .config
-            .max_probe_bytes
-            .saturating_sub(self.pending_bytes[d]);
-        let take = data.get(..room.min(data.len())).unwrap_or(&[]);
-        self.pending.push((dir, take.to_vec()));
-        self.pending_bytes[d] += take.len();
-        let mut seen = Vec::with_capacity(self.pending_bytes[d]);
-        for (pd, chunk) in &self.pending {
-            if *pd == dir {
-                seen.extend_from_slice(chunk);
-            }
-        }
-        match self.detect(dir, &seen, Transport::Tcp) {
-            Some(proto) => {
-                self.set_proto(proto);
-                let pending = std::mem::take(&mut self.pending);
-                if let Some(parser) = self.parser.as_mut() {
-                    for (pd, chunk) in &pending {
-                        parser.parse(*pd, chunk, out);
-                    }
-                }
-                self.pending_bytes = [0; 2];
-            }
-            None => {
-                if self.probe_state[d] == DirProbe::Pending
-                    && self.pending_bytes[d] >= self.config.max_probe_bytes
-                {
-                    self.probe_state[d] = DirProbe::NoMatch;
-                }
-                if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch) {
-                    self.fail();
-                }
-            }
-        }
-    }
-
-    /// A gap in the TCP stream.
-    pub fn on_gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
-        match self.parser.as_mut() {
-            Some(parser) => parser.gap(dir, len, out),
-            // Detection cannot continue across missing bytes.
-            None => {
-                self.probe_state[dir.index()] = DirProbe::NoMatch;
-                if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch) {
-                    self.fail();
-                }
-            }
+        // Detection cannot continue across missing bytes.
+        self.probe_state[d] = DirProbe::NoMatch;
+        if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch) {
+            self.fail();
         }
     }
 
@@ -179,9 +303,9 @@ impl AppState {
             && self.probe_state[d] == DirProbe::Pending
         {
             self.datagrams_probed += 1;
-            match self.detect(dir, data, Transport::Udp) {
-                Some(proto) => self.set_proto(proto),
-                None => {
+            match self.probe(dir, data, Transport::Udp, out) {
+                Detection::Match(proto, _) => self.set_proto(proto),
+                Detection::NeedMore | Detection::NoMatch => {
                     self.probe_state[d] = DirProbe::NoMatch;
                     if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch)
                         || self.datagrams_probed >= self.config.max_probe_datagrams
@@ -193,33 +317,275 @@ impl AppState {
         }
         if let Some(parser) = self.parser.as_mut() {
             parser.parse(dir, data, out);
+            self.after_parse(dir, &[], out);
         }
     }
 
     /// No more stream data in `dir`.
     pub fn on_close(&mut self, dir: Direction, out: &mut ParseOutput) {
+        if self.changing {
+            // End of stream during a protocol change: Suricata gives up.
+            self.change_failed(out);
+            return;
+        }
+        if self.parser.is_some() && self.dir_proto[dir.index()] == DirProto::Unknown {
+            // Never recognised, never conclusively not: parse what came.
+            self.feed_pending(dir, out);
+            self.dir_proto[dir.index()] = DirProto::Skipped;
+        }
         if let Some(parser) = self.parser.as_mut() {
             parser.close(dir, out);
+            self.after_parse(dir, &[], out);
         }
     }
 
     /// Flow end: flushes the parser.
     pub fn finish(&mut self, out: &mut ParseOutput) {
+        if self.changing {
+            self.change_failed(out);
+        }
         if let Some(parser) = self.parser.as_mut() {
             parser.finish(out);
         }
+        // Expectations and protocol changes asked for now have no future.
+        out.announced.clear();
+        out.change = None;
     }
 
     fn fail(&mut self) {
         self.failed = true;
-        self.pending = Vec::new();
-        self.pending_bytes = [0; 2];
+        self.pending = [Vec::new(), Vec::new()];
+    }
+
+    fn detect_event(&self, out: &mut ParseOutput, name: &'static str) {
+        out.detect_events.push(DetectEvent {
+            proto: self.proto.filter(|_| !self.failed),
+            name,
+        });
+    }
+
+    /// Probes the bytes buffered for `dir`.
+    fn probe_pending(&mut self, dir: Direction, out: &mut ParseOutput) -> Detection {
+        let seen = std::mem::take(&mut self.pending[dir.index()]);
+        let res = self.probe(dir, &seen, Transport::Tcp, out);
+        self.pending[dir.index()] = seen;
+        res
+    }
+
+    /// `dir` was recognised as `p` (by content, or by claiming an
+    /// expectation).
+    fn dir_detected(
+        &mut self,
+        dir: Direction,
+        p: AppProto,
+        claim: Option<Claim>,
+        out: &mut ParseOutput,
+    ) {
+        let d = dir.index();
+        self.dir_proto[d] = DirProto::Proto(p);
+        match self.proto {
+            None => {
+                self.proto = Some(p);
+                match claim {
+                    Some(c) => {
+                        // Suricata gives both directions the expected
+                        // protocol.
+                        self.parser = Some(c.parser);
+                        let o = other(dir).index();
+                        if self.dir_proto[o] == DirProto::Unknown {
+                            self.dir_proto[o] = DirProto::Proto(p);
+                        }
+                    }
+                    None => self.parser = info(p).map(|i| (i.new_parser)(self.transport)),
+                }
+                // The direction whose data came first is parsed first.
+                let other_first = self.first_dir == Some(other(dir));
+                if other_first {
+                    self.settle(other(dir), out);
+                }
+                self.feed_pending(dir, out);
+                if !other_first {
+                    self.settle(other(dir), out);
+                }
+            }
+            Some(cur) => {
+                if p != cur {
+                    self.detect_event(out, "APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS");
+                }
+                self.feed_pending(dir, out);
+            }
+        }
+    }
+
+    /// Nothing recognises `dir`'s data.
+    fn dir_gave_up(&mut self, dir: Direction, out: &mut ParseOutput) {
+        let d = dir.index();
+        self.probe_state[d] = DirProbe::NoMatch;
+        if self.proto.is_some() {
+            self.dir_proto[d] = DirProto::Failed;
+            self.detect_event(out, "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION");
+            self.feed_pending(dir, out);
+        } else if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch) {
+            self.fail();
+        }
+    }
+
+    /// Once the flow's protocol is known: decides the other direction's
+    /// buffered data (recognised, or not recognised but parsed anyway),
+    /// unless its probes still need more bytes.
+    fn settle(&mut self, dir: Direction, out: &mut ParseOutput) {
+        let d = dir.index();
+        if self.pending[d].is_empty() {
+            return;
+        }
+        if self.dir_proto[d] != DirProto::Unknown {
+            self.feed_pending(dir, out);
+            return;
+        }
+        match self.probe_pending(dir, out) {
+            Detection::Match(q, _) => self.dir_detected(dir, q, None, out),
+            Detection::NeedMore
+                if self.probe_state[d] == DirProbe::Pending
+                    && self.pending[d].len() < self.config.max_probe_bytes => {}
+            _ => self.dir_gave_up(dir, out),
+        }
+    }
+
+    fn feed_pending(&mut self, dir: Direction, out: &mut ParseOutput) {
+        let data = std::mem::take(&mut self.pending[dir.index()]);
+        if !data.is_empty() {
+            self.feed(dir, &data, out);
+        }
+    }
+
+    /// Parses `data`, then takes what the parser asked for.
+    fn feed(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+        if self.changing {
+            self.change_data(dir, data, out);
+            return;
+        }
+        if let Some(parser) = self.parser.as_mut() {
+            parser.parse(dir, data, out);
+            self.after_parse(dir, data, out);
+        }
+    }
+
+    /// Moves announced expectations into the table and starts a requested
+    /// protocol change.
+    fn after_parse(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+        if !out.announced.is_empty() {
+            let mut announced = std::mem::take(&mut out.announced);
+            if let Some((a, b)) = self.endpoints {
+                for e in announced.drain(..) {
+                    out.expectations.insert(a, b, self.flow_id, e);
+                }
+            }
+            announced.clear();
+            out.announced = announced;
+        }
+        if let Some(change) = out.change.take() {
+            self.start_change(dir, data, change, out);
+        }
+    }
+
+    fn start_change(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        change: ProtocolChange,
+        out: &mut ParseOutput,
+    ) {
+        let Some(orig) = self.proto else { return };
+        if self.changing || self.failed {
+            return;
+        }
+        // The old protocol's open transactions are logged now (Suricata's
+        // detect/log flush before the change).
+        if let Some(mut old) = self.parser.take() {
+            old.finish(out);
+        }
+        out.announced.clear();
+        out.change = None;
+        self.orig = Some(orig);
+        self.expected = change.to;
+        self.changing = true;
+        // Bytes not parsed yet (buffered for detection) belong to the new
+        // protocol: they stay, and are detected with what follows.
+        self.dir_proto = [DirProto::Unknown; 2];
+        self.probe_state = [DirProbe::Pending; 2];
+        let start = data.len().saturating_sub(change.unconsumed);
+        let tail = data.get(start..).unwrap_or(&[]);
+        if !tail.is_empty() {
+            self.change_data(dir, tail, out);
+        }
+    }
+
+    /// Data after a protocol change: detected afresh.
+    fn change_data(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+        let d = dir.index();
+        let room = PROTO_CHANGE_MAX_DEPTH.saturating_sub(self.pending[d].len());
+        let take = data.get(..room.min(data.len())).unwrap_or(&[]);
+        self.pending[d].extend_from_slice(take);
+        match self.probe_pending(dir, out) {
+            Detection::Match(p, claim) => {
+                self.changing = false;
+                self.proto = Some(p);
+                self.dir_proto[d] = DirProto::Proto(p);
+                self.parser = Some(match claim {
+                    Some(c) => c.parser,
+                    None => self.parser_after_change(p),
+                });
+                if self.expected.is_some_and(|e| e != p) {
+                    self.unexpected_protocol_events(out);
+                }
+                self.feed_pending(dir, out);
+            }
+            Detection::NoMatch if self.pending[d].len() >= PROTO_CHANGE_MAX_DEPTH => {
+                self.change_failed(out);
+            }
+            // Not enough to tell yet: the data waits, unparsed.
+            _ => {}
+        }
+    }
+
+    fn parser_after_change(&self, p: AppProto) -> Box<dyn AppParser> {
+        match (p, self.orig) {
+            (AppProto::Tls, Some(orig)) => Box::new(TlsParser::after_starttls(orig)),
+            _ => match info(p) {
+                Some(i) => (i.new_parser)(self.transport),
+                None => Box::new(crate::registry::NullParser),
+            },
+        }
+    }
+
+    /// The change found nothing: the application layer is disabled.
+    fn change_failed(&mut self, out: &mut ParseOutput) {
+        self.changing = false;
+        self.failed = true;
+        self.parser = None;
+        self.pending = [Vec::new(), Vec::new()];
+        if self.expected.is_some() {
+            self.unexpected_protocol_events(out);
+        }
+    }
+
+    fn unexpected_protocol_events(&self, out: &mut ParseOutput) {
+        self.detect_event(out, "APPLAYER_UNEXPECTED_PROTOCOL");
+        if self.expected == Some(AppProto::Tls) {
+            self.detect_event(out, "APPLAYER_NO_TLS_AFTER_STARTTLS");
+        }
     }
 
     /// Probes protocols whose ports match first, then the content-only
-    /// ones. Returns the protocol on a match; marks the direction NoMatch
-    /// when every prober said no.
-    fn detect(&mut self, dir: Direction, data: &[u8], transport: Transport) -> Option<AppProto> {
+    /// ones; then (TCP) the expected flows. Suricata's order: patterns and
+    /// probing parsers, then expectations.
+    fn probe(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        transport: Transport,
+        out: &mut ParseOutput,
+    ) -> Detection {
         // Only the responder's port counts, in both directions, as in
         // Suricata: a reply sent from port 53 to a client that initiated
         // nothing is not DNS by port.
@@ -246,15 +612,22 @@ impl AppState {
                 };
                 let Some(probe) = probe else { continue };
                 match probe(dir, data) {
-                    Probe::Match => return Some(info.proto),
+                    Probe::Match => return Detection::Match(info.proto, None),
                     Probe::NeedMore => need_more = true,
                     Probe::NoMatch => {}
                 }
             }
         }
-        if !need_more && transport == Transport::Tcp {
-            self.probe_state[dir.index()] = DirProbe::NoMatch;
+        if transport == Transport::Tcp
+            && let Some((a, b)) = self.endpoints
+            && let Some(c) = out.expectations.claim(a, b, self.dst_port, dir)
+        {
+            return Detection::Match(c.proto, Some(c));
         }
-        None
+        if need_more {
+            Detection::NeedMore
+        } else {
+            Detection::NoMatch
+        }
     }
 }

@@ -283,6 +283,10 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             ]),
         );
     }
+    // FTP's longest line (Suricata's `app-layer.protocols.ftp.max-line-length`).
+    if let Some(len) = conf.get_size("app-layer.protocols.ftp.max-line-length")? {
+        vigil_proto::it::ftp::set_max_line_len(usize::try_from(len).unwrap_or(usize::MAX));
+    }
     let run_config = runtime::RunConfig {
         input: input.clone(),
         log_dir: cli.log_dir.clone(),

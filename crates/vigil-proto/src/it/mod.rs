@@ -8,3 +8,4 @@ pub mod smb;
 pub mod smtp;
 pub mod ssh;
 pub mod tls;
+pub(crate) mod text;
