@@ -33,6 +33,12 @@ use std::net::IpAddr;
 /// is given up (Suricata's `FLOW_PROTO_CHANGE_MAX_DEPTH`).
 pub const PROTO_CHANGE_MAX_DEPTH: usize = 4096;
 
+/// Bytes a direction needs before Suricata's pattern matcher is done with
+/// it (the deepest pattern of that direction: the HTTP/2 preface to the
+/// server, 8-byte patterns such as `HTTP/1.1` and SMB's to the client):
+/// until then, "no prober matches" is not conclusive.
+pub const PM_MAX_DEPTH: [usize; 2] = [24, 8];
+
 /// Detection limits.
 #[derive(Clone, Copy, Debug)]
 pub struct DetectionConfig {
@@ -255,9 +261,19 @@ impl AppState {
         }
         match self.probe_pending(dir, out) {
             Detection::Match(p, claim) => self.dir_detected(dir, p, claim, out),
-            Detection::NeedMore if self.pending[d].len() < self.config.max_probe_bytes => {}
-            _ => self.dir_gave_up(dir, out),
+            Detection::NoMatch if self.conclusive(dir) => self.dir_gave_up(dir, out),
+            _ if self.pending[d].len() >= self.config.max_probe_bytes => {
+                self.dir_gave_up(dir, out)
+            }
+            _ => {}
         }
+    }
+
+    /// Whether "no prober matches" settles `dir` yet: not before Suricata's
+    /// pattern matcher has seen [`PM_MAX_DEPTH`] bytes of it.
+    fn conclusive(&self, dir: Direction) -> bool {
+        let d = dir.index();
+        self.pending[d].len() >= PM_MAX_DEPTH[d]
     }
 
     /// A gap in the TCP stream.
@@ -444,10 +460,13 @@ impl AppState {
         }
         match self.probe_pending(dir, out) {
             Detection::Match(q, _) => self.dir_detected(dir, q, None, out),
-            Detection::NeedMore
-                if self.probe_state[d] == DirProbe::Pending
-                    && self.pending[d].len() < self.config.max_probe_bytes => {}
-            _ => self.dir_gave_up(dir, out),
+            Detection::NoMatch if self.conclusive(dir) => self.dir_gave_up(dir, out),
+            _ if self.probe_state[d] == DirProbe::NoMatch
+                || self.pending[d].len() >= self.config.max_probe_bytes =>
+            {
+                self.dir_gave_up(dir, out)
+            }
+            _ => {}
         }
     }
 
