@@ -209,6 +209,10 @@ pub struct MimeParser {
     chunk: Vec<u8>,
     /// Length of the current line's end (0: a line fragment).
     delim_len: usize,
+    /// The end of the last raw attachment line, written only if another
+    /// line of the same body follows (Suricata 7.0.10 leaves the line end
+    /// before a boundary out of the file).
+    pending_eol: Vec<u8>,
     md5: Option<Md5>,
     md5_result: Option<[u8; 16]>,
     /// Chunks produced, for the caller to take.
@@ -499,6 +503,7 @@ impl MimeParser {
             bvr_len: 0,
             chunk: Vec::with_capacity(DATA_CHUNK_SIZE),
             delim_len: 0,
+            pending_eol: Vec::new(),
             md5: None,
             md5_result: None,
             chunks: Vec::new(),
@@ -609,6 +614,11 @@ impl MimeParser {
             self.anomaly(anom::LONG_LINE);
         }
         let line = full.get(..len).unwrap_or(&[]);
+        // Once the body began, every line counts in the body MD5, nested
+        // headers and boundaries included (Suricata 7.0.10, sv smtp-md5).
+        if let Some(m) = self.md5.as_mut() {
+            m.update(full);
+        }
         if matches!(self.state, MimeState::HeaderReady | MimeState::HeaderStarted) {
             self.process_headers(full, line)
         } else {
@@ -820,13 +830,10 @@ impl MimeParser {
 
     fn process_body(&mut self, full: &[u8], buf: &[u8]) -> Result<(), MimeError> {
         let len = buf.len();
-        if self.config.body_md5 {
-            if self.body_begin && self.md5.is_none() {
-                self.md5 = Some(Md5::new());
-            }
-            if let Some(m) = self.md5.as_mut() {
-                m.update(full);
-            }
+        if self.config.body_md5 && self.body_begin && self.md5.is_none() && self.md5_result.is_none() {
+            let mut m = Md5::new();
+            m.update(full);
+            self.md5 = Some(m);
         }
         if len == 0 {
             if self.state == MimeState::BodyEndBound {
@@ -946,6 +953,7 @@ impl MimeParser {
     }
 
     fn body_complete(&mut self) {
+        self.pending_eol.clear();
         self.body_end = true;
         if self.bvr_len > 0 {
             self.base64_remainder(&[], true);
@@ -1204,34 +1212,37 @@ impl MimeParser {
         };
         let mut offset = 0;
         let mut remaining = len;
+        let mut soft_break = false;
         while remaining > 0 {
             let c = buf.get(offset).copied().unwrap_or(0);
             if c != b'=' {
                 self.chunk.push(c);
-                if remaining == 1 && self.delim_len > 0 {
-                    self.chunk.extend_from_slice(b"\r\n");
-                }
-            } else if remaining > 1 {
-                if remaining < 3 {
-                    self.anomaly(anom::INVALID_QP);
-                } else {
-                    let h1 = buf.get(offset + 1).copied().and_then(hex);
-                    let h2 = buf.get(offset + 2).copied().and_then(hex);
-                    match (h1, h2) {
-                        (Some(a), Some(b)) => {
-                            self.chunk.push((a << 4) | b);
-                            if remaining == 3 && self.delim_len > 0 {
-                                self.chunk.extend_from_slice(b"\r\n");
-                            }
-                            remaining -= 2;
-                            offset += 2;
-                        }
-                        _ => self.anomaly(anom::INVALID_QP),
+            } else if remaining == 1 {
+                soft_break = true;
+            } else if remaining < 3 {
+                self.anomaly(anom::INVALID_QP);
+            } else {
+                let h1 = buf.get(offset + 1).copied().and_then(hex);
+                let h2 = buf.get(offset + 2).copied().and_then(hex);
+                match (h1, h2) {
+                    (Some(a), Some(b)) => {
+                        self.chunk.push((a << 4) | b);
+                        remaining -= 2;
+                        offset += 2;
                     }
+                    _ => self.anomaly(anom::INVALID_QP),
                 }
             }
             remaining -= 1;
             offset += 1;
+            if self.chunk_room() < 3 {
+                self.flush_chunk();
+            }
+        }
+        // Each complete line but a soft break ends with CRLF (empty lines
+        // too, as Suricata 7.0.10 decodes them).
+        if self.delim_len > 0 && !soft_break {
+            self.chunk.extend_from_slice(b"\r\n");
             if self.chunk_room() < 3 {
                 self.flush_chunk();
             }
@@ -1245,19 +1256,30 @@ impl MimeParser {
         } else if self.config.decode_quoted_printable && flags & ctnt::QP != 0 {
             self.process_qp_line(buf);
             Ok(())
+        } else if flags & ctnt::ATTACHMENT != 0 {
+            // Raw attachment: the previous line's end, then this line; its
+            // own end waits for the next line.
+            let pending = std::mem::take(&mut self.pending_eol);
+            self.raw_to_chunk(&pending);
+            self.raw_to_chunk(buf);
+            self.pending_eol = full.get(buf.len()..).unwrap_or(&[]).to_vec();
+            Ok(())
         } else {
             // Raw: the line and its end bytes.
-            let mut rest = full;
-            while !rest.is_empty() {
-                let take = self.chunk_room().min(rest.len());
-                let (now, later) = rest.split_at(take);
-                self.chunk.extend_from_slice(now);
-                rest = later;
-                if self.chunk_room() == 0 {
-                    self.flush_chunk();
-                }
-            }
+            self.raw_to_chunk(full);
             Ok(())
+        }
+    }
+
+    fn raw_to_chunk(&mut self, mut rest: &[u8]) {
+        while !rest.is_empty() {
+            let take = self.chunk_room().min(rest.len());
+            let (now, later) = rest.split_at(take);
+            self.chunk.extend_from_slice(now);
+            rest = later;
+            if self.chunk_room() == 0 {
+                self.flush_chunk();
+            }
         }
     }
 

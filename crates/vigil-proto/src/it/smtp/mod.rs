@@ -109,6 +109,8 @@ fn new_parser(_transport: Transport) -> Box<dyn AppParser> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogConfig {
     /// `extended: yes`: bcc, message_id, subject, x_mailer, user_agent.
+    /// Suricata 7.0.10 drops this setting while reading its configuration
+    /// (the flags are reset after it is read): the reader leaves it off.
     pub extended: bool,
     /// `custom:` field names (Suricata's config names, e.g. `reply_to`).
     pub custom: Vec<String>,
@@ -144,6 +146,23 @@ pub fn configure(config: SmtpConfig) {
     if let Ok(mut c) = CONFIG.write() {
         *c = Some(Arc::new(config));
     }
+}
+
+/// Sets how records are written (`outputs.eve-log.types.smtp`), keeping
+/// the rest of the configuration.
+pub fn set_log_config(log: LogConfig) {
+    let mut c = (*config()).clone();
+    c.log = log;
+    configure(c);
+}
+
+/// Sets the MIME decoding (`app-layer.protocols.smtp.mime`), keeping the
+/// rest of the configuration.
+pub fn set_mime_config(decode_mime: bool, mime: MimeConfig) {
+    let mut c = (*config()).clone();
+    c.decode_mime = decode_mime;
+    c.mime = mime;
+    configure(c);
 }
 
 fn config() -> Arc<SmtpConfig> {
@@ -289,14 +308,15 @@ fn email_of(m: &MimeParser, log: &LogConfig) -> Option<Email> {
     e.cc = msg.field(b"cc").map(comma_list).filter(|l| !l.is_empty());
     let top = m.top_entity()?;
     if !top.urls.is_empty() {
-        let (mut v6, mut v4, mut exe) = (false, false, false);
+        let (mut v6, v4, mut exe) = (false, false, false);
         for u in top.urls.iter().rev() {
             if let Some(s) = bytes_to_string(&u.url) {
                 e.urls.push(s);
             }
             exe |= u.flags & mime::url_flags::EXE != 0;
-            v6 |= u.flags & mime::url_flags::IP6 != 0;
-            v4 |= u.flags & mime::url_flags::IP4 != 0;
+            // Suricata 7.0.10 flags IPv4 URLs as `has_ipv6_url` and never
+            // sets `has_ipv4_url`.
+            v6 |= u.flags & (mime::url_flags::IP6 | mime::url_flags::IP4) != 0;
         }
         e.url_flags = Some((v6, v4, exe));
     }
@@ -314,7 +334,10 @@ fn email_of(m: &MimeParser, log: &LogConfig) -> Option<Email> {
         }
     }
     for (name, header, kind, extended) in EMAIL_FIELDS {
-        let wanted = (log.extended && *extended) || log.custom.iter().any(|c| c == name);
+        let wanted = (log.extended && *extended)
+            || log.custom.iter().any(|c| {
+                c == name || c.as_bytes().eq_ignore_ascii_case(header)
+            });
         if !wanted {
             continue;
         }
@@ -1163,10 +1186,9 @@ impl SmtpParser {
         if len == 0 && at_input_start && delim == 1 {
             return Line::Ok;
         }
-        if len == 0 && delim == 0 {
-            // The end of a cut line.
-            return Line::Ok;
-        }
+        // Unlike a request, the empty line ending a cut reply is not
+        // skipped: it is an invalid reply (Suricata 7.0.10, sv
+        // smtp-bug-6053).
         if len < 3 {
             self.event("INVALID_REPLY", out);
             return Line::Error;
