@@ -333,6 +333,11 @@ fn ip_host(url: &[u8]) -> u8 {
     }
 }
 
+/// A base64 character or `=` (Suricata's `IsBase64Alphabet`).
+fn is_b64_alphabet(c: u8) -> bool {
+    c == b'=' || b64_value(c).is_some()
+}
+
 fn b64_value(c: u8) -> Option<u8> {
     match c {
         b'A'..=b'Z' => Some(c - b'A'),
@@ -972,12 +977,9 @@ impl MimeParser {
                 && flags & (ctnt::TEXT | ctnt::MSG | ctnt::HTML) != 0
                 && flags & ctnt::ATTACHMENT == 0
             {
-                for (start, len, delimited) in chunk_lines(&data) {
-                    // A last line without end is not searched (Suricata
-                    // does not join it with the next chunk).
-                    if !delimited && start + len == data.len() {
-                        continue;
-                    }
+                // Each line on its own, an unterminated last one too: a URL
+                // cut by the end of the chunk is cut in the record.
+                for (start, len, _) in chunk_lines(&data) {
                     let line = data.get(start..start + len).unwrap_or(&[]);
                     self.find_urls(top_idx, line);
                 }
@@ -1065,7 +1067,7 @@ impl MimeParser {
         let mut block = [0u8; B64_BLOCK];
         let mut cnt = 0;
         for &c in self.bvremain.iter().take(self.bvr_len) {
-            if c != b' ' {
+            if is_b64_alphabet(c) {
                 if let Some(s) = block.get_mut(cnt) {
                     *s = c;
                 }
@@ -1077,7 +1079,7 @@ impl MimeParser {
                 if cnt >= B64_BLOCK {
                     break;
                 }
-                if c != b' ' {
+                if is_b64_alphabet(c) {
                     if let Some(s) = block.get_mut(cnt) {
                         *s = c;
                     }
@@ -1169,9 +1171,10 @@ impl MimeParser {
                 self.flush_chunk();
             }
             if consumed == 0 && leftover > B64_BLOCK {
-                // Blanks in the last data: keep the rest without them.
+                // Characters outside the alphabet in the last data: keep
+                // the rest without them (Suricata 7.0.10, sv bug-6207).
                 for &c in buf.get(offset..offset + leftover).unwrap_or(&[]) {
-                    if c != b' ' {
+                    if is_b64_alphabet(c) {
                         if self.bvr_len >= B64_BLOCK {
                             return Err(MimeError::Data);
                         }
@@ -1249,7 +1252,23 @@ impl MimeParser {
         }
     }
 
+    /// Decodes one body line. Raw and base64 data is handed on at the end
+    /// of each line, quoted-printable data when the chunk fills or the body
+    /// ends - as Suricata 7.0.10 does it (measured: a truncated raw or
+    /// base64 attachment keeps all its data, a quoted-printable one none;
+    /// a URL spans base64 lines but not quoted-printable soft breaks).
     fn process_body_line(&mut self, full: &[u8], buf: &[u8]) -> Result<(), MimeError> {
+        let r = self.decode_body_line(full, buf);
+        let qp = self.config.decode_quoted_printable
+            && self.top().is_some_and(|e| e.ctnt & ctnt::QP != 0)
+            && !(self.config.decode_base64 && self.top().is_some_and(|e| e.ctnt & ctnt::BASE64 != 0));
+        if !qp && !self.chunk.is_empty() {
+            self.flush_chunk();
+        }
+        r
+    }
+
+    fn decode_body_line(&mut self, full: &[u8], buf: &[u8]) -> Result<(), MimeError> {
         let flags = self.top().map_or(0, |e| e.ctnt);
         if self.config.decode_base64 && flags & ctnt::BASE64 != 0 {
             self.process_base64_line(buf)
