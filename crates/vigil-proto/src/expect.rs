@@ -116,6 +116,20 @@ impl ExpectationTable {
     /// matching expectation is consumed (the newest wins); expired ones of
     /// the pair are dropped on the way.
     pub fn claim(&mut self, a: IpAddr, b: IpAddr, dst_port: u16, dir: Direction) -> Option<Claim> {
+        self.claim_with(a, b, dst_port, dir, true)
+    }
+
+    /// As [`ExpectationTable::claim`], without dropping expired entries when
+    /// `expire` is false (a flow ending long after it started still sees
+    /// what waited for it).
+    pub fn claim_with(
+        &mut self,
+        a: IpAddr,
+        b: IpAddr,
+        dst_port: u16,
+        dir: Direction,
+        expire: bool,
+    ) -> Option<Claim> {
         if self.len == 0 {
             return None;
         }
@@ -131,9 +145,10 @@ impl ExpectationTable {
             let matches = list
                 .get(i)
                 .is_some_and(|e| e.exp.direction == dir && e.exp.dst_port == dst_port);
-            let expired = list
-                .get(i)
-                .is_some_and(|e| now > e.created_secs.saturating_add(EXPECTATION_TIMEOUT_SECS));
+            let expired = expire
+                && list
+                    .get(i)
+                    .is_some_and(|e| now > e.created_secs.saturating_add(EXPECTATION_TIMEOUT_SECS));
             if matches {
                 let e = list.remove(i);
                 if won.is_none() {

@@ -180,7 +180,10 @@ impl AppState {
         if self.failed {
             return Some("failed");
         }
-        let gave_up = self.probe_state.contains(&DirProbe::NoMatch);
+        let gave_up = match self.transport {
+            Transport::Udp => self.probe_state.contains(&DirProbe::NoMatch),
+            Transport::Tcp => self.probe_state.iter().all(|s| *s == DirProbe::NoMatch),
+        };
         match (self.proto, gave_up) {
             (Some(p), _) => Some(p.name()),
             (None, true) => Some("failed"),
@@ -197,10 +200,9 @@ impl AppState {
             DirProto::Failed => Some("failed"),
             DirProto::Unknown | DirProto::Skipped => None,
         };
-        let known = self.proto.is_some() && !self.failed;
         FlowProtos {
-            ts: differs(dir_name(self.dir_proto[0]).filter(|_| known)),
-            tc: differs(dir_name(self.dir_proto[1]).filter(|_| known)),
+            ts: differs(dir_name(self.dir_proto[0])),
+            tc: differs(dir_name(self.dir_proto[1])),
             orig: differs(self.orig.map(AppProto::name)),
             expected: differs(self.expected.map(AppProto::name)),
         }
@@ -357,6 +359,8 @@ impl AppState {
 
     /// Flow end: flushes the parser.
     pub fn finish(&mut self, out: &mut ParseOutput) {
+        self.claim_without_data(Direction::ToServer, out);
+        self.claim_without_data(Direction::ToClient, out);
         if self.changing {
             self.change_failed(out);
         }
@@ -366,6 +370,30 @@ impl AppState {
         // Expectations and protocol changes asked for now have no future.
         out.announced.clear();
         out.change = None;
+    }
+
+    /// A TCP flow that ends without data still matches an expectation
+    /// (Suricata detects at the end of each stream): it gets the expected
+    /// protocol in both directions, then fails for lack of first data
+    /// (`APPLAYER_WRONG_DIRECTION_FIRST_DATA`) - an FTP data connection
+    /// opened for a transfer the server refused.
+    fn claim_without_data(&mut self, dir: Direction, out: &mut ParseOutput) {
+        if self.transport != Transport::Tcp
+            || self.proto.is_some()
+            || self.failed
+            || self.first_dir.is_some()
+        {
+            return;
+        }
+        if let Some((a, b)) = self.endpoints
+            && let Some(c) = out
+                .expectations
+                .claim_with(a, b, self.dst_port, dir, false)
+        {
+            self.dir_proto = [DirProto::Proto(c.proto); 2];
+            self.detect_event(out, "APPLAYER_WRONG_DIRECTION_FIRST_DATA");
+            self.failed = true;
+        }
     }
 
     fn fail(&mut self) {

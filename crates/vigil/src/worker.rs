@@ -309,6 +309,22 @@ impl Emitter {
 
 impl FlowEndSink for Emitter {
     fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason, now: Timestamp) {
+        // A TCP flow without data may still be an expected one (an FTP data
+        // connection): its application state decides at its end.
+        if flow.app.is_none()
+            && flow.proto == 6
+            && self.options.app_layer
+            && !self.parse_out.expectations.is_empty()
+        {
+            let mut app = AppState::new(
+                vigil_proto::Transport::Tcp,
+                flow.src_port,
+                flow.dst_port,
+                self.options.detection,
+            );
+            app.set_flow(flow.flow_id, flow.src, flow.dst);
+            flow.app = Some(Box::new(app));
+        }
         {
             let Flow {
                 tcp, app, detect, ..
