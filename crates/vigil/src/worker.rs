@@ -250,6 +250,17 @@ impl Emitter {
         }
         self.parse_out.detect_events = detect_events;
         self.parse_out.detect_events.clear();
+        // Transaction events too precede the records of the packet's
+        // transactions, as in Suricata's output.
+        let events = std::mem::take(&mut self.parse_out.events);
+        if self.options.log_app_anomalies {
+            for ev in events.iter().filter(|e| e.logged) {
+                write_app_anomaly(&mut self.out, flow, ev, ts, pcap_cnt, pkt.map(|p| p.dir));
+                self.anomaly_records += 1;
+            }
+        }
+        self.parse_out.events = events;
+        self.parse_out.events.clear();
         let mut txs = std::mem::take(&mut self.parse_out.txs);
         for tx in txs.drain(..) {
             let tx_id = match tx.tx_id() {
@@ -294,15 +305,6 @@ impl Emitter {
         }
         // Hand the (empty) allocation back for reuse.
         self.parse_out.txs = txs;
-        let events = std::mem::take(&mut self.parse_out.events);
-        if self.options.log_app_anomalies {
-            for ev in events.iter().filter(|e| e.logged) {
-                write_app_anomaly(&mut self.out, flow, ev, ts, pcap_cnt, pkt.map(|p| p.dir));
-                self.anomaly_records += 1;
-            }
-        }
-        self.parse_out.events = events;
-        self.parse_out.events.clear();
         self.flush_if_full();
     }
 }

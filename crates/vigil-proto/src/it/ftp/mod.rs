@@ -590,6 +590,8 @@ pub struct FtpParser {
     dead: bool,
     /// `234` answered AUTH TLS: hand the flow to TLS after this data.
     tls_upgrade: bool,
+    /// Streams ended.
+    closed: [bool; 2],
 }
 
 impl Default for FtpParser {
@@ -619,6 +621,7 @@ impl FtpParser {
             mem: 0,
             dead: false,
             tls_upgrade: false,
+            closed: [false; 2],
         }
     }
 
@@ -927,6 +930,14 @@ impl AppParser for FtpParser {
         if !self.dead {
             self.dead = true;
             self.buf = [Vec::new(), Vec::new()];
+            self.emit(true, out);
+        }
+    }
+
+    fn close(&mut self, dir: Direction, out: &mut ParseOutput) {
+        self.closed[dir.index()] = true;
+        if self.closed == [true; 2] {
+            // Both streams ended: Suricata logs what is open.
             self.emit(true, out);
         }
     }
