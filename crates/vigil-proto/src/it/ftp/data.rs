@@ -13,9 +13,9 @@
 //! never gets its file writes `"ftp_data":{}` at its end; a file still open
 //! then is `TRUNCATED`.
 //!
-//! Rule buffers: `file.data` (the file's first [`MAX_FILE_DATA`] bytes, in
-//! the file's direction), `file.name`, `ftp_data.command` (`STOR`/`RETR`,
-//! for Suricata's `ftpdata_command`).
+//! Rule buffers: `file.data` (the file's first [`MAX_FILE_DATA`] bytes, only
+//! through `buffer_dir` in the file's direction), `file.name`,
+//! `ftp_data.command` (`STOR`/`RETR`, for Suricata's `ftpdata_command`).
 
 use super::Command;
 use crate::it::text::write_bytes;
@@ -184,7 +184,8 @@ impl Transaction for FtpDataTx {
     fn buffer(&self, name: &str) -> Option<&[u8]> {
         let f = self.file.as_ref()?;
         match name {
-            "file.data" | "file_data" => Some(&f.data),
+            // Only in the file's direction (see `buffer_dir`).
+            "file.data" | "file_data" => None,
             "file.name" => Some(&f.filename),
             "ftp_data.command" => Some(f.command.name().as_bytes()),
             _ => None,

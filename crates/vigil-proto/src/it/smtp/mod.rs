@@ -507,8 +507,8 @@ impl Transaction for SmtpTx {
         match name {
             "smtp.helo" => self.helo(),
             "smtp.mail_from" => self.mail_from(),
-            "file.data" | "file_data" => self.files.first().map(|f| f.1.as_slice()),
-            "file.name" => self.files.first().map(|f| f.0.as_slice()),
+            // Multi-valued: through `buffers`.
+            "file.data" | "file_data" | "file.name" => None,
             "smtp.rcpt_to" => self.rcpt_to().first().map(Vec::as_slice),
             _ => None,
         }
@@ -527,13 +527,7 @@ impl Transaction for SmtpTx {
         }
     }
 
-    fn buffer_dir(&self, name: &str, dir: Direction) -> Option<&[u8]> {
-        // Mail goes to the server: its files are to-server data.
-        match name {
-            "file.data" | "file_data" if dir == Direction::ToClient => None,
-            _ => self.buffer(name),
-        }
-    }
+
 }
 
 /// The `fileinfo` record of an attachment.
