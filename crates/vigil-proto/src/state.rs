@@ -264,9 +264,7 @@ impl AppState {
         match self.probe_pending(dir, out) {
             Detection::Match(p, claim) => self.dir_detected(dir, p, claim, out),
             Detection::NoMatch if self.conclusive(dir) => self.dir_gave_up(dir, out),
-            _ if self.pending[d].len() >= self.config.max_probe_bytes => {
-                self.dir_gave_up(dir, out)
-            }
+            _ if self.pending[d].len() >= self.config.max_probe_bytes => self.dir_gave_up(dir, out),
             _ => {}
         }
     }
@@ -386,9 +384,7 @@ impl AppState {
             return;
         }
         if let Some((a, b)) = self.endpoints
-            && let Some(c) = out
-                .expectations
-                .claim_with(a, b, self.dst_port, dir, false)
+            && let Some(c) = out.expectations.claim_with(a, b, self.dst_port, dir, false)
         {
             self.dir_proto = [DirProto::Proto(c.proto); 2];
             self.detect_event(out, "APPLAYER_WRONG_DIRECTION_FIRST_DATA");
@@ -676,5 +672,197 @@ impl AppState {
         } else {
             Detection::NoMatch
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const S: Direction = Direction::ToServer;
+    const C: Direction = Direction::ToClient;
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(10, 0, 0, last))
+    }
+
+    fn state(flow_id: u64, dst_port: u16) -> AppState {
+        let mut st = AppState::new(Transport::Tcp, 40000, dst_port, DetectionConfig::default());
+        st.set_flow(flow_id, ip(1), ip(2));
+        st
+    }
+
+    fn events(out: &mut ParseOutput) -> Vec<&'static str> {
+        out.detect_events.drain(..).map(|e| e.name).collect()
+    }
+
+    #[test]
+    fn one_direction_not_recognised_fails_alone() {
+        // The FTP banner matches no pattern to the client: the flow is FTP
+        // from the client's command, its server side "failed".
+        let mut st = state(1, 21);
+        let mut out = ParseOutput::default();
+        st.on_stream(C, b"220 ProFTPD ready\r\n", &mut out);
+        assert_eq!(st.app_proto_name(), None);
+        st.on_stream(S, b"USER anonymous\r\n", &mut out);
+        assert_eq!(st.app_proto_name(), Some("ftp"));
+        assert_eq!(
+            st.flow_protos(),
+            FlowProtos {
+                tc: Some("failed"),
+                ..FlowProtos::default()
+            }
+        );
+        assert_eq!(
+            events(&mut out),
+            ["APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION"]
+        );
+    }
+
+    #[test]
+    fn no_match_waits_for_the_pattern_depth() {
+        // 23 bytes to the server match nothing yet are not conclusive.
+        let mut st = state(1, 80);
+        let mut out = ParseOutput::default();
+        st.on_stream(S, &[b'x'; 23], &mut out);
+        st.on_stream(C, &[b'y'; 7], &mut out);
+        assert_eq!(st.app_proto_name(), None);
+        st.on_stream(S, b"x", &mut out);
+        assert_eq!(st.app_proto_name(), None, "the client side is still open");
+        st.on_stream(C, b"y", &mut out);
+        assert_eq!(st.app_proto_name(), Some("failed"));
+    }
+
+    fn starttls_session(st: &mut AppState, out: &mut ParseOutput) {
+        for (d, m) in [
+            (C, &b"220 mx ESMTP\r\n"[..]),
+            (S, b"EHLO x\r\n"),
+            (C, b"250 ok\r\n"),
+            (S, b"STARTTLS\r\n"),
+            (C, b"220 go ahead\r\n"),
+        ] {
+            st.on_stream(d, m, out);
+        }
+    }
+
+    #[test]
+    fn starttls_hands_the_flow_to_tls() {
+        let mut st = state(1, 25);
+        let mut out = ParseOutput::default();
+        starttls_session(&mut st, &mut out);
+        // The SMTP transaction is flushed at the change.
+        assert_eq!(out.txs.len(), 1);
+        assert_eq!(st.app_proto_name(), Some("smtp"));
+        // A TLS record header, in two pieces.
+        st.on_stream(S, &[0x16], &mut out);
+        assert_eq!(st.proto(), Some(AppProto::Smtp));
+        st.on_stream(S, &[0x03, 0x01, 0x00, 0x00], &mut out);
+        assert_eq!(st.app_proto_name(), Some("tls"));
+        let p = st.flow_protos();
+        assert_eq!(p.orig, Some("smtp"));
+        assert_eq!(p.expected, None);
+        assert!(events(&mut out).contains(&"APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION"));
+    }
+
+    #[test]
+    fn starttls_without_tls_disables_the_application_layer() {
+        let mut st = state(1, 25);
+        let mut out = ParseOutput::default();
+        starttls_session(&mut st, &mut out);
+        events(&mut out);
+        // Not TLS, not conclusive either: the end of the stream decides.
+        st.on_stream(S, b"hello\r\n", &mut out);
+        assert_eq!(st.proto(), Some(AppProto::Smtp));
+        st.on_close(S, &mut out);
+        assert_eq!(st.app_proto_name(), Some("failed"));
+        let p = st.flow_protos();
+        assert_eq!((p.orig, p.expected), (Some("smtp"), Some("tls")));
+        assert_eq!(
+            events(&mut out),
+            [
+                "APPLAYER_UNEXPECTED_PROTOCOL",
+                "APPLAYER_NO_TLS_AFTER_STARTTLS"
+            ]
+        );
+        // Nothing is parsed any more.
+        st.on_stream(S, b"EHLO y\r\n", &mut out);
+        st.finish(&mut out);
+        assert_eq!(out.txs.len(), 1);
+    }
+
+    /// An FTP control flow (id 1, 10.0.0.1 -> 10.0.0.2:21) that announced a
+    /// passive data connection to port 1025 (at the RETR, as Suricata).
+    fn pasv(out: &mut ParseOutput) -> AppState {
+        let mut st = state(1, 21);
+        for (d, m) in [
+            (S, &b"USER a\r\n"[..]),
+            (C, b"331 pw\r\n"),
+            (S, b"PASV\r\n"),
+            (C, b"227 Entering Passive Mode (10,0,0,2,4,1).\r\n"),
+            (S, b"RETR f.txt\r\n"),
+        ] {
+            st.on_stream(d, m, out);
+        }
+        assert_eq!(out.expectations.len(), 1);
+        st
+    }
+
+    #[test]
+    fn announced_data_connection_is_ftp_data() {
+        let mut out = ParseOutput::default();
+        let _ctl = pasv(&mut out);
+        // Another port: not the expected flow.
+        let mut other = state(7, 1026);
+        other.on_stream(C, b"some file data", &mut out);
+        assert_eq!(other.app_proto_name(), None);
+        let mut data = state(2, 1025);
+        data.on_stream(C, b"some file data", &mut out);
+        assert_eq!(data.app_proto_name(), Some("ftp-data"));
+        assert_eq!(data.flow_protos(), FlowProtos::default());
+        assert_eq!(data.parent_flow_id(), Some(1));
+        assert!(out.expectations.is_empty());
+    }
+
+    #[test]
+    fn data_connection_without_data_claims_at_flow_end() {
+        let mut out = ParseOutput::default();
+        let _ctl = pasv(&mut out);
+        events(&mut out);
+        let mut data = state(2, 1025);
+        data.on_close(S, &mut out);
+        data.on_close(C, &mut out);
+        data.finish(&mut out);
+        assert_eq!(data.app_proto_name(), Some("failed"));
+        assert_eq!(data.flow_protos().ts, Some("ftp-data"));
+        assert_eq!(data.flow_protos().tc, Some("ftp-data"));
+        assert_eq!(events(&mut out), ["APPLAYER_WRONG_DIRECTION_FIRST_DATA"]);
+    }
+
+    #[test]
+    fn a_recognised_protocol_other_than_the_expected_one_is_flagged() {
+        let mut st = state(1, 25);
+        let mut out = ParseOutput::default();
+        starttls_session(&mut st, &mut out);
+        events(&mut out);
+        st.on_stream(S, b"QUIT\r\n", &mut out);
+        assert_eq!(st.app_proto_name(), Some("smtp"));
+        assert_eq!(
+            events(&mut out),
+            [
+                "APPLAYER_UNEXPECTED_PROTOCOL",
+                "APPLAYER_NO_TLS_AFTER_STARTTLS"
+            ]
+        );
+    }
+
+    #[test]
+    fn probing_is_bounded() {
+        let mut st = state(1, 80);
+        let mut out = ParseOutput::default();
+        let big = vec![b'a'; 10_000];
+        st.on_stream(S, &big, &mut out);
+        st.on_stream(S, &big, &mut out);
+        assert!(st.pending.iter().all(|p| p.len() <= 4096));
     }
 }

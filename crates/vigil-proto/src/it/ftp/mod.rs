@@ -49,7 +49,9 @@ mod tests;
 
 use crate::expect::Expectation;
 use crate::it::text::{append_bytes, is_c_space, trim_end_c_space, write_bytes};
-use crate::{AppParser, AppProto, Direction, ParseOutput, Probe, ProtoInfo, Transaction, Transport};
+use crate::{
+    AppParser, AppProto, Direction, ParseOutput, Probe, ProtoInfo, Transaction, Transport,
+};
 use data::{FtpDataParser, Transfer};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -363,9 +365,8 @@ impl Transaction for FtpTx {
                 .iter()
                 .filter(|r| r.text.first().is_some_and(|&b| b != 0))
         };
-        let code = |t: &[u8]| {
-            t.len() >= 3 && t.get(..3).is_some_and(|c| c.iter().all(u8::is_ascii_digit))
-        };
+        let code =
+            |t: &[u8]| t.len() >= 3 && t.get(..3).is_some_and(|c| c.iter().all(u8::is_ascii_digit));
         if lines().any(|r| code(&r.text)) {
             w.open_array_key("completion_code");
             for r in lines().filter(|r| code(&r.text)) {
@@ -734,12 +735,12 @@ impl FtpParser {
         // Direction of the data in the data connection: towards its
         // responder unless the server sends a passive download or the
         // client an active upload.
-        let data_dir = if (self.active && cmd == Command::Stor) || (!self.active && cmd == Command::Retr)
-        {
-            Direction::ToClient
-        } else {
-            Direction::ToServer
-        };
+        let data_dir =
+            if (self.active && cmd == Command::Stor) || (!self.active && cmd == Command::Retr) {
+                Direction::ToClient
+            } else {
+                Direction::ToServer
+            };
         let mut next = if trimmed.len() >= self.max_line {
             Next::Break
         } else {
@@ -786,17 +787,18 @@ impl FtpParser {
         out: &mut ParseOutput,
     ) -> Next {
         // The oldest transaction waiting from `lasttx` on, else the newest.
-        let idx = match (*lasttx..self.txs.len()).find(|&i| self.txs.get(i).is_some_and(|t| !t.done)) {
-            Some(i) => i,
-            None if !self.txs.is_empty() => self.txs.len() - 1,
-            None => {
-                let Some(tx) = self.new_tx() else {
-                    return Next::Error;
-                };
-                self.txs.push_back(tx);
-                self.txs.len() - 1
-            }
-        };
+        let idx =
+            match (*lasttx..self.txs.len()).find(|&i| self.txs.get(i).is_some_and(|t| !t.done)) {
+                Some(i) => i,
+                None if !self.txs.is_empty() => self.txs.len() - 1,
+                None => {
+                    let Some(tx) = self.new_tx() else {
+                        return Next::Error;
+                    };
+                    self.txs.push_back(tx);
+                    self.txs.len() - 1
+                }
+            };
         *lasttx = idx;
         let command = self.command;
         let Some(tx) = self.txs.get_mut(idx) else {
@@ -807,10 +809,8 @@ impl FtpParser {
         }
         let mut store = true;
         match command {
-            Some(Command::AuthTls) => {
-                if line.starts_with(b"234 ") {
-                    self.tls_upgrade = true;
-                }
+            Some(Command::AuthTls) if line.starts_with(b"234 ") => {
+                self.tls_upgrade = true;
             }
             Some(Command::Eprt | Command::Port) => {
                 let port = if command == Some(Command::Port) {

@@ -43,7 +43,10 @@ const SESSION: &[(Direction, &[u8])] = &[
     (S, b"PASV\r\n"),
     (C, b"227 Entering Passive Mode (172,23,0,2,82,9).\r\n"),
     (S, b"RETR index.html\r\n"),
-    (C, b"150 Opening BINARY mode data connection.\r\n226 Transfer complete.\r\n"),
+    (
+        C,
+        b"150 Opening BINARY mode data connection.\r\n226 Transfer complete.\r\n",
+    ),
     (S, b"QUIT\r\n"),
     (C, b"221 Goodbye.\r\n"),
 ];
@@ -137,7 +140,10 @@ fn retr_after_pasv_announces_the_data_connection() {
     );
     assert_eq!(out.txs[0].log_direction(), C);
     assert_eq!(out.txs[1].buffer("ftp_data.command"), Some(&b"RETR"[..]));
-    assert_eq!(out.txs[1].buffer_dir("file.data", C), Some(&b"hello world"[..]));
+    assert_eq!(
+        out.txs[1].buffer_dir("file.data", C),
+        Some(&b"hello world"[..])
+    );
     assert_eq!(out.txs[1].buffer_dir("file.data", S), None);
     d.finish(&mut out);
     assert_eq!(out.txs.len(), 2, "logged once");
@@ -211,10 +217,16 @@ fn port_grammars() {
     assert_eq!(active_port(b"PORT 1,2,3,4,256,6"), 0);
     assert_eq!(active_port(b"PORT 1,2,3,5,6"), 0);
     assert_eq!(active_port(b"PORT 1,2,3,4,99999999999999,1"), 0);
-    assert_eq!(pasv_port(b"227 Entering Passive Mode (172,23,0,2,82,9)."), 21001);
+    assert_eq!(
+        pasv_port(b"227 Entering Passive Mode (172,23,0,2,82,9)."),
+        21001
+    );
     assert_eq!(pasv_port(b"227 =172,23,0,2,82,9"), 0);
     assert_eq!(pasv_port(b"227 (1,2,3,4,5,6"), 0);
-    assert_eq!(epsv_port(b"229 Entering Extended Passive Mode (|||48758|)."), 48758);
+    assert_eq!(
+        epsv_port(b"229 Entering Extended Passive Mode (|||48758|)."),
+        48758
+    );
     assert_eq!(epsv_port(b"229 (|||70000|)"), 0);
     assert_eq!(eprt_port(b"EPRT |2|2a01:e34::1|41813|"), 41813);
     assert_eq!(eprt_port(b"EPRT |2|x|"), 0);
@@ -241,7 +253,10 @@ fn probes_follow_suricata_patterns() {
 fn commands_are_found_anywhere_first_ending_wins() {
     assert_eq!(find_command(b"USER bob"), Some(Command::Other("USER")));
     assert_eq!(find_command(b"xpwd"), Some(Command::Other("PWD")));
-    assert_eq!(find_command(b"SITE CHMOD 600 x"), Some(Command::Other("SITE")));
+    assert_eq!(
+        find_command(b"SITE CHMOD 600 x"),
+        Some(Command::Other("SITE"))
+    );
     assert_eq!(find_command(b"auth tls"), Some(Command::AuthTls));
     assert_eq!(find_command(b"FEAT"), None);
     assert_eq!(find_command(b""), None);
@@ -295,12 +310,17 @@ fn oversized_reply_is_flagged() {
     let mut p = FtpParser::with_max_line_len(8);
     let (recs, events) = run(
         &mut p,
-        &[(S, vec![b"NOOP\r\n"]), (C, vec![b"200 okokokok", b"ok\r\n"])],
+        &[
+            (S, vec![b"NOOP\r\n"]),
+            (C, vec![b"200 okokokok", b"ok\r\n"]),
+        ],
     );
     assert_eq!(events, ["response_command_too_long"]);
     assert_eq!(
         recs,
-        [r#"{"ftp":{"command":"NOOP","completion_code":["200"],"reply":["okok"],"reply_received":"yes","reply_truncated":true}}"#]
+        [
+            r#"{"ftp":{"command":"NOOP","completion_code":["200"],"reply":["okok"],"reply_received":"yes","reply_truncated":true}}"#
+        ]
     );
 }
 
@@ -312,7 +332,9 @@ fn retr_without_data_port_stops_the_parser() {
     // Logged at once, reply pending; the rest is ignored.
     assert_eq!(
         out.txs.iter().map(|t| json(t.as_ref())).collect::<Vec<_>>(),
-        [r#"{"ftp":{"command":"RETR","command_data":"x.txt","command_truncated":false,"reply_received":"no","reply_truncated":false}}"#]
+        [
+            r#"{"ftp":{"command":"RETR","command_data":"x.txt","command_truncated":false,"reply_received":"no","reply_truncated":false}}"#
+        ]
     );
     out.txs.clear();
     p.parse(C, b"550 no\r\n", &mut out);
@@ -361,7 +383,9 @@ fn malformed_bytes_are_escaped_and_nul_replies_skipped() {
     );
     assert_eq!(
         recs,
-        [r#"{"ftp":{"command":"USER","command_data":"\\xff\\xfe","command_truncated":false,"completion_code":["331"],"reply":["ok"],"reply_received":"yes","reply_truncated":false}}"#]
+        [
+            r#"{"ftp":{"command":"USER","command_data":"\\xff\\xfe","command_truncated":false,"completion_code":["331"],"reply":["ok"],"reply_received":"yes","reply_truncated":false}}"#
+        ]
     );
 }
 

@@ -406,9 +406,14 @@ pub fn find_header_token(header: &[u8], token: &[u8]) -> Option<Vec<u8>> {
     let mut tokens: Vec<(&[u8], &[u8])> = Vec::new();
     let is_space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
     while !input.is_empty() {
-        let start = input.iter().position(|&c| !is_space(c)).unwrap_or(input.len());
+        let start = input
+            .iter()
+            .position(|&c| !is_space(c))
+            .unwrap_or(input.len());
         let rest = input.get(start..).unwrap_or(&[]);
-        let Some(eq) = memchr::memchr(b'=', rest) else { break };
+        let Some(eq) = memchr::memchr(b'=', rest) else {
+            break;
+        };
         let name = rest.get(..eq).unwrap_or(&[]);
         let after = rest.get(eq + 1..).unwrap_or(&[]);
         // A quoted value up to an unescaped quote (failing that, up to any
@@ -434,7 +439,10 @@ pub fn find_header_token(header: &[u8], token: &[u8]) -> Option<Vec<u8>> {
         };
         let (value, mut rem): (&[u8], &[u8]) = if let Some(end) = quoted_end {
             let body = after.get(1..).unwrap_or(&[]);
-            (body.get(..end).unwrap_or(&[]), body.get(end + 1..).unwrap_or(&[]))
+            (
+                body.get(..end).unwrap_or(&[]),
+                body.get(end + 1..).unwrap_or(&[]),
+            )
         } else {
             let end = memchr::memchr(b';', after).unwrap_or(after.len());
             let raw = after.get(..end).unwrap_or(&[]);
@@ -442,7 +450,11 @@ pub fn find_header_token(header: &[u8], token: &[u8]) -> Option<Vec<u8>> {
             while vend > 0 && raw.get(vend - 1).copied().is_some_and(is_space) {
                 vend -= 1;
             }
-            let v = if vend == 0 { raw } else { raw.get(..vend).unwrap_or(raw) };
+            let v = if vend == 0 {
+                raw
+            } else {
+                raw.get(..vend).unwrap_or(raw)
+            };
             (v, after.get(end..).unwrap_or(&[]))
         };
         let skip = rem.iter().position(|&c| !is_space(c)).unwrap_or(rem.len());
@@ -624,7 +636,10 @@ impl MimeParser {
         if let Some(m) = self.md5.as_mut() {
             m.update(full);
         }
-        if matches!(self.state, MimeState::HeaderReady | MimeState::HeaderStarted) {
+        if matches!(
+            self.state,
+            MimeState::HeaderReady | MimeState::HeaderStarted
+        ) {
             self.process_headers(full, line)
         } else {
             self.process_body(full, line)
@@ -743,7 +758,10 @@ impl MimeParser {
             return false;
         };
         let truncated = name.len() > MAX_TOKEN_LEN;
-        let keep = name.get(..name.len().min(MAX_TOKEN_LEN)).unwrap_or(&[]).to_vec();
+        let keep = name
+            .get(..name.len().min(MAX_TOKEN_LEN))
+            .unwrap_or(&[])
+            .to_vec();
         if let Some(e) = self.top_mut() {
             e.ctnt |= ctnt::ATTACHMENT;
             e.filename = Some(keep);
@@ -835,7 +853,11 @@ impl MimeParser {
 
     fn process_body(&mut self, full: &[u8], buf: &[u8]) -> Result<(), MimeError> {
         let len = buf.len();
-        if self.config.body_md5 && self.body_begin && self.md5.is_none() && self.md5_result.is_none() {
+        if self.config.body_md5
+            && self.body_begin
+            && self.md5.is_none()
+            && self.md5_result.is_none()
+        {
             let mut m = Md5::new();
             m.update(full);
             self.md5 = Some(m);
@@ -898,7 +920,11 @@ impl MimeParser {
             && top.is_encap
             && top.bdef.is_none()
         {
-            let below = self.stack.len().checked_sub(2).and_then(|i| self.stack.get(i));
+            let below = self
+                .stack
+                .len()
+                .checked_sub(2)
+                .and_then(|i| self.stack.get(i));
             match below {
                 None => return Err(MimeError::Data),
                 Some(n) if n.bdef.is_none() => {
@@ -1110,7 +1136,8 @@ impl MimeParser {
             let src = self.bvremain;
             let n = self.bvr_len.min(B64_BLOCK);
             let mut out = std::mem::take(&mut self.chunk);
-            let (decoded, _, _) = decode_base64_rfc2045(room, src.get(..n).unwrap_or(&[]), &mut out);
+            let (decoded, _, _) =
+                decode_base64_rfc2045(room, src.get(..n).unwrap_or(&[]), &mut out);
             self.chunk = out;
             if decoded > 0 && self.chunk_room() < ASCII_BLOCK {
                 self.flush_chunk();
@@ -1261,7 +1288,8 @@ impl MimeParser {
         let r = self.decode_body_line(full, buf);
         let qp = self.config.decode_quoted_printable
             && self.top().is_some_and(|e| e.ctnt & ctnt::QP != 0)
-            && !(self.config.decode_base64 && self.top().is_some_and(|e| e.ctnt & ctnt::BASE64 != 0));
+            && !(self.config.decode_base64
+                && self.top().is_some_and(|e| e.ctnt & ctnt::BASE64 != 0));
         if !qp && !self.chunk.is_empty() {
             self.flush_chunk();
         }

@@ -45,7 +45,9 @@ pub mod mime;
 mod tests;
 
 use crate::it::text::{string_from_bytes, write_bytes};
-use crate::{AppParser, AppProto, Direction, ParseOutput, Probe, ProtoInfo, Transaction, Transport};
+use crate::{
+    AppParser, AppProto, Direction, ParseOutput, Probe, ProtoInfo, Transaction, Transport,
+};
 use md5::{Digest as _, Md5};
 use mime::{Chunk, MimeConfig, MimeParser, MimeState, anom, ctnt};
 use std::collections::VecDeque;
@@ -192,13 +194,14 @@ const PIPELINING_SERVER: u8 = 0x10;
 
 /// Suricata's reply codes; another code is an invalid reply.
 const REPLY_CODES: &[&[u8; 3]] = &[
-    b"211", b"214", b"220", b"221", b"235", b"250", b"251", b"252", b"334", b"354", b"421",
-    b"450", b"451", b"452", b"455", b"500", b"501", b"502", b"503", b"504", b"550", b"551",
-    b"552", b"553", b"554", b"555",
+    b"211", b"214", b"220", b"221", b"235", b"250", b"251", b"252", b"334", b"354", b"421", b"450",
+    b"451", b"452", b"455", b"500", b"501", b"502", b"503", b"504", b"550", b"551", b"552", b"553",
+    b"554", b"555",
 ];
 
 fn starts_ci(line: &[u8], p: &[u8]) -> bool {
-    line.get(..p.len()).is_some_and(|w| w.eq_ignore_ascii_case(p))
+    line.get(..p.len())
+        .is_some_and(|w| w.eq_ignore_ascii_case(p))
 }
 
 /// A C string in a JSON builder: cut at NUL, `None` unless UTF-8.
@@ -335,9 +338,10 @@ fn email_of(m: &MimeParser, log: &LogConfig) -> Option<Email> {
     }
     for (name, header, kind, extended) in EMAIL_FIELDS {
         let wanted = (log.extended && *extended)
-            || log.custom.iter().any(|c| {
-                c == name || c.as_bytes().eq_ignore_ascii_case(header)
-            });
+            || log
+                .custom
+                .iter()
+                .any(|c| c == name || c.as_bytes().eq_ignore_ascii_case(header));
         if !wanted {
             continue;
         }
@@ -526,8 +530,6 @@ impl Transaction for SmtpTx {
             }
         }
     }
-
-
 }
 
 /// The `fileinfo` record of an attachment.
@@ -718,10 +720,7 @@ impl SmtpParser {
             helo: self.helo.clone(),
             mail_from: tx.mail_from.clone(),
             rcpt_to: tx.rcpt_to.clone(),
-            email: tx
-                .mime
-                .as_ref()
-                .and_then(|m| email_of(m, &self.config.log)),
+            email: tx.mime.as_ref().and_then(|m| email_of(m, &self.config.log)),
         }
     }
 
@@ -986,7 +985,10 @@ impl SmtpParser {
             // The end of a cut line.
             return Line::Ok;
         }
-        let need_new = match self.curr.and_then(|id| self.txs.iter().find(|t| t.id == id)) {
+        let need_new = match self
+            .curr
+            .and_then(|id| self.txs.iter().find(|t| t.id == id))
+        {
             None => true,
             Some(tx) => tx.done && !self.no_new_tx(line),
         };
@@ -1088,7 +1090,10 @@ impl SmtpParser {
                 return Line::Error;
             }
             if self.config.decode_mime {
-                let r = self.curr_tx().and_then(|t| t.mime.as_mut()).map(|m| m.complete());
+                let r = self
+                    .curr_tx()
+                    .and_then(|t| t.mime.as_mut())
+                    .map(|m| m.complete());
                 self.take_chunks();
                 if let Some(r) = r {
                     if r.is_err() {
@@ -1234,10 +1239,8 @@ impl SmtpParser {
                     self.event("DATA_COMMAND_REJECTED", out);
                 }
             }
-            Some(Cmd::Rset) => {
-                if code == b"250" && self.state & MULTILINE_REPLY == 0 {
-                    self.complete_curr();
-                }
+            Some(Cmd::Rset) if code == b"250" && self.state & MULTILINE_REPLY == 0 => {
+                self.complete_curr();
             }
             _ => {}
         }

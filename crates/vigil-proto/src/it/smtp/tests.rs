@@ -28,7 +28,11 @@ fn run(
     let mut recs = Vec::new();
     let mut events = Vec::new();
     let mut take = |out: &mut ParseOutput| {
-        recs.extend(out.txs.drain(..).map(|t| (t.event_type(), json(t.as_ref()))));
+        recs.extend(
+            out.txs
+                .drain(..)
+                .map(|t| (t.event_type(), json(t.as_ref()))),
+        );
         events.extend(out.events.drain(..).map(|e| e.name));
     };
     for (dir, pieces) in msgs {
@@ -260,7 +264,8 @@ fn events_named_as_suricata_names_them() {
         recs,
         [(
             "smtp",
-            r#"{"smtp":{"helo":"a","mail_from":"<x@y>"},"email":{"status":"HEADER_READY"}}"#.to_string()
+            r#"{"smtp":{"helo":"a","mail_from":"<x@y>"},"email":{"status":"HEADER_READY"}}"#
+                .to_string()
         )]
     );
 }
@@ -272,7 +277,10 @@ fn invalid_reply_stops_the_parser() {
     p.parse(C, b"220 mx\r\n", &mut out);
     p.parse(S, b"HELO a\r\n", &mut out);
     p.parse(C, b"599 what\r\n", &mut out);
-    assert_eq!(out.events.iter().map(|e| e.name).collect::<Vec<_>>(), ["INVALID_REPLY"]);
+    assert_eq!(
+        out.events.iter().map(|e| e.name).collect::<Vec<_>>(),
+        ["INVALID_REPLY"]
+    );
     assert_eq!(out.txs.len(), 1, "logged at the error");
     out.txs.clear();
     p.parse(S, b"MAIL FROM:<a@b>\r\n", &mut out);
@@ -284,10 +292,7 @@ fn invalid_reply_stops_the_parser() {
 fn pipelined_commands_after_data_raise_an_event() {
     let (_, events) = run(
         &mut parser(),
-        &whole(&[
-            (C, b"220 mx\r\n"),
-            (S, b"HELO a\r\nDATA\r\nNOOP\r\n"),
-        ]),
+        &whole(&[(C, b"220 mx\r\n"), (S, b"HELO a\r\nDATA\r\nNOOP\r\n")]),
     );
     assert_eq!(events, ["INVALID_PIPELINED_SEQUENCE"]);
 }
@@ -299,7 +304,10 @@ fn long_lines_are_cut_and_flagged() {
     line.extend_from_slice(b"\r\nMAIL FROM:<a@b>\r\n");
     let (recs, events) = run(
         &mut parser(),
-        &[(C, vec![b"220 mx\r\n"]), (S, vec![&line[..3000], &line[3000..]])],
+        &[
+            (C, vec![b"220 mx\r\n"]),
+            (S, vec![&line[..3000], &line[3000..]]),
+        ],
     );
     assert_eq!(events, ["TRUNCATED_LINE"]);
     // The helo is the cut line's argument; the rest of the data went with
@@ -318,10 +326,7 @@ fn long_lines_are_cut_and_flagged() {
 fn bdat_chunks_are_counted() {
     let (_, events) = run(
         &mut parser(),
-        &whole(&[
-            (C, b"220 mx\r\n"),
-            (S, b"BDAT 4\r\nabcdefgh\r\n"),
-        ]),
+        &whole(&[(C, b"220 mx\r\n"), (S, b"BDAT 4\r\nabcdefgh\r\n")]),
     );
     assert_eq!(events, ["BDAT_CHUNK_LEN_EXCEEDED"]);
     assert_eq!(SmtpParser::bdat_size(b"BDAT 12 LAST"), Some(12));
@@ -371,7 +376,11 @@ fn recipients_and_open_transactions_are_bounded() {
     let mut p = parser();
     let mut out = ParseOutput::default();
     p.parse(S, &b"DATA\r\n".repeat(MAX_OPEN_TX + 5), &mut out);
-    assert_eq!(out.txs.len(), MAX_OPEN_TX, "stopped and logged at the bound");
+    assert_eq!(
+        out.txs.len(),
+        MAX_OPEN_TX,
+        "stopped and logged at the bound"
+    );
 }
 
 #[test]
@@ -430,7 +439,10 @@ fn file_data_is_to_server_and_multi_valued() {
     let tx = out.txs.iter().find(|t| t.event_type() == "smtp").unwrap();
     let mut files = Vec::new();
     tx.buffers("file.data", &mut |b| files.push(b.to_vec()));
-    assert_eq!(files, [b"ABCDEF".to_vec(), b"line one\r\nline two".to_vec()]);
+    assert_eq!(
+        files,
+        [b"ABCDEF".to_vec(), b"line one\r\nline two".to_vec()]
+    );
     let mut names = Vec::new();
     tx.buffers("file.name", &mut |b| names.push(b.to_vec()));
     assert_eq!(names, [b"a.bin".to_vec(), b"raw.txt".to_vec()]);
@@ -475,14 +487,23 @@ fn file_of(chunks: &[Chunk], name: &[u8]) -> Vec<u8> {
 #[test]
 fn header_tokens_with_quotes_escapes_and_rfc2231_sections() {
     let t = |h: &[u8], n: &[u8]| find_header_token(h, n);
-    assert_eq!(t(b"attachment; filename=test;", b"filename"), Some(b"test".to_vec()));
-    assert_eq!(t(b"attachment; filename=\"a b\";", b"filename"), Some(b"a b".to_vec()));
+    assert_eq!(
+        t(b"attachment; filename=test;", b"filename"),
+        Some(b"test".to_vec())
+    );
+    assert_eq!(
+        t(b"attachment; filename=\"a b\";", b"filename"),
+        Some(b"a b".to_vec())
+    );
     assert_eq!(
         t(b"attachment; filename=\"te\\\"st\";", b"filename"),
         Some(b"te\\\"st".to_vec())
     );
     assert_eq!(
-        t(b"attachment; dummy=\"filename=wrong\"; filename=real;", b"filename"),
+        t(
+            b"attachment; dummy=\"filename=wrong\"; filename=real;",
+            b"filename"
+        ),
         Some(b"real".to_vec())
     );
     assert_eq!(
@@ -490,11 +511,17 @@ fn header_tokens_with_quotes_escapes_and_rfc2231_sections() {
         Some(b"good".to_vec())
     );
     assert_eq!(
-        t(b"attachment; filename*1=456; filename*0=\"123\"", b"filename"),
+        t(
+            b"attachment; filename*1=456; filename*0=\"123\"",
+            b"filename"
+        ),
         Some(b"123456".to_vec())
     );
     assert_eq!(t(b"attachment", b"filename"), None);
-    assert_eq!(t(b"text/plain; name=x.txt", b"name"), Some(b"x.txt".to_vec()));
+    assert_eq!(
+        t(b"text/plain; name=x.txt", b"name"),
+        Some(b"x.txt".to_vec())
+    );
 }
 
 #[test]
@@ -523,7 +550,12 @@ fn base64_remainders_span_lines_and_skip_foreign_characters() {
 fn urls_from_text_parts_newest_first_with_flags() {
     let msg = b"Content-Type: text/plain\r\n\r\nsee http://Example.COM/a.exe now\r\nhttp://1.2.3.4/x and http://::1/y\r\n";
     let (m, _) = decode(msg, MimeConfig::default());
-    let urls: Vec<_> = m.message().urls.iter().map(|u| (u.url.clone(), u.flags)).collect();
+    let urls: Vec<_> = m
+        .message()
+        .urls
+        .iter()
+        .map(|u| (u.url.clone(), u.flags))
+        .collect();
     assert_eq!(
         urls,
         [
@@ -573,7 +605,8 @@ fn body_md5_covers_every_line_after_the_message_headers() {
         body_md5: true,
         ..MimeConfig::default()
     };
-    let msg = b"Content-Type: multipart/mixed; boundary=BB\r\n\r\n--BB\r\nX: y\r\n\r\nz\r\n--BB--\r\n";
+    let msg =
+        b"Content-Type: multipart/mixed; boundary=BB\r\n\r\n--BB\r\nX: y\r\n\r\nz\r\n--BB--\r\n";
     let (m, _) = decode(msg, cfg);
     let want: [u8; 16] = Md5::digest(b"--BB\r\nX: y\r\n\r\nz\r\n--BB--\r\n").into();
     assert_eq!(m.body_md5(), Some(want));

@@ -122,7 +122,7 @@ pub fn probe(dir: Direction, data: &[u8]) -> Probe {
     // SSLv2-style client hello announcing SSLv3/TLS: `|01 03 0x|` at
     // offset 2 (Suricata's patterns with depth 5, offset 2).
     if dir == Direction::ToServer
-        && let Some([0x01, 0x03, v]) = data.get(2..5).map(|t| [t[0], t[1], t[2]])
+        && let Some(&[0x01, 0x03, v]) = data.get(2..5)
         && v <= 0x03
     {
         return Probe::Match;
