@@ -32,6 +32,9 @@ fn check(out: &Decoded, len: usize) {
         }
     }
     assert!(usize::from(out.vlan_count) <= out.vlan.len());
+    if let Some(p) = out.ether_payload {
+        assert!(p.offset + p.len <= len);
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

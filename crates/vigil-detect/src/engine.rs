@@ -270,12 +270,41 @@ impl Engine {
     }
 }
 
+/// Which of a transaction's rules an inspection runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxPhase {
+    /// Every rule, each in its own direction: the transaction is handed
+    /// over whole at one packet.
+    Whole,
+    /// At the packet that completed the transaction: the rules of the
+    /// packet's direction and those without one. The other direction's
+    /// rules wait for [`TxPhase::Later`] on a packet of that direction, as
+    /// Suricata inspects a direction's transactions on its packets.
+    Now,
+    /// On a later packet of the other direction: the rules of that
+    /// direction.
+    Later,
+    /// As [`TxPhase::Now`] without the to-server rules: they already ran
+    /// on a snapshot of the request
+    /// (`Transaction::request_side_inspected`).
+    NowResponse,
+    /// As [`TxPhase::Whole`] without the to-server rules (a transaction
+    /// whose request was inspected, handed over with no later packet to
+    /// wait for).
+    WholeResponse,
+}
+
 /// A transaction buffer source for rule evaluation.
 pub trait TxBuffers {
     /// Calls `f` with each instance of buffer `name` as inspected in the
     /// given direction (`to_server`), until `f` returns true. Single-valued
     /// buffers have one instance; absent buffers none.
     fn each(&self, name: &str, to_server: bool, f: &mut dyn FnMut(&[u8]) -> bool);
+    /// The protocol transaction itself, for protocol keywords; `None`
+    /// (default) for sources that are only buffers.
+    fn transaction(&self) -> Option<&dyn vigil_proto::Transaction> {
+        None
+    }
 }
 
 /// Adapts a protocol transaction to [`TxBuffers`]: direction-dependent
@@ -284,12 +313,20 @@ pub trait TxBuffers {
 pub struct TxRef<'a>(pub &'a dyn vigil_proto::Transaction);
 
 impl TxBuffers for TxRef<'_> {
+    fn transaction(&self) -> Option<&dyn vigil_proto::Transaction> {
+        Some(self.0)
+    }
+
     fn each(&self, name: &str, to_server: bool, f: &mut dyn FnMut(&[u8]) -> bool) {
+        let name = vigil_proto::keywords::tx_buffer_name(name);
         let dir = if to_server {
             vigil_proto::Direction::ToServer
         } else {
             vigil_proto::Direction::ToClient
         };
+        if self.0.message_dir().is_some_and(|d| d != dir) {
+            return;
+        }
         let plain = self.0.buffer(name);
         if let Some(d) = self.0.buffer_dir(name, dir)
             && !plain.is_some_and(|p| std::ptr::eq(p.as_ptr(), d.as_ptr()) && p.len() == d.len())
@@ -587,8 +624,9 @@ impl Detector {
         out[start..].sort_by_key(|a| a.sig);
     }
 
-    /// Evaluates the application rules of `app_proto` on one transaction
-    /// completed at `pkt`; `tx_id` is recorded in the alerts.
+    /// Evaluates the application rules of `app_proto` on one transaction at
+    /// `pkt` (those `phase` selects); `tx_id` is recorded in the alerts.
+    #[allow(clippy::too_many_arguments)]
     pub fn transaction(
         &mut self,
         pkt: &Packet<'_>,
@@ -596,6 +634,7 @@ impl Detector {
         app_proto: &str,
         tx: &dyn TxBuffers,
         tx_id: u64,
+        phase: TxPhase,
         out: &mut Vec<Alert>,
     ) {
         if fd.as_ref().is_some_and(|f| f.passed) {
@@ -646,15 +685,12 @@ impl Detector {
             };
             // A rule without a side is tried on the packet's side, then on
             // the other (a transaction is handed over whole).
-            let orientations: &[bool] = match want {
-                Some(w) => {
-                    if w == pkt_to_server {
-                        &[false]
-                    } else {
-                        &[true]
-                    }
-                }
-                None => &[false, true],
+            let orientations: &[bool] = match (want, phase) {
+                (Some(true), TxPhase::NowResponse | TxPhase::WholeResponse) => continue,
+                (Some(w), _) if w == pkt_to_server => &[false],
+                (Some(_), TxPhase::Whole | TxPhase::WholeResponse) => &[true],
+                (Some(_), _) | (None, TxPhase::Later) => continue,
+                (None, _) => &[false, true],
             };
             let mut outcome = Outcome::NoMatch;
             for &swapped in orientations {
@@ -703,7 +739,7 @@ impl Detector {
         out: &mut Vec<Alert>,
     ) -> Outcome {
         let s = &engine.sigs[n as usize];
-        if !self.matches(s, pkt, fd.as_deref(), src, tx.map(|t| t.0), swapped) {
+        if !self.matches(s, pkt, fd.as_deref(), src, tx, swapped) {
             return Outcome::NoMatch;
         }
         // Post-match: flowbits and flowint actions.
@@ -799,9 +835,13 @@ impl Detector {
         pkt: &Packet<'_>,
         fd: Option<&FlowDetect>,
         src: Src<'_>,
-        tx: Option<&dyn TxBuffers>,
+        tx: Option<(&dyn TxBuffers, u64)>,
         swapped: bool,
     ) -> bool {
+        let (tx, tx_id) = match tx {
+            Some((t, id)) => (Some(t), Some(id)),
+            None => (None, None),
+        };
         let Some(ip) = pkt.decoded.ip else {
             return false;
         };
@@ -954,7 +994,26 @@ impl Detector {
         }
         if !s.app_events.is_empty() {
             let Some(f) = fd else { return false };
-            if !s.app_events.iter().all(|e| f.has_event(e)) {
+            let ok = match (src, tx_id) {
+                (Src::Tx, Some(id)) => s.app_events.iter().all(|e| f.has_tx_event(e, id)),
+                _ => s.app_events.iter().all(|e| f.has_event(e)),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        if !s.tx_kws.is_empty() {
+            let Some(t) = tx.and_then(|t| t.transaction()) else {
+                return false;
+            };
+            let dir = if flow.is_none_or(|f| f.to_server != swapped) {
+                vigil_proto::Direction::ToServer
+            } else {
+                vigil_proto::Direction::ToClient
+            };
+            if t.message_dir().is_some_and(|d| d != dir)
+                || !s.tx_kws.iter().all(|k| k.matches(t, dir))
+            {
                 return false;
             }
         }

@@ -265,6 +265,9 @@ pub struct Sig {
     pub alp: Vec<(String, bool)>,
     /// `app-layer-event` names (`proto.event`).
     pub app_events: Vec<String>,
+    /// Protocol keywords (`modbus`, `dnp3_func`, `iec104.type_id`, ...),
+    /// checked on transactions.
+    pub tx_kws: Vec<Box<dyn vigil_proto::keywords::TxMatch>>,
     /// Payload program (pkt_data / stream).
     pub payload: Option<BufProg>,
     /// Application buffer programs.
@@ -346,6 +349,7 @@ fn proto_spec(p: &Protocol) -> (ProtoSpec, Option<String>) {
                     }
                 }
                 "krb5" | "dnp3" | "enip" => TCP | UDP,
+                "bacnet" => UDP,
                 _ => TCP,
             };
             (mask, None, Some(name.clone()))
@@ -535,6 +539,7 @@ pub fn compile(
         app_proto: rule.app_proto.clone().or(header_app),
         alp: Vec::new(),
         app_events: Vec::new(),
+        tx_kws: Vec::new(),
         payload: None,
         bufs: Vec::new(),
         hdr_bufs: Vec::new(),
@@ -945,6 +950,25 @@ pub fn compile(
                 other_match_keywords = true;
                 s.app_events.push(e.clone());
             }
+            RuleOption::Protocol { keyword, value } => {
+                let (proto, m) =
+                    vigil_proto::keywords::compile(keyword, value).unwrap_or_else(|| {
+                        Err(format!("keyword '{keyword}' has no protocol module"))
+                    })?;
+                match &s.app_proto {
+                    // DCERPC keywords also serve DCERPC over TCP rules.
+                    Some(p) if p == "dcerpc" && proto.name() == "smb" => {}
+                    Some(p) if p != proto.name() => {
+                        return Err(format!(
+                            "keyword '{keyword}' is for {} but the rule is for {p}",
+                            proto.name()
+                        ));
+                    }
+                    _ => s.app_proto = Some(proto.name().to_string()),
+                }
+                other_match_keywords = true;
+                s.tx_kws.push(m);
+            }
             RuleOption::StreamSize(ss) => {
                 other_match_keywords = true;
                 // Suricata inspects such rules on packets (as `dsize`).
@@ -1149,7 +1173,19 @@ pub fn compile(
         }
     }
     let _ = payload_idx;
-    if !s.bufs.is_empty() {
+    // `app-layer-event:PROTO.EVENT` matches events of the transaction being
+    // inspected (Suricata 7 keeps protocol events on transactions); without
+    // payload the rule is a transaction rule of that protocol.
+    let tx_events = s.payload.is_none()
+        && !s.app_events.is_empty()
+        && s.app_events.iter().all(|e| {
+            e.split_once('.')
+                .is_some_and(|(p, _)| vigil_proto::AppProto::from_name(p).is_some())
+        });
+    if tx_events && s.app_proto.is_none() {
+        s.app_proto = s.app_events[0].split_once('.').map(|(p, _)| p.to_string());
+    }
+    if !s.bufs.is_empty() || !s.tx_kws.is_empty() || tx_events {
         s.kind = SigKind::App;
         if s.app_proto.is_none() {
             // Buffers imply their protocol (file.data, ...): keep it open.

@@ -81,14 +81,47 @@ impl RawStream {
     }
 }
 
+/// Most transactions a flow keeps waiting for a packet of their
+/// direction; past it new ones are inspected at once, whole.
+pub const MAX_DEFERRED_TXS: usize = 64;
+
+/// A transaction waiting for a packet of direction `dir`.
+pub struct DeferredTx {
+    /// The transaction.
+    pub tx: Box<dyn vigil_proto::Transaction>,
+    /// Its id.
+    pub tx_id: u64,
+    /// The direction of the packet it waits for.
+    pub dir: vigil_proto::Direction,
+    /// The rules to run then: all of them (a single message completed on
+    /// a packet of the other direction) or those of `dir` only.
+    pub phase: crate::TxPhase,
+}
+
+/// Transactions waiting for a packet of their own direction: Suricata
+/// inspects a direction's transactions on that direction's packets, so a
+/// request parsed when the server's ACK arrives is inspected on the
+/// client's next packet.
+#[derive(Default)]
+pub struct DeferredTxs(pub Vec<DeferredTx>);
+
+impl std::fmt::Debug for DeferredTxs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DeferredTxs({})", self.0.len())
+    }
+}
+
 /// Per-flow detection state.
 #[derive(Debug, Default)]
 pub struct FlowDetect {
+    /// Transactions waiting for a packet of their direction.
+    pub deferred: DeferredTxs,
     /// Flow id (for `track by_flow`).
     pub id: u64,
     bits: Vec<u32>,
     ints: Vec<(u32, u32)>,
-    events: Vec<String>,
+    /// App-layer events raised (`proto.event`, transaction id).
+    events: Vec<(String, Option<u64>)>,
     /// IP-only rules ran for (to-server, to-client).
     pub iponly_done: [bool; 2],
     /// Protocol-detection-only rules ran for (to-server, to-client).
@@ -153,21 +186,39 @@ impl FlowDetect {
     }
 
     /// Records an app-layer event (`proto.name`, lower case).
-    pub fn add_event(&mut self, proto: &str, name: &str) {
-        if self.events.len() < MAX_FLOW_EVENTS {
-            self.events
-                .push(format!("{proto}.{name}").to_ascii_lowercase());
+    pub fn add_event(&mut self, proto: &str, name: &str, tx_id: Option<u64>) {
+        if self.events.len() >= MAX_FLOW_EVENTS {
+            // Oldest first: a flood of events keeps the newest.
+            self.events.remove(0);
         }
+        self.events
+            .push((format!("{proto}.{name}").to_ascii_lowercase(), tx_id));
     }
 
-    /// Whether event `name` (`proto.event`) was raised on the flow.
+    /// Whether event `name` (`proto.event`) was raised on the flow since the
+    /// last packet was inspected (packet rules).
     pub fn has_event(&self, name: &str) -> bool {
-        self.events.iter().any(|e| e.eq_ignore_ascii_case(name))
+        self.events.iter().any(|e| e.0.eq_ignore_ascii_case(name))
     }
 
-    /// Forgets events (after the packet that raised them was inspected).
+    /// Whether event `name` belongs to transaction `tx_id` (or to no
+    /// transaction and is still pending), for rules on transactions.
+    pub fn has_tx_event(&self, name: &str, tx_id: u64) -> bool {
+        self.events
+            .iter()
+            .any(|e| e.1.is_none_or(|t| t == tx_id) && e.0.eq_ignore_ascii_case(name))
+    }
+
+    /// Forgets the events of no transaction (after the packet that raised
+    /// them was inspected); transaction events stay until
+    /// [`FlowDetect::clear_tx_events`].
     pub fn clear_events(&mut self) {
-        self.events.clear();
+        self.events.retain(|e| e.1.is_some());
+    }
+
+    /// Forgets the events of transaction `tx_id` (it was inspected).
+    pub fn clear_tx_events(&mut self, tx_id: u64) {
+        self.events.retain(|e| e.1 != Some(tx_id));
     }
 }
 

@@ -196,3 +196,26 @@ fn transforms_apply_before_matching() {
     assert_eq!(s.bufs.len(), 1);
     assert_eq!(s.bufs[0].transforms.len(), 1);
 }
+
+/// The rule parser's protocol keywords are exactly the ones the protocol
+/// modules compile (the two lists live in different crates).
+#[test]
+fn protocol_keyword_lists_agree() {
+    use vigil_rules::keywords::{KEYWORDS, KeywordStatus};
+    let parser: std::collections::BTreeSet<&str> = KEYWORDS
+        .iter()
+        .filter(|k| k.status == KeywordStatus::Protocol)
+        .map(|k| k.name)
+        .collect();
+    let modules: std::collections::BTreeSet<&str> = vigil_proto::keywords::KEYWORDS
+        .iter()
+        .map(|k| k.name)
+        .collect();
+    assert_eq!(parser, modules);
+    for (rule_name, _) in vigil_proto::keywords::BUFFER_ALIASES {
+        assert!(
+            vigil_rules::keywords::buffer_info(rule_name).is_some(),
+            "{rule_name} is not a sticky buffer of the rule parser"
+        );
+    }
+}

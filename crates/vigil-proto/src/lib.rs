@@ -13,6 +13,7 @@
 
 pub mod expect;
 pub mod it;
+pub mod keywords;
 pub mod ot;
 pub mod registry;
 mod state;
@@ -153,6 +154,41 @@ pub trait Transaction: Send {
     /// `src_ip` (most protocols), `ToClient` the server.
     fn log_direction(&self) -> Direction {
         Direction::ToServer
+    }
+    /// For a transaction that is one message (DNP3, IEC 104, MMS PDUs): the
+    /// direction it was sent in. Rules then see its buffers and fields only
+    /// when inspecting that direction, as Suricata's per-direction
+    /// inspection of such transactions does. `None` (default): the
+    /// transaction holds both sides.
+    fn message_dir(&self) -> Option<Direction> {
+        None
+    }
+    /// The transaction's concrete type, for the rule keywords of its module
+    /// that need more than buffers and integer fields ([`keywords`]:
+    /// `modbus`, `cip_service`). `None` (default) for the others.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
+    /// Whether each side's rules are inspected on a packet of that side
+    /// (the completing packet's side at once, the other side's on its next
+    /// packet), as Suricata does for a request/response transaction whose
+    /// two halves it parsed at different packets. `false` (default): the
+    /// transaction is inspected whole when handed over.
+    fn inspect_sides_separately(&self) -> bool {
+        false
+    }
+    /// A snapshot handed over for rule inspection only (no record is
+    /// written): one side of a transaction whose other side is still to
+    /// come, e.g. an HTTP request once complete. Only the rules of its
+    /// [`Transaction::message_dir`] run on it, on a packet of that
+    /// direction, as Suricata inspects a request before its response.
+    fn inspect_only(&self) -> bool {
+        false
+    }
+    /// The to-server rules already ran on an [`Transaction::inspect_only`]
+    /// snapshot of this transaction: they are not run again.
+    fn request_side_inspected(&self) -> bool {
+        false
     }
     /// Whether the record's header carries `tx_id`. Suricata's loggers
     /// omit it for some protocols (modbus, dnp3); default true.

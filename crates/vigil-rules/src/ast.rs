@@ -862,6 +862,14 @@ pub enum RuleOption {
         /// Value, if any.
         value: Option<String>,
     },
+    /// A protocol keyword ([`crate::keywords::KeywordStatus::Protocol`]):
+    /// the value (quotes removed) is compiled by the protocol's module.
+    Protocol {
+        /// Keyword name.
+        keyword: String,
+        /// Value.
+        value: String,
+    },
 }
 
 /// A parsed, validated rule.

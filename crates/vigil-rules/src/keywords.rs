@@ -12,6 +12,10 @@ pub enum KeywordStatus {
     /// A valid Suricata keyword kept as [`crate::RuleOption::Unsupported`]:
     /// the rule loads, the engine reports the keyword as not evaluated yet.
     NotYetEvaluated,
+    /// A protocol keyword (`modbus`, `dnp3_func`, `iec104.type_id`, ...),
+    /// kept as text in [`crate::RuleOption::Protocol`] and compiled by the
+    /// module of its protocol (`vigil_proto::keywords`).
+    Protocol,
     /// Not a Suricata 7 keyword: a rule using it fails to load.
     Unknown,
 }
@@ -68,6 +72,12 @@ const QUIC: &[&str] = &["quic"];
 const IKE: &[&str] = &["ike"];
 const RFB: &[&str] = &["rfb"];
 const DNP3: &[&str] = &["dnp3"];
+const ENIP: &[&str] = &["enip"];
+const IEC104: &[&str] = &["iec104"];
+const S7COMM: &[&str] = &["s7comm"];
+const MMS: &[&str] = &["mms"];
+const BACNET: &[&str] = &["bacnet"];
+const OPCUA: &[&str] = &["opcua"];
 const NONE: &[&str] = &[];
 
 macro_rules! buf {
@@ -171,6 +181,28 @@ pub const BUFFERS: &[BufferInfo] = &[
     buf!("ike.nonce_payload", [], IKE),
     buf!("ike.key_exchange_payload", [], IKE),
     buf!("dnp3.data", ["dnp3_data"], DNP3),
+    // vigil's OT buffers (Suricata 8's `enip.product_name`; the rest are
+    // vigil's, see docs/detection.md).
+    buf!("enip.product_name", [], ENIP),
+    buf!("iec104.apci_name", [], IEC104),
+    buf!("iec104.type", [], IEC104),
+    buf!("iec104.cause_name", [], IEC104),
+    buf!("iec104.u_function_name", [], IEC104),
+    buf!("s7comm.function_name", [], S7COMM),
+    buf!("s7comm.subfunction_name", [], S7COMM),
+    buf!("s7comm.pi_service", [], S7COMM),
+    buf!("s7comm.block", [], S7COMM),
+    buf!("mms.service_name", [], MMS),
+    buf!("mms.object_name", [], MMS),
+    buf!("mms.domain", [], MMS),
+    buf!("mms.identifier", [], MMS),
+    buf!("mms.file_name", [], MMS),
+    buf!("bacnet.service_name", [], BACNET),
+    buf!("bacnet.object_name", [], BACNET),
+    buf!("bacnet.password", [], BACNET),
+    buf!("opcua.service_name", [], OPCUA),
+    buf!("opcua.security_policy", [], OPCUA),
+    buf!("opcua.node_id", [], OPCUA),
     buf!("ipv4.hdr", [], NONE),
     buf!("ipv6.hdr", [], NONE),
     buf!("icmpv4.hdr", [], NONE),
@@ -199,7 +231,7 @@ pub const LEGACY_MODIFIERS: &[(&str, &str)] = &[
     ("http_stat_code", "http.stat_code"),
 ];
 
-use KeywordStatus::{NotYetEvaluated as N, Supported as S};
+use KeywordStatus::{NotYetEvaluated as N, Protocol as P, Supported as S};
 use ValueReq::{None as NO, Optional as OPT, Required as REQ};
 
 macro_rules! kw {
@@ -346,8 +378,6 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("http2.window", N, REQ),
     kw!("http2.size_update", N, REQ),
     kw!("http2.settings", N, REQ),
-    kw!("dcerpc.iface", N, REQ),
-    kw!("dcerpc.opnum", N, REQ),
     kw!("asn1", N, REQ),
     kw!("engine-event", N, REQ),
     kw!("stream-event", N, REQ),
@@ -365,12 +395,6 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("luajit", N, REQ),
     kw!("iprep", N, REQ),
     kw!("dns.opcode", N, REQ),
-    kw!("modbus", N, REQ),
-    kw!("cip_service", N, REQ),
-    kw!("enip_command", N, REQ),
-    kw!("dnp3_func", N, REQ),
-    kw!("dnp3_ind", N, REQ),
-    kw!("dnp3_obj", N, REQ),
     kw!("krb5_err_code", N, REQ),
     kw!("krb5_msg_type", N, REQ),
     kw!("krb5.ticket_encryption", N, REQ),
@@ -396,6 +420,92 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("ike.key_exchange_payload_length", N, REQ),
     kw!("ike.nonce_payload_length", N, REQ),
     kw!("bypass", N, NO),
+    // Protocol keywords (Suricata's OT keywords, then vigil's own for the
+    // protocols Suricata lacks); the list must equal vigil_proto::keywords.
+    kw!("modbus", P, REQ),
+    kw!("dnp3_func", P, REQ),
+    kw!("dnp3_ind", P, REQ),
+    kw!("dnp3_obj", P, REQ),
+    kw!("enip_command", P, REQ),
+    kw!("cip_service", P, REQ),
+    kw!("dcerpc.iface", P, REQ),
+    kw!("dcerpc.opnum", P, REQ),
+    kw!("modbus.function", P, REQ),
+    kw!("modbus.unit", P, REQ),
+    kw!("enip.status", P, REQ),
+    kw!("enip.vendor_id", P, REQ),
+    kw!("enip.device_type", P, REQ),
+    kw!("enip.product_code", P, REQ),
+    kw!("enip.serial", P, REQ),
+    kw!("enip.state", P, REQ),
+    kw!("cip.service", P, REQ),
+    kw!("cip.class", P, REQ),
+    kw!("cip.instance", P, REQ),
+    kw!("cip.attribute", P, REQ),
+    kw!("cip.status", P, REQ),
+    kw!("iec104_apci_type", P, REQ),
+    kw!("iec104_asdu_func", P, REQ),
+    kw!("iec104.apci_type", P, REQ),
+    kw!("iec104.u_function", P, REQ),
+    kw!("iec104.tx", P, REQ),
+    kw!("iec104.rx", P, REQ),
+    kw!("iec104.type_id", P, REQ),
+    kw!("iec104.num_ix", P, REQ),
+    kw!("iec104.cause", P, REQ),
+    kw!("iec104.negative", P, REQ),
+    kw!("iec104.test", P, REQ),
+    kw!("iec104.originator", P, REQ),
+    kw!("iec104.common_address", P, REQ),
+    kw!("iec104.ioa", P, REQ),
+    kw!("s7comm.plus", P, REQ),
+    kw!("s7comm.rosctr", P, REQ),
+    kw!("s7comm.pdu_ref", P, REQ),
+    kw!("s7comm.function", P, REQ),
+    kw!("s7comm.function_group", P, REQ),
+    kw!("s7comm.subfunction", P, REQ),
+    kw!("s7comm.error_class", P, REQ),
+    kw!("s7comm.error_code", P, REQ),
+    kw!("s7comm.item.area", P, REQ),
+    kw!("s7comm.item.db", P, REQ),
+    kw!("s7comm.item.address", P, REQ),
+    kw!("s7comm.szl_id", P, REQ),
+    kw!("s7comm.szl_index", P, REQ),
+    kw!("s7comm.plus.version", P, REQ),
+    kw!("s7comm.plus.opcode", P, REQ),
+    kw!("s7comm.plus.function", P, REQ),
+    kw!("s7comm.plus.sequence", P, REQ),
+    kw!("mms_func", P, REQ),
+    kw!("mms.service", P, REQ),
+    kw!("mms.pdu_type", P, REQ),
+    kw!("mms.invoke_id", P, REQ),
+    kw!("mms.error_class", P, REQ),
+    kw!("mms.object_class", P, REQ),
+    kw!("bacnet.bvlc_function", P, REQ),
+    kw!("bacnet.apdu_type", P, REQ),
+    kw!("bacnet.confirmed_service", P, REQ),
+    kw!("bacnet.unconfirmed_service", P, REQ),
+    kw!("bacnet.invoke_id", P, REQ),
+    kw!("bacnet.object_type", P, REQ),
+    kw!("bacnet.instance", P, REQ),
+    kw!("bacnet.property", P, REQ),
+    kw!("bacnet.priority", P, REQ),
+    kw!("bacnet.vendor_id", P, REQ),
+    kw!("bacnet.reinitialized_state", P, REQ),
+    kw!("bacnet.enable_disable", P, REQ),
+    kw!("bacnet.error_class", P, REQ),
+    kw!("bacnet.error_code", P, REQ),
+    kw!("bacnet.reject_reason", P, REQ),
+    kw!("bacnet.abort_reason", P, REQ),
+    kw!("bacnet.network_message_type", P, REQ),
+    kw!("bacnet.dnet", P, REQ),
+    kw!("bacnet.snet", P, REQ),
+    kw!("opcua.msg_type", P, REQ),
+    kw!("opcua.service", P, REQ),
+    kw!("opcua.status_code", P, REQ),
+    kw!("opcua.security_mode", P, REQ),
+    kw!("opcua.request_id", P, REQ),
+    kw!("opcua.secure_channel_id", P, REQ),
+    kw!("opcua.attribute_id", P, REQ),
 ];
 
 /// Alternative names of non-buffer keywords.
@@ -506,6 +616,12 @@ pub const APP_PROTOCOLS: &[&str] = &[
     "template",
     "rdp",
     "bittorrent-dht",
+    // vigil's own OT protocols (not in Suricata 7).
+    "iec104",
+    "s7comm",
+    "mms",
+    "bacnet",
+    "opcua",
 ];
 
 /// Canonical app-layer protocol name for `s` (`ssl` → `tls`, `ikev2` → `ike`).

@@ -1397,6 +1397,15 @@ impl Builder {
                 let n = opts::parse_unsigned(v, u64::from(u16::MAX))? as u16;
                 self.options.push(RuleOption::IcmpSeq(n));
             }
+            _ if crate::keywords::keyword_status(canon) == crate::KeywordStatus::Protocol => {
+                let v = value.unwrap_or_default();
+                let v = unquote(v)?.unwrap_or(v).to_string();
+                self.options.push(RuleOption::Protocol {
+                    keyword: canon.to_string(),
+                    value: v,
+                });
+                self.mark_match();
+            }
             _ => {
                 let _ = name;
                 let value = match value {

@@ -56,6 +56,10 @@ pub(crate) mod ethertype {
     pub const ERSPAN_II: u16 = 0x88be;
     pub const ERSPAN_III: u16 = 0x22eb;
     pub const PPP: u16 = 0x880b;
+    /// IEC 61850-8-1 GOOSE.
+    pub const GOOSE: u16 = 0x88b8;
+    /// Smallest EtherType; smaller values are 802.3 length fields.
+    pub const MIN_ETHERTYPE: u16 = 0x0600;
 }
 
 /// Per-decode state threaded through the decoders.
@@ -180,7 +184,8 @@ pub fn decode_transport(proto: u8, frame: &[u8], offset: usize, len: usize, out:
 
 /// Dispatches on an EtherType. Returns false for an unknown type (after
 /// recording `decoder.unknown_ethertype`), like Suricata's
-/// `DecodeNetworkLayer`.
+/// `DecodeNetworkLayer`. The payload of an unknown EtherType is recorded in
+/// [`Decoded::ether_payload`] for the application layer (GOOSE).
 pub(crate) fn decode_network_layer(cx: &mut Cx, etype: u16, data: &[u8], base: usize) -> bool {
     match etype {
         ethertype::IPV4 => ipv4::decode(cx, data, base),
@@ -198,6 +203,16 @@ pub(crate) fn decode_network_layer(cx: &mut Cx, etype: u16, data: &[u8], base: u
         ethertype::ARP => arp::decode(cx, data, base),
         ethertype::MPLS_UNICAST | ethertype::MPLS_MULTICAST => mpls::decode(cx, data, base),
         _ => {
+            if etype >= ethertype::MIN_ETHERTYPE {
+                if etype == ethertype::GOOSE {
+                    cx.layer(Layer::Goose);
+                }
+                cx.out.ether_payload = Some(crate::EtherPayload {
+                    ethertype: etype,
+                    offset: base,
+                    len: data.len(),
+                });
+            }
             cx.event(DecodeEvent::UnknownEthertype);
             return false;
         }

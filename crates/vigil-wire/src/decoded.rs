@@ -80,6 +80,9 @@ pub enum Layer {
     Sctp,
     Esp,
     Erspan,
+    /// IEC 61850 GOOSE (EtherType 0x88b8): not decoded here (see
+    /// [`Decoded::ether_payload`]), counted as `decoder.goose`.
+    Goose,
 }
 
 impl LayerSet {
@@ -259,6 +262,29 @@ pub struct EtherInfo {
     pub ethertype: u16,
 }
 
+/// The payload of an EtherType the decoder does not decode itself (IEC
+/// 61850 GOOSE, ...): left to the application layer. The frame still counts
+/// as `decoder.unknown_ethertype`, as Suricata counts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EtherPayload {
+    /// The EtherType (>= 0x0600; 802.3 length fields are not recorded).
+    pub ethertype: u16,
+    /// Frame offset of the first byte after the EtherType.
+    pub offset: usize,
+    /// Bytes from `offset` to the end of the captured frame (Ethernet
+    /// padding included: the payload's own length field bounds it).
+    pub len: usize,
+}
+
+impl EtherPayload {
+    /// The payload as a slice of `frame`.
+    pub fn bytes<'a>(&self, frame: &'a [u8]) -> &'a [u8] {
+        frame
+            .get(self.offset..self.offset.saturating_add(self.len))
+            .unwrap_or(&[])
+    }
+}
+
 /// An Ethernet/IPv4 ARP message (hardware type 1, protocol 0x0800).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ArpInfo {
@@ -307,6 +333,8 @@ pub struct Decoded {
     /// For UDP-carried tunnels (VXLAN, GENEVE, Teredo): the outer UDP
     /// packet, which Suricata also tracks as a flow of its own.
     pub tunnel_udp: Option<OuterUdp>,
+    /// The payload of the innermost EtherType not decoded here (GOOSE, ...).
+    pub ether_payload: Option<EtherPayload>,
 }
 
 /// The outer UDP packet of a UDP-carried tunnel.

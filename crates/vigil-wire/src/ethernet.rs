@@ -96,6 +96,51 @@ mod tests {
     }
 
     #[test]
+    fn goose_payload_is_recorded_and_still_unknown() {
+        // Untagged: APPID 1, length 8 (an empty APDU), then Ethernet padding.
+        let mut frame = eth_frame(0x88b8, &[0, 1, 0, 8, 0, 0, 0, 0]);
+        frame.resize(60, 0);
+        let mut out = Decoded::default();
+        decode_packet(LinkType::Ethernet, &frame, &mut out);
+        // Suricata counts the frame as an unknown EtherType; so does vigil.
+        assert_eq!(
+            out.events.iter().collect::<Vec<_>>(),
+            [DecodeEvent::UnknownEthertype]
+        );
+        assert!(out.layers.has(Layer::Goose));
+        let p = out.ether_payload.unwrap();
+        assert_eq!((p.ethertype, p.offset, p.len), (0x88b8, 14, 46));
+        assert_eq!(&p.bytes(&frame)[..4], [0, 1, 0, 8]);
+
+        // Priority-tagged (VLAN 0): the payload starts after the tag.
+        let mut inner = vec![0x80, 0x00, 0x88, 0xb8];
+        inner.extend_from_slice(&[0x30, 0x01, 0, 8, 0, 0, 0, 0]);
+        let frame = eth_frame(0x8100, &inner);
+        decode_packet(LinkType::Ethernet, &frame, &mut out);
+        assert!(out.events.contains(DecodeEvent::VlanUnknownType));
+        assert_eq!(out.vlans(), &[0]);
+        let p = out.ether_payload.unwrap();
+        assert_eq!((p.ethertype, p.offset, p.len), (0x88b8, 18, 8));
+        assert_eq!(p.bytes(&frame), &inner[4..]);
+
+        // Another unknown EtherType is recorded but not counted as GOOSE;
+        // an 802.3 length field is not an EtherType.
+        decode_packet(LinkType::Ethernet, &eth_frame(0x88ba, &[1, 2]), &mut out);
+        assert_eq!(out.ether_payload.map(|p| p.ethertype), Some(0x88ba));
+        assert!(!out.layers.has(Layer::Goose));
+        decode_packet(
+            LinkType::Ethernet,
+            &eth_frame(0x0026, &[0x42, 0x42, 3]),
+            &mut out,
+        );
+        assert!(out.ether_payload.is_none());
+        // IP frames have none.
+        let frame = eth_frame(0x0800, &ipv4_packet(17, &udp_packet(1, 2, b"")));
+        decode_packet(LinkType::Ethernet, &frame, &mut out);
+        assert!(out.ether_payload.is_none());
+    }
+
+    #[test]
     fn ethernet_padding_is_ignored() {
         // A 60-byte minimum frame: the IP total length bounds the payload.
         let mut frame = eth_frame(0x0800, &ipv4_packet(17, &udp_packet(7, 9, b"ab")));

@@ -16,7 +16,9 @@
 //! fragments); TCP, UDP, ICMPv4, ICMPv6 (quoted packets of errors), SCTP,
 //! ESP; tunnels: IPv4/IPv6-in-IPv4/IPv6, GRE v0/v1 (PPTP), VXLAN, GENEVE,
 //! Teredo, ERSPAN I/II/III. Behaviour follows Suricata 7's decoders; the few
-//! deliberate differences are noted where they are made.
+//! deliberate differences are noted where they are made. The payload of an
+//! EtherType not decoded here (IEC 61850 GOOSE) is handed on in
+//! [`Decoded::ether_payload`].
 
 mod decoded;
 mod events;

@@ -5,6 +5,7 @@
 
 mod config;
 mod detect;
+mod goose;
 mod output;
 mod runtime;
 mod stats;

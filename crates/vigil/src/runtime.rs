@@ -279,6 +279,7 @@ fn merge_reports(total: &mut WorkerReport, r: &WorkerReport) {
     total.alert_records += r.alert_records;
     total.stream_events += r.stream_events;
     total.stream_memory_peak += r.stream_memory_peak;
+    total.goose.merge(&r.goose);
 }
 
 fn stats_tree(tree: &mut CounterTree, r: &WorkerReport) {
@@ -304,6 +305,12 @@ fn stats_tree(tree: &mut CounterTree, r: &WorkerReport) {
     for (name, value) in r.defrag.counters() {
         tree.set(&format!("defrag.{name}"), value);
     }
+    // vigil's own: IEC 61850 GOOSE (Suricata has no GOOSE parser).
+    let g = &r.goose;
+    tree.set("goose.pdus", g.pdus);
+    tree.set("goose.malformed", g.malformed);
+    tree.set("goose.publishers", g.publishers);
+    tree.set("goose.publishers_evicted", g.publishers_evicted);
 }
 
 fn make_progress(config: &RunConfig, reader: &CaptureReader) -> Option<ProgressBar> {

@@ -56,6 +56,8 @@ const LAYER_COUNTERS: &[(&str, Layer)] = &[
     ("ipv6_in_ipv6", Layer::Ipv6InIpv6),
     ("mpls", Layer::Mpls),
     ("erspan", Layer::Erspan),
+    // vigil's own: frames with the IEC 61850 GOOSE EtherType.
+    ("goose", Layer::Goose),
 ];
 
 impl DecoderCounters {

@@ -2,9 +2,11 @@
 //! state, and turns the packets it is given into EVE records. Nothing here
 //! is shared with other workers, so the per-packet path takes no lock.
 
+use crate::goose::{GooseLogger, GooseStats};
 use crate::output::EveQueue;
 use crate::stats::DecoderCounters;
-use vigil_detect::{Alert, AlertContext, Detector, FlowDetect, PacketFlow, RawStream};
+use vigil_detect::state::DeferredTx;
+use vigil_detect::{Alert, AlertContext, Detector, FlowDetect, PacketFlow, RawStream, TxPhase};
 use vigil_eve::{Endpoints, EveHeader, JsonWriter};
 use vigil_flow::defrag::{DefragConfig, DefragOutcome, DefragStats, Defragmenter};
 use vigil_flow::eve::{FlowRecordOptions, write_flow_record};
@@ -68,6 +70,8 @@ pub struct WorkerReport {
     pub stream_memory_peak: u64,
     /// Alert records written.
     pub alert_records: u64,
+    /// IEC 61850 GOOSE counters.
+    pub goose: GooseStats,
 }
 
 /// Application protocols whose TCP packets keep their own payload
@@ -162,6 +166,15 @@ fn sync_app_fields(flow: &mut Flow) {
     }
 }
 
+/// A transaction with alerts on the packet being processed.
+struct Held {
+    tx: Box<dyn Transaction>,
+    tx_id: u64,
+    /// After the packet, it waits for a packet of this direction (its other
+    /// side's rules, [`TxPhase::Later`]).
+    defer_to: Option<Direction>,
+}
+
 /// Everything packet processing writes to, apart from the flow table: the
 /// output buffer, stream memory, parser output and counters. Also ends
 /// flows (it is the table's [`FlowEndSink`]).
@@ -186,7 +199,7 @@ struct Emitter {
     /// transaction in `held`.
     pending: Vec<(Alert, Option<usize>)>,
     /// Transactions with pending alerts.
-    held: Vec<(Box<dyn Transaction>, u64)>,
+    held: Vec<Held>,
     chunk: Vec<u8>,
     alert_records: u64,
 }
@@ -215,7 +228,7 @@ impl Emitter {
             && let Some(fd) = detect_of(&mut flow.detect)
         {
             for ev in &self.parse_out.events {
-                fd.add_event(ev.proto.name(), ev.name);
+                fd.add_event(ev.proto.name(), ev.name, ev.tx_id);
             }
             // A finished HTTP transaction asks for raw stream inspection
             // (Suricata's HTTP parser triggers raw reassembly; most other
@@ -267,17 +280,61 @@ impl Emitter {
                 Some(id) => id,
                 None => app_of(&mut flow.app).map_or(0, |a| a.next_tx_id()),
             };
-            let wanted = match &self.options.app_record_types {
-                None => true,
-                Some(types) => types.iter().any(|t| t == tx.event_type()),
-            };
+            let wanted = !tx.inspect_only()
+                && match &self.options.app_record_types {
+                    None => true,
+                    Some(types) => types.iter().any(|t| t == tx.event_type()),
+                };
             if wanted {
                 write_tx_record(&mut self.out, flow, tx.as_ref(), tx_id, ts, pcap_cnt);
                 self.app_records += 1;
             }
+            // A message sent the other way than the packet that completed
+            // it waits for a packet of its own direction (see DeferredTxs).
+            if let (Some(p), Some(dm)) = (pkt, tx.message_dir())
+                && p.dir != dm
+                && let Some(fd) = detect_of(&mut flow.detect)
+                && fd.deferred.0.len() < vigil_detect::state::MAX_DEFERRED_TXS
+            {
+                let phase = if tx.inspect_only() {
+                    TxPhase::Later
+                } else {
+                    TxPhase::Whole
+                };
+                fd.deferred.0.push(DeferredTx {
+                    tx,
+                    tx_id,
+                    dir: dm,
+                    phase,
+                });
+                continue;
+            }
             if let (Some(p), Some(det)) = (pkt_eff, self.detector.as_mut())
                 && let Some(app) = flow.app_proto
             {
+                // The other side's rules wait for a packet of that side.
+                let later = pkt.is_some()
+                    && (tx.inspect_sides_separately() || tx.request_side_inspected())
+                    && detect_of(&mut flow.detect).is_some_and(|fd| {
+                        fd.deferred.0.len() < vigil_detect::state::MAX_DEFERRED_TXS
+                    });
+                // Without room to wait (or at flow end) a transaction is
+                // inspected whole, each rule in its own direction.
+                let phase = if tx.inspect_only() && tx.message_dir() == Some(p.dir) {
+                    TxPhase::Later
+                } else if tx.inspect_only() {
+                    TxPhase::Whole
+                } else if tx.request_side_inspected() {
+                    if later {
+                        TxPhase::NowResponse
+                    } else {
+                        TxPhase::WholeResponse
+                    }
+                } else if later {
+                    TxPhase::Now
+                } else {
+                    TxPhase::Whole
+                };
                 let dpkt = detect_packet(&p, flow, ts);
                 let mut alerts = std::mem::take(&mut self.alerts);
                 alerts.clear();
@@ -287,13 +344,34 @@ impl Emitter {
                     app,
                     &vigil_detect::TxRef(tx.as_ref()),
                     tx_id,
+                    phase,
                     &mut alerts,
                 );
+                // The other side's rules wait for its next packet (none
+                // left when only the response side was to run and it ran).
+                let defer_to = (later
+                    && !(tx.request_side_inspected() && p.dir == Direction::ToClient))
+                    .then(|| p.dir.reverse());
                 if !alerts.is_empty() {
                     let idx = self.held.len();
                     self.pending
                         .extend(alerts.drain(..).map(|a| (a, Some(idx))));
-                    self.held.push((tx, tx_id));
+                    self.held.push(Held {
+                        tx,
+                        tx_id,
+                        defer_to,
+                    });
+                } else if let Some(dir) = defer_to
+                    && let Some(fd) = detect_of(&mut flow.detect)
+                {
+                    fd.deferred.0.push(DeferredTx {
+                        tx,
+                        tx_id,
+                        dir,
+                        phase: TxPhase::Later,
+                    });
+                } else if let Some(fd) = detect_of(&mut flow.detect) {
+                    fd.clear_tx_events(tx_id);
                 }
                 self.alerts = alerts;
             }
@@ -302,6 +380,9 @@ impl Emitter {
             && let Some(p) = pkt_eff
         {
             self.flush_alerts(flow, ts, pcap_cnt, &p, None);
+        }
+        if pkt.is_none() {
+            self.inspect_deferred_at_end(flow, ts);
         }
         // Hand the (empty) allocation back for reuse.
         self.parse_out.txs = txs;
@@ -374,6 +455,8 @@ pub struct Worker {
     decoder: DecoderCounters,
     last_ts: Timestamp,
     emit: Emitter,
+    /// GOOSE frames (not flow-based); `None` without the application layer.
+    goose: Option<GooseLogger>,
 }
 
 impl Worker {
@@ -381,7 +464,14 @@ impl Worker {
     pub fn new(options: WorkerOptions, queue: EveQueue) -> Worker {
         let mut queue = queue;
         let out = queue.buffer();
+        let goose_records = options
+            .app_record_types
+            .as_ref()
+            .is_none_or(|t| t.iter().any(|t| t == "goose"));
+        let goose = (options.app_layer && (goose_records || options.log_app_anomalies))
+            .then(|| GooseLogger::new(goose_records, options.log_app_anomalies));
         Worker {
+            goose,
             flows: FlowTable::new(options.flow.clone()),
             defrag: Defragmenter::new(options.defrag.clone()),
             decoded: Decoded::default(),
@@ -436,6 +526,15 @@ impl Worker {
                 pkt.pcap_cnt,
                 &mut self.emit.anomaly_records,
             );
+        }
+        if self.decoded.ether_payload.is_some()
+            && let Some(goose) = self.goose.as_mut()
+        {
+            let emit = &mut self.emit;
+            let (records, anomalies) =
+                goose.frame(&mut emit.out, &self.decoded, pkt.data, ts, pkt.pcap_cnt);
+            emit.app_records += records;
+            emit.anomaly_records += anomalies;
         }
 
         if self.decoded.ip.is_some_and(|ip| ip.frag.is_some()) {
@@ -539,6 +638,11 @@ impl Worker {
             stream_events: self.emit.stream_event_count,
             stream_memory_peak: self.emit.stream_memory_peak,
             alert_records: self.emit.alert_records,
+            goose: self
+                .goose
+                .as_ref()
+                .map(GooseLogger::stats)
+                .unwrap_or_default(),
         }
     }
 }
@@ -636,6 +740,7 @@ fn flow_packet(
     };
     emit.drain_app_output(flow, ts, Some(pcap_cnt), Some(pkt));
     if emit.detector.is_some() {
+        emit.inspect_deferred(flow, ts, &pkt);
         emit.detect_packet(flow, ts, pcap_cnt, &pkt);
     }
 }
@@ -704,6 +809,109 @@ fn detect_packet<'a>(p: &PktRef<'a>, flow: &Flow, ts: Timestamp) -> vigil_detect
 }
 
 impl Emitter {
+    /// Inspects the transactions waiting for a packet of `p`'s direction
+    /// (their alerts join the packet's).
+    fn inspect_deferred(&mut self, flow: &mut Flow, ts: Timestamp, p: &PktRef<'_>) {
+        let Some(fd) = detect_of(&mut flow.detect) else {
+            return;
+        };
+        if !fd.deferred.0.iter().any(|d| d.dir == p.dir) {
+            return;
+        }
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut fd.deferred.0)
+            .into_iter()
+            .partition(|d| d.dir == p.dir);
+        fd.deferred.0 = waiting;
+        self.inspect_txs(flow, ts, p, ready);
+    }
+
+    /// Evaluates the application rules on `txs` at packet `p`, queueing
+    /// their alerts for the packet.
+    fn inspect_txs(
+        &mut self,
+        flow: &mut Flow,
+        ts: Timestamp,
+        p: &PktRef<'_>,
+        txs: Vec<DeferredTx>,
+    ) {
+        let (Some(det), Some(app)) = (self.detector.as_mut(), flow.app_proto) else {
+            return;
+        };
+        let dpkt = detect_packet(p, flow, ts);
+        let mut alerts = std::mem::take(&mut self.alerts);
+        for d in txs {
+            alerts.clear();
+            det.transaction(
+                &dpkt,
+                detect_of(&mut flow.detect),
+                app,
+                &vigil_detect::TxRef(d.tx.as_ref()),
+                d.tx_id,
+                d.phase,
+                &mut alerts,
+            );
+            if let Some(fd) = detect_of(&mut flow.detect) {
+                fd.clear_tx_events(d.tx_id);
+            }
+            if !alerts.is_empty() {
+                let idx = self.held.len();
+                self.pending
+                    .extend(alerts.drain(..).map(|a| (a, Some(idx))));
+                self.held.push(Held {
+                    tx: d.tx,
+                    tx_id: d.tx_id,
+                    defer_to: None,
+                });
+            }
+        }
+        self.alerts = alerts;
+    }
+
+    /// After a packet's alerts are written: transactions whose other side
+    /// still waits go to the flow's deferred list, the rest are dropped.
+    fn release_held(&mut self, flow: &mut Flow) {
+        for h in self.held.drain(..) {
+            if let Some(dir) = h.defer_to
+                && let Some(fd) = detect_of(&mut flow.detect)
+            {
+                fd.deferred.0.push(DeferredTx {
+                    tx: h.tx,
+                    tx_id: h.tx_id,
+                    dir,
+                    phase: TxPhase::Later,
+                });
+            }
+        }
+    }
+
+    /// At flow end: the transactions still waiting are inspected on a
+    /// pseudo packet of their direction.
+    fn inspect_deferred_at_end(&mut self, flow: &mut Flow, ts: Timestamp) {
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            let Some(fd) = detect_of(&mut flow.detect) else {
+                return;
+            };
+            if !fd.deferred.0.iter().any(|d| d.dir == dir) {
+                continue;
+            }
+            let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut fd.deferred.0)
+                .into_iter()
+                .partition(|d| d.dir == dir);
+            fd.deferred.0 = waiting;
+            let decoded = pseudo_decoded(flow, dir);
+            let p = PktRef {
+                decoded: &decoded,
+                frame: &[],
+                payload: &[],
+                dir,
+                established: true,
+                stream_tracked: true,
+            };
+            self.inspect_txs(flow, ts, &p, ready);
+            self.flush_alerts(flow, ts, None, &p, None);
+        }
+    }
+
     /// Runs packet (and ready raw stream) detection for one packet.
     fn detect_packet(&mut self, flow: &mut Flow, ts: Timestamp, pcap_cnt: u64, p: &PktRef<'_>) {
         let Some(opts) = self.options.detect.as_ref() else {
@@ -789,22 +997,24 @@ impl Emitter {
         stream: Option<&[u8]>,
     ) {
         if self.pending.is_empty() {
-            self.held.clear();
+            self.release_held(flow);
             return;
         }
         let (Some(opts), Some(det)) = (self.options.detect.as_ref(), self.detector.as_ref()) else {
             self.pending.clear();
-            self.held.clear();
+            self.release_held(flow);
             return;
         };
         let held = &self.held;
-        let tx_of = |i: Option<usize>| i.and_then(|i| held.get(i)).map(|h| h.1);
+        let tx_of = |i: Option<usize>| i.and_then(|i| held.get(i)).map(|h| h.tx_id);
         self.pending
             .sort_by_key(|(a, i)| (a.sig, std::cmp::Reverse(tx_of(*i))));
         self.pending.truncate(MAX_ALERTS_PER_PACKET);
         flow.alerted = true;
         for (a, i) in &self.pending {
-            let tx = i.and_then(|i| held.get(i)).map(|(t, id)| (t.as_ref(), *id));
+            let tx = i
+                .and_then(|i| held.get(i))
+                .map(|h| (h.tx.as_ref(), h.tx_id));
             let ctx = AlertContext {
                 ts,
                 pcap_cnt,
@@ -820,7 +1030,7 @@ impl Emitter {
             self.alert_records += 1;
         }
         self.pending.clear();
-        self.held.clear();
+        self.release_held(flow);
     }
 
     /// At flow end: inspects the raw stream data not inspected yet, on a

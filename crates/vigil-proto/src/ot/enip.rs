@@ -404,6 +404,10 @@ impl Transaction for EnipTx {
         }
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
     fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
         let id = self.identity.as_ref();
         match name {

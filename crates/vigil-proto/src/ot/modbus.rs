@@ -147,6 +147,14 @@ impl Transaction for ModbusTx {
         Some(self.id.saturating_sub(1))
     }
 
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
+    }
+
+    fn inspect_sides_separately(&self) -> bool {
+        true
+    }
+
     fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
         let Some(req) = &self.request else { return };
         match name {

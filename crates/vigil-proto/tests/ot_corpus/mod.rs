@@ -64,6 +64,10 @@ struct Flow {
 
 fn drain(out: &mut ParseOutput, res: &mut Output) {
     for tx in out.txs.drain(..) {
+        // Rule-inspection snapshots are not records.
+        if tx.inspect_only() {
+            continue;
+        }
         let mut buf = Vec::new();
         let mut w = JsonWriter::new(&mut buf);
         w.open_object();

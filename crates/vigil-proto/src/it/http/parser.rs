@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use super::decode::{self, Coding, Decoder};
 use super::multipart::{self, Multipart};
-use super::tx::{AddOutcome, FileInfo, FileState, HttpTx};
+use super::tx::{AddOutcome, FileInfo, FileState, HttpTx, TxPart};
 use super::util::{self, Protocol};
 use crate::{AppParser, AppProto, Direction, ParseOutput};
 
@@ -1173,6 +1173,19 @@ impl HttpParser {
         if let Some(f) = file {
             self.file_done(id, Direction::ToServer, f);
         }
+        // The request is inspected by rules now, not when its response
+        // ends (the record is still written then). A transaction that is
+        // already done (its response came first) needs no snapshot.
+        if let Some(s) = self.slot(id)
+            && !s.res.complete
+            && s.tx.part == TxPart::Whole
+        {
+            let mut snap = s.tx.clone();
+            s.tx.part = TxPart::WholeAfterRequest;
+            snap.part = TxPart::RequestSnapshot;
+            snap.finalize();
+            out.tx(snap);
+        }
         self.req_state = ReqState::Idle;
         self.req_tx = None;
         self.emit_ready(out);
@@ -2211,6 +2224,7 @@ fn file_info(tx: &HttpTx, dir: Direction, file: FileTrack, state: FileState) -> 
         req: tx.req.clone(),
         res: tx.res.clone(),
         bufs: Default::default(),
+        part: Default::default(),
     };
     // The http object only needs the logged fields; bodies stay out.
     http.req.body = Vec::new();

@@ -168,6 +168,20 @@ pub struct HttpTx {
     pub(crate) res: Response,
     /// Composed buffers, built once when the transaction is logged.
     pub(crate) bufs: Buffers,
+    /// Which hand-over this is (see [`TxPart`]).
+    pub(crate) part: TxPart,
+}
+
+/// What an [`HttpTx`] handed to the worker stands for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum TxPart {
+    /// The whole transaction, whose request was never inspected alone.
+    #[default]
+    Whole,
+    /// A copy of the complete request, for the to-server rules only.
+    RequestSnapshot,
+    /// The whole transaction after its request snapshot.
+    WholeAfterRequest,
 }
 
 /// Buffers composed from several fields.
@@ -362,6 +376,18 @@ impl Transaction for HttpTx {
 
     fn tx_id(&self) -> Option<u64> {
         Some(self.id)
+    }
+
+    fn message_dir(&self) -> Option<Direction> {
+        (self.part == TxPart::RequestSnapshot).then_some(Direction::ToServer)
+    }
+
+    fn inspect_only(&self) -> bool {
+        self.part == TxPart::RequestSnapshot
+    }
+
+    fn request_side_inspected(&self) -> bool {
+        self.part == TxPart::WholeAfterRequest
     }
 
     fn write_eve(&self, w: &mut JsonWriter<'_>) {

@@ -334,6 +334,14 @@ impl Transaction for Dnp3Tx {
         false
     }
 
+    fn message_dir(&self) -> Option<Direction> {
+        Some(if self.request {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        })
+    }
+
     fn tx_id(&self) -> Option<u64> {
         Some(self.id)
     }

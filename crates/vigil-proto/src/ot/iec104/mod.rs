@@ -505,6 +505,10 @@ impl Transaction for Iec104Tx {
         self.direction
     }
 
+    fn message_dir(&self) -> Option<Direction> {
+        Some(self.direction)
+    }
+
     fn write_eve(&self, w: &mut JsonWriter<'_>) {
         w.open_object_key("iec104");
         w.string(

@@ -501,6 +501,10 @@ impl Transaction for MmsTx {
         self.direction
     }
 
+    fn message_dir(&self) -> Option<Direction> {
+        Some(self.direction)
+    }
+
     fn write_eve(&self, w: &mut JsonWriter<'_>) {
         w.open_object_key("mms");
         if let Some(n) = self.service_name() {

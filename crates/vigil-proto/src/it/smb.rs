@@ -1,7 +1,0 @@
-//! smb: not implemented yet (placeholder registration, never detected).
-
-use crate::registry::placeholder;
-use crate::{AppProto, ProtoInfo};
-
-/// Registration of smb.
-pub static INFO: ProtoInfo = placeholder(AppProto::Smb);
