@@ -33,10 +33,20 @@ impl EveHeader<'_> {
     /// Opens the record object and writes the header fields; the caller
     /// writes the body and closes the object.
     pub fn write_open(&self, w: &mut JsonWriter<'_>) {
+        self.write_open_with_parent(w, None);
+    }
+
+    /// As [`EveHeader::write_open`], with the flow's `parent_id` (the flow
+    /// that announced it, e.g. an FTP data connection's control connection)
+    /// after `flow_id` when set.
+    pub fn write_open_with_parent(&self, w: &mut JsonWriter<'_>, parent_id: Option<u64>) {
         w.open_object();
         w.string_with("timestamp", |out| push_timestamp(out, self.timestamp));
         if let Some(id) = self.flow_id {
             w.uint("flow_id", id);
+        }
+        if let Some(id) = parent_id {
+            w.uint("parent_id", id);
         }
         if let Some(cnt) = self.pcap_cnt {
             w.uint("pcap_cnt", cnt);

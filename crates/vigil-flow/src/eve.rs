@@ -40,7 +40,7 @@ pub fn write_flow_record(
             proto: flow.proto,
         }),
     }
-    .write_open(&mut w);
+    .write_open_with_parent(&mut w, flow.parent_id);
     if matches!(flow.proto, 1 | 58) {
         if let Some((t, c)) = flow.icmp[0] {
             w.uint("icmp_type", u64::from(t));
@@ -54,8 +54,16 @@ pub fn write_flow_record(
     if flow.proto == 50 {
         w.uint("spi", u64::from(flow.spi));
     }
-    if let Some(app) = flow.app_proto {
-        w.string("app_proto", app);
+    for (key, value) in [
+        ("app_proto", flow.app_proto),
+        ("app_proto_ts", flow.app_proto_ts),
+        ("app_proto_tc", flow.app_proto_tc),
+        ("app_proto_orig", flow.app_proto_orig),
+        ("app_proto_expected", flow.app_proto_expected),
+    ] {
+        if let Some(v) = value {
+            w.string(key, v);
+        }
     }
     w.open_object_key("flow");
     w.uint("pkts_toserver", flow.pkts[0]);

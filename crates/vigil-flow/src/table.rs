@@ -172,6 +172,15 @@ pub struct Flow {
     pub alerted: bool,
     /// Application protocol, once detected (`failed` when detection gave up).
     pub app_proto: Option<&'static str>,
+    /// The flow record's `app_proto_ts`, `app_proto_tc`, `app_proto_orig`
+    /// and `app_proto_expected` (each written when set).
+    pub app_proto_ts: Option<&'static str>,
+    pub app_proto_tc: Option<&'static str>,
+    pub app_proto_orig: Option<&'static str>,
+    pub app_proto_expected: Option<&'static str>,
+    /// The flow that announced this one (an FTP data connection's control
+    /// connection): EVE's `parent_id`.
+    pub parent_id: Option<u64>,
     /// Application-layer state, owned by the layer above (vigil-proto's
     /// `AppState`); opaque here so the flow crate does not depend on it.
     pub app: Option<Box<dyn std::any::Any + Send>>,
@@ -684,6 +693,11 @@ impl FlowTable {
             tcp,
             alerted: false,
             app_proto: None,
+            app_proto_ts: None,
+            app_proto_tc: None,
+            app_proto_orig: None,
+            app_proto_expected: None,
+            parent_id: None,
             app: None,
             detect: None,
             seq: self.next_seq,

@@ -11,13 +11,15 @@
 //! parser in-order stream data (TCP) or datagrams (UDP). Parsers hand back
 //! finished transactions and anomalies through a [`ParseOutput`].
 
+pub mod expect;
 pub mod it;
 pub mod keywords;
 pub mod ot;
 pub mod registry;
 mod state;
 
-pub use state::{AppState, DetectionConfig};
+pub use expect::{Claim, Expectation, ExpectationTable};
+pub use state::{AppState, DetectionConfig, FlowProtos};
 pub use vigil_flow::Direction;
 
 use vigil_eve::JsonWriter;
@@ -136,6 +138,11 @@ pub trait AppParser: Send {
     fn finish(&mut self, out: &mut ParseOutput) {
         let _ = out;
     }
+    /// The id of the flow that announced this one (an FTP data connection's
+    /// control connection), once known: EVE's `parent_id`. Default none.
+    fn parent_flow_id(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// One application transaction (request and response, or a single message),
@@ -244,12 +251,45 @@ pub struct AppEvent {
     pub logged: bool,
 }
 
+/// An anomaly of protocol detection (Suricata's `proto_detect` layer, e.g.
+/// `APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION`), raised on the packet
+/// being processed and logged as an `anomaly` record without transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DetectEvent {
+    /// The flow's protocol when raised (`None` when unknown or failed).
+    pub proto: Option<AppProto>,
+    /// Suricata's event name.
+    pub name: &'static str,
+}
+
+/// A parser's request to hand the flow to another protocol (SMTP's
+/// STARTTLS; later HTTP CONNECT and Upgrade): the flow's following data is
+/// detected anew, Suricata's `AppLayerRequestProtocolChange`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProtocolChange {
+    /// The protocol expected next (`app_proto_expected`; `None`: any).
+    pub to: Option<AppProto>,
+    /// Bytes at the end of the data just parsed that the old parser left:
+    /// they are the new protocol's first bytes (0 when it ends exactly at
+    /// the end of the data, as after STARTTLS).
+    pub unconsumed: usize,
+}
+
 /// Where parsers put what they produce. Reused by the worker between
-/// packets: it drains `txs` and `events` after each call.
+/// packets: it drains `txs`, `events` and `detect_events` after each call.
 #[derive(Default)]
 pub struct ParseOutput {
     pub txs: Vec<Box<dyn Transaction>>,
     pub events: Vec<AppEvent>,
+    /// Protocol-detection anomalies (raised by [`AppState`], not parsers).
+    pub detect_events: Vec<DetectEvent>,
+    /// A protocol change the parser asked for; taken by [`AppState`].
+    pub change: Option<ProtocolChange>,
+    /// Data connections the parser announced; [`AppState`] moves them into
+    /// [`ParseOutput::expectations`] with the flow's addresses.
+    pub announced: Vec<Expectation>,
+    /// The worker's table of expected flows, consulted by detection.
+    pub expectations: ExpectationTable,
 }
 
 impl ParseOutput {
@@ -289,8 +329,19 @@ impl ParseOutput {
         });
     }
 
-    /// True when nothing is queued.
+    /// Asks for the flow to be handed to another protocol after this data
+    /// (see [`ProtocolChange`]).
+    pub fn change_protocol(&mut self, to: Option<AppProto>, unconsumed: usize) {
+        self.change = Some(ProtocolChange { to, unconsumed });
+    }
+
+    /// Announces a data connection (see [`Expectation`]).
+    pub fn expect(&mut self, exp: Expectation) {
+        self.announced.push(exp);
+    }
+
+    /// True when nothing is queued for the worker.
     pub fn is_empty(&self) -> bool {
-        self.txs.is_empty() && self.events.is_empty()
+        self.txs.is_empty() && self.events.is_empty() && self.detect_events.is_empty()
     }
 }

@@ -1,11 +1,44 @@
 //! Per-flow application state: protocol detection, then parsing.
+//!
+//! TCP detection runs per direction, as Suricata's `TCPProtoDetect`: each
+//! direction's first bytes are probed on their own. The first direction to
+//! match sets the flow's protocol; the other direction is then probed too
+//! and, if nothing recognises it, its data still goes to the parser and the
+//! packet raises `APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION` (the flow
+//! record then shows `app_proto_tc: failed` or `app_proto_ts: failed`).
+//! Data of the direction seen first is parsed first.
+//!
+//! Expected flows (an FTP data connection, see [`crate::expect`]) are
+//! claimed when no prober recognises a direction's first data.
+//!
+//! A parser may hand the flow to another protocol ([`ProtocolChange`]: SMTP
+//! STARTTLS): the old parser's open transactions are flushed, and the
+//! following data is detected anew. A match makes the new protocol the
+//! flow's (`app_proto_orig` keeps the old one); a protocol other than the
+//! expected one raises `APPLAYER_UNEXPECTED_PROTOCOL` (and
+//! `APPLAYER_NO_TLS_AFTER_STARTTLS` when TLS was expected); no match within
+//! [`PROTO_CHANGE_MAX_DEPTH`] bytes, or the end of the stream, fails the
+//! flow's application layer with the same events.
 
+use crate::expect::Claim;
+use crate::it::tls::TlsParser;
 use crate::registry::{PROTOCOLS, info};
+use crate::{
+    AppParser, AppProto, DetectEvent, Direction, ParseOutput, Probe, ProtoInfo, ProtocolChange,
+    Transaction, Transport,
+};
+use std::net::IpAddr;
 use vigil_eve::JsonWriter;
 
-use crate::{
-    AppParser, AppProto, Direction, ParseOutput, Probe, ProtoInfo, Transaction, Transport,
-};
+/// Bytes of a direction detected after a protocol change before the change
+/// is given up (Suricata's `FLOW_PROTO_CHANGE_MAX_DEPTH`).
+pub const PROTO_CHANGE_MAX_DEPTH: usize = 4096;
+
+/// Bytes a direction needs before Suricata's pattern matcher is done with
+/// it (the deepest pattern of that direction: the HTTP/2 preface to the
+/// server, 8-byte patterns such as `HTTP/1.1` and SMB's to the client):
+/// until then, "no prober matches" is not conclusive.
+pub const PM_MAX_DEPTH: [usize; 2] = [24, 8];
 
 /// Detection limits.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +73,41 @@ enum DirProbe {
     NoMatch,
 }
 
+/// Detection result of one direction (Suricata's `alproto_ts`/`alproto_tc`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DirProto {
+    /// Still detecting.
+    Unknown,
+    /// Recognised as this protocol.
+    Proto(AppProto),
+    /// Nothing recognised it; its data goes to the flow's parser.
+    Failed,
+    /// Not detected (a gap, or the end of the stream came first); its data
+    /// goes to the flow's parser.
+    Skipped,
+}
+
+/// What probing one direction's bytes found.
+enum Detection {
+    Match(AppProto, Option<Claim>),
+    NeedMore,
+    NoMatch,
+}
+
+/// The application-protocol fields of a flow record beyond `app_proto`, as
+/// Suricata writes them: each only when it differs from `app_proto`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FlowProtos {
+    /// `app_proto_ts`: what the to-server direction was detected as.
+    pub ts: Option<&'static str>,
+    /// `app_proto_tc`.
+    pub tc: Option<&'static str>,
+    /// `app_proto_orig`: the protocol before a protocol change.
+    pub orig: Option<&'static str>,
+    /// `app_proto_expected`: the protocol a change asked for.
+    pub expected: Option<&'static str>,
+}
+
 /// Application state of one flow.
 pub struct AppState {
     transport: Transport,
@@ -54,16 +122,32 @@ pub struct AppState {
     /// the parser sees the flow's directions reversed and its records are
     /// oriented accordingly.
     reversed: bool,
+    /// The flow's id and addresses (initiator, responder), for expected
+    /// flows.
+    flow_id: u64,
+    endpoints: Option<(IpAddr, IpAddr)>,
     proto: Option<AppProto>,
+    /// Detection gave up, or the application layer was disabled.
     failed: bool,
     parser: Option<Box<dyn AppParser>>,
-    /// Stream bytes seen while detecting, in arrival order (TCP).
-    pending: Vec<(Direction, Vec<u8>)>,
-    pending_bytes: [usize; 2],
+    dir_proto: [DirProto; 2],
+    /// Bytes seen per direction while it is being detected (TCP).
+    pending: [Vec<u8>; 2],
+    /// The direction whose data came first.
+    first_dir: Option<Direction>,
     probe_state: [DirProbe; 2],
     datagrams_probed: u32,
     next_tx_id: u64,
     config: DetectionConfig,
+    /// Protocol change: the protocol before it, the one asked for, and
+    /// whether the new protocol is still being detected.
+    orig: Option<AppProto>,
+    expected: Option<AppProto>,
+    changing: bool,
+}
+
+fn other(dir: Direction) -> Direction {
+    dir.reverse()
 }
 
 impl AppState {
@@ -82,16 +166,29 @@ impl AppState {
             // A UDP flow has no handshake: its first sender may be the server.
             pickup: transport == Transport::Udp,
             reversed: false,
+            flow_id: 0,
+            endpoints: None,
             proto: None,
             failed: false,
             parser: None,
-            pending: Vec::new(),
-            pending_bytes: [0; 2],
+            dir_proto: [DirProto::Unknown; 2],
+            pending: [Vec::new(), Vec::new()],
+            first_dir: None,
             probe_state: [DirProbe::Pending; 2],
             datagrams_probed: 0,
             next_tx_id: 0,
             config,
+            orig: None,
+            expected: None,
+            changing: false,
         }
+    }
+
+    /// Tells the state its flow's id and addresses (initiator first): they
+    /// key the data connections it announces and the ones it may be.
+    pub fn set_flow(&mut self, flow_id: u64, src: IpAddr, dst: IpAddr) {
+        self.flow_id = flow_id;
+        self.endpoints = Some((src, dst));
     }
 
     /// The detected protocol.
@@ -102,7 +199,13 @@ impl AppState {
     /// `app_proto` as EVE prints it: the protocol, `failed` when detection
     /// gave up, `None` while undecided (and for flows without payload).
     pub fn app_proto_name(&self) -> Option<&'static str> {
-        let gave_up = self.failed || self.probe_state.contains(&DirProbe::NoMatch);
+        if self.failed {
+            return Some("failed");
+        }
+        let gave_up = match self.transport {
+            Transport::Udp => self.probe_state.contains(&DirProbe::NoMatch),
+            Transport::Tcp => self.probe_state.iter().all(|s| *s == DirProbe::NoMatch),
+        };
         match (self.proto, gave_up) {
             (Some(p), _) => Some(p.name()),
             (None, true) => Some("failed"),
@@ -110,19 +213,36 @@ impl AppState {
         }
     }
 
-    /// Forces the protocol (e.g. an FTP data channel announced by PASV).
-    pub fn set_proto(&mut self, proto: AppProto) {
-        if let Some(info) = info(proto) {
-            self.proto = Some(proto);
-            self.parser = Some((info.new_parser)(self.transport));
+    /// The flow record's `app_proto_ts`, `_tc`, `_orig` and `_expected`.
+    pub fn flow_protos(&self) -> FlowProtos {
+        let app = self.app_proto_name();
+        let differs = |n: Option<&'static str>| n.filter(|n| Some(*n) != app);
+        let dir_name = |p: DirProto| match p {
+            DirProto::Proto(x) => Some(x.name()),
+            DirProto::Failed => Some("failed"),
+            DirProto::Unknown | DirProto::Skipped => None,
+        };
+        FlowProtos {
+            ts: differs(dir_name(self.dir_proto[0])),
+            tc: differs(dir_name(self.dir_proto[1])),
+            orig: differs(self.orig.map(AppProto::name)),
+            expected: differs(self.expected.map(AppProto::name)),
         }
     }
 
-    /// Hands out the next transaction id of this flow.
-    pub fn next_tx_id(&mut self) -> u64 {
-        let id = self.next_tx_id;
-        self.next_tx_id += 1;
-        id
+    /// The id of the flow that announced this one (FTP data), once its
+    /// parser knows it.
+    pub fn parent_flow_id(&self) -> Option<u64> {
+        self.parser.as_ref().and_then(|p| p.parent_flow_id())
+    }
+
+    /// Forces the protocol (both directions count as detected).
+    pub fn set_proto(&mut self, proto: AppProto) {
+        if let Some(info) = info(proto) {
+            self.proto = Some(proto);
+            self.dir_proto = [DirProto::Proto(proto); 2];
+            self.parser = Some((info.new_parser)(self.transport));
+        }
     }
 
     /// Tells whether the TCP session was picked up midstream from a packet
@@ -142,7 +262,7 @@ impl AppState {
 
     /// Runs `f` on the parser with `dir` as the application layer sees it;
     /// on a reversed flow the transactions it produces are re-oriented.
-    fn feed(
+    fn run_parser(
         &mut self,
         dir: Direction,
         out: &mut ParseOutput,
@@ -160,72 +280,94 @@ impl AppState {
         reorient(out, first);
     }
 
+    /// Hands out the next transaction id of this flow.
+    pub fn next_tx_id(&mut self) -> u64 {
+        let id = self.next_tx_id;
+        self.next_tx_id += 1;
+        id
+    }
+
     /// In-order TCP stream data.
     pub fn on_stream(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
         if data.is_empty() {
             return;
         }
-        if self.parser.is_some() {
-            self.feed(dir, out, |p, d, out| p.parse(d, data, out));
+        if self.changing {
+            self.change_data(dir, data, out);
+            return;
+        }
+        if self.failed {
+            return;
+        }
+        if self.first_dir.is_none() {
+            self.first_dir = Some(dir);
+        }
+        let d = dir.index();
+        if self.parser.is_some() && self.dir_proto[d] != DirProto::Unknown {
+            self.feed(dir, data, out);
+            return;
+        }
+        // Detecting this direction: buffer (bounded) and probe all of it.
+        let room = self
+            .config
+            .max_probe_bytes
+            .saturating_sub(self.pending[d].len());
+        let take = data.get(..room.min(data.len())).unwrap_or(&[]);
+        self.pending[d].extend_from_slice(take);
+        if self.probe_state[d] == DirProbe::NoMatch {
+            // Nothing recognised it: its data waits for the other direction.
+            return;
+        }
+        match self.probe_pending(dir, out) {
+            Detection::Match(p, claim) => self.dir_detected(dir, p, claim, out),
+            Detection::NoMatch if self.conclusive(dir) => self.dir_gave_up(dir, out),
+            _ if self.pending[d].len() >= self.config.max_probe_bytes => self.dir_gave_up(dir, out),
+            _ => {}
+        }
+        // The part of this chunk past the probe limit was not buffered: once
+        // the direction is decided it follows the buffered bytes.
+        let rest = data.get(take.len()..).unwrap_or(&[]);
+        if !rest.is_empty()
+            && self.parser.is_some()
+            && self.dir_proto[d] != DirProto::Unknown
+            && self.pending[d].is_empty()
+        {
+            self.feed(dir, rest, out);
+        }
+    }
+
+    /// Whether "no prober matches" settles `dir` yet: not before Suricata's
+    /// pattern matcher has seen [`PM_MAX_DEPTH`] bytes of it.
+    fn conclusive(&self, dir: Direction) -> bool {
+        let d = dir.index();
+        self.pending[d].len() >= PM_MAX_DEPTH[d]
+    }
+
+    /// A gap in the TCP stream.
+    pub fn on_gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
+        if self.changing {
+            // Suricata cannot detect across a gap while changing protocol:
+            // the application layer is disabled.
+            self.changing = false;
+            self.failed = true;
+            self.parser = None;
             return;
         }
         if self.failed {
             return;
         }
         let d = dir.index();
-        if self.probe_state[d] == DirProbe::NoMatch {
-            return;
-        }
-        // Buffer (bounded) and probe the direction's bytes so far.
-        let room = self
-            .config
-            .max_probe_bytes
-            .saturating_sub(self.pending_bytes[d]);
-        let take = data.get(..room.min(data.len())).unwrap_or(&[]);
-        self.pending.push((dir, take.to_vec()));
-        self.pending_bytes[d] += take.len();
-        let mut seen = Vec::with_capacity(self.pending_bytes[d]);
-        for (pd, chunk) in &self.pending {
-            if *pd == dir {
-                seen.extend_from_slice(chunk);
-            }
-        }
-        match self.detect(dir, &seen, Transport::Tcp) {
-            Some(proto) => {
-                self.set_proto(proto);
-                let pending = std::mem::take(&mut self.pending);
-                for (pd, chunk) in &pending {
-                    self.feed(*pd, out, |p, d, out| p.parse(d, chunk, out));
-                }
-                // The part of this chunk past the probe limit was not
-                // buffered: it follows the buffered bytes.
-                let rest = data.get(take.len()..).unwrap_or(&[]);
-                if !rest.is_empty() {
-                    self.feed(dir, out, |p, d, out| p.parse(d, rest, out));
-                }
-                self.pending_bytes = [0; 2];
-            }
-            None => {
-                if self.probe_state[d] == DirProbe::Pending
-                    && self.pending_bytes[d] >= self.config.max_probe_bytes
-                {
-                    self.probe_state[d] = DirProbe::NoMatch;
-                }
-                if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch) {
-                    self.fail();
-                }
-            }
-        }
-    }
-
-    /// A gap in the TCP stream.
-    pub fn on_gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
         if self.parser.is_some() {
-            self.feed(dir, out, |p, d, out| p.gap(d, len, out));
+            if self.dir_proto[d] == DirProto::Unknown {
+                self.feed_pending(dir, out);
+                self.dir_proto[d] = DirProto::Skipped;
+            }
+            self.run_parser(dir, out, |p, d, out| p.gap(d, len, out));
+            self.after_parse(dir, &[], out);
             return;
         }
         // Detection cannot continue across missing bytes.
-        self.probe_state[dir.index()] = DirProbe::NoMatch;
+        self.probe_state[d] = DirProbe::NoMatch;
         if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch) {
             self.fail();
         }
@@ -242,9 +384,9 @@ impl AppState {
             && self.probe_state[d] == DirProbe::Pending
         {
             self.datagrams_probed += 1;
-            match self.detect(dir, data, Transport::Udp) {
-                Some(proto) => self.set_proto(proto),
-                None => {
+            match self.probe(dir, data, Transport::Udp, out) {
+                Detection::Match(proto, _) => self.set_proto(proto),
+                Detection::NeedMore | Detection::NoMatch => {
                     self.probe_state[d] = DirProbe::NoMatch;
                     if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch)
                         || self.datagrams_probed >= self.config.max_probe_datagrams
@@ -254,31 +396,301 @@ impl AppState {
                 }
             }
         }
-        self.feed(dir, out, |p, d, out| p.parse(d, data, out));
+        if self.parser.is_some() {
+            self.run_parser(dir, out, |p, d, out| p.parse(d, data, out));
+            self.after_parse(dir, &[], out);
+        }
     }
 
     /// No more stream data in `dir`.
     pub fn on_close(&mut self, dir: Direction, out: &mut ParseOutput) {
-        self.feed(dir, out, |p, d, out| p.close(d, out));
+        if self.changing {
+            // End of stream during a protocol change: Suricata gives up.
+            self.change_failed(out);
+            return;
+        }
+        if self.parser.is_some() && self.dir_proto[dir.index()] == DirProto::Unknown {
+            // Never recognised, never conclusively not: parse what came.
+            self.feed_pending(dir, out);
+            self.dir_proto[dir.index()] = DirProto::Skipped;
+        }
+        if self.parser.is_some() {
+            self.run_parser(dir, out, |p, d, out| p.close(d, out));
+            self.after_parse(dir, &[], out);
+        }
     }
 
     /// Flow end: flushes the parser.
     pub fn finish(&mut self, out: &mut ParseOutput) {
-        self.feed(Direction::ToServer, out, |p, _, out| p.finish(out));
+        self.claim_without_data(Direction::ToServer, out);
+        self.claim_without_data(Direction::ToClient, out);
+        if self.changing {
+            self.change_failed(out);
+        }
+        self.run_parser(Direction::ToServer, out, |p, _, out| p.finish(out));
+        // Expectations and protocol changes asked for now have no future.
+        out.announced.clear();
+        out.change = None;
+    }
+
+    /// A TCP flow that ends without data still matches an expectation
+    /// (Suricata detects at the end of each stream): it gets the expected
+    /// protocol in both directions, then fails for lack of first data
+    /// (`APPLAYER_WRONG_DIRECTION_FIRST_DATA`) - an FTP data connection
+    /// opened for a transfer the server refused.
+    fn claim_without_data(&mut self, dir: Direction, out: &mut ParseOutput) {
+        if self.transport != Transport::Tcp
+            || self.proto.is_some()
+            || self.failed
+            || self.first_dir.is_some()
+        {
+            return;
+        }
+        if let Some((a, b)) = self.endpoints
+            && let Some(c) = out.expectations.claim_with(a, b, self.dst_port, dir, false)
+        {
+            self.dir_proto = [DirProto::Proto(c.proto); 2];
+            self.detect_event(out, "APPLAYER_WRONG_DIRECTION_FIRST_DATA");
+            self.failed = true;
+        }
     }
 
     fn fail(&mut self) {
         self.failed = true;
-        self.pending = Vec::new();
-        self.pending_bytes = [0; 2];
+        self.pending = [Vec::new(), Vec::new()];
+    }
+
+    fn detect_event(&self, out: &mut ParseOutput, name: &'static str) {
+        out.detect_events.push(DetectEvent {
+            proto: self.proto.filter(|_| !self.failed),
+            name,
+        });
+    }
+
+    /// Probes the bytes buffered for `dir`.
+    fn probe_pending(&mut self, dir: Direction, out: &mut ParseOutput) -> Detection {
+        let seen = std::mem::take(&mut self.pending[dir.index()]);
+        let res = self.probe(dir, &seen, Transport::Tcp, out);
+        self.pending[dir.index()] = seen;
+        res
+    }
+
+    /// `dir` was recognised as `p` (by content, or by claiming an
+    /// expectation).
+    fn dir_detected(
+        &mut self,
+        dir: Direction,
+        p: AppProto,
+        claim: Option<Claim>,
+        out: &mut ParseOutput,
+    ) {
+        let d = dir.index();
+        self.dir_proto[d] = DirProto::Proto(p);
+        match self.proto {
+            None => {
+                self.proto = Some(p);
+                match claim {
+                    Some(c) => {
+                        // Suricata gives both directions the expected
+                        // protocol.
+                        self.parser = Some(c.parser);
+                        let o = other(dir).index();
+                        if self.dir_proto[o] == DirProto::Unknown {
+                            self.dir_proto[o] = DirProto::Proto(p);
+                        }
+                    }
+                    None => self.parser = info(p).map(|i| (i.new_parser)(self.transport)),
+                }
+                // The direction whose data came first is parsed first.
+                let other_first = self.first_dir == Some(other(dir));
+                if other_first {
+                    self.settle(other(dir), out);
+                }
+                self.feed_pending(dir, out);
+                if !other_first {
+                    self.settle(other(dir), out);
+                }
+            }
+            Some(cur) => {
+                if p != cur {
+                    self.detect_event(out, "APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS");
+                }
+                self.feed_pending(dir, out);
+            }
+        }
+    }
+
+    /// Nothing recognises `dir`'s data.
+    fn dir_gave_up(&mut self, dir: Direction, out: &mut ParseOutput) {
+        let d = dir.index();
+        self.probe_state[d] = DirProbe::NoMatch;
+        if self.proto.is_some() {
+            self.dir_proto[d] = DirProto::Failed;
+            self.detect_event(out, "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION");
+            self.feed_pending(dir, out);
+        } else if self.probe_state.iter().all(|s| *s == DirProbe::NoMatch) {
+            self.fail();
+        }
+    }
+
+    /// Once the flow's protocol is known: decides the other direction's
+    /// buffered data (recognised, or not recognised but parsed anyway),
+    /// unless its probes still need more bytes.
+    fn settle(&mut self, dir: Direction, out: &mut ParseOutput) {
+        let d = dir.index();
+        if self.pending[d].is_empty() {
+            return;
+        }
+        if self.dir_proto[d] != DirProto::Unknown {
+            self.feed_pending(dir, out);
+            return;
+        }
+        match self.probe_pending(dir, out) {
+            Detection::Match(q, _) => self.dir_detected(dir, q, None, out),
+            Detection::NoMatch if self.conclusive(dir) => self.dir_gave_up(dir, out),
+            _ if self.probe_state[d] == DirProbe::NoMatch
+                || self.pending[d].len() >= self.config.max_probe_bytes =>
+            {
+                self.dir_gave_up(dir, out)
+            }
+            _ => {}
+        }
+    }
+
+    fn feed_pending(&mut self, dir: Direction, out: &mut ParseOutput) {
+        let data = std::mem::take(&mut self.pending[dir.index()]);
+        if !data.is_empty() {
+            self.feed(dir, &data, out);
+        }
+    }
+
+    /// Parses `data`, then takes what the parser asked for.
+    fn feed(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+        if self.changing {
+            self.change_data(dir, data, out);
+            return;
+        }
+        if self.parser.is_some() {
+            self.run_parser(dir, out, |p, d, out| p.parse(d, data, out));
+            self.after_parse(dir, data, out);
+        }
+    }
+
+    /// Moves announced expectations into the table and starts a requested
+    /// protocol change.
+    fn after_parse(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+        if !out.announced.is_empty() {
+            let mut announced = std::mem::take(&mut out.announced);
+            if let Some((a, b)) = self.endpoints {
+                for e in announced.drain(..) {
+                    out.expectations.insert(a, b, self.flow_id, e);
+                }
+            }
+            announced.clear();
+            out.announced = announced;
+        }
+        if let Some(change) = out.change.take() {
+            self.start_change(dir, data, change, out);
+        }
+    }
+
+    fn start_change(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        change: ProtocolChange,
+        out: &mut ParseOutput,
+    ) {
+        let Some(orig) = self.proto else { return };
+        if self.changing || self.failed {
+            return;
+        }
+        // The old protocol's open transactions are logged now (Suricata's
+        // detect/log flush before the change).
+        self.run_parser(dir, out, |p, _, out| p.finish(out));
+        self.parser = None;
+        out.announced.clear();
+        out.change = None;
+        self.orig = Some(orig);
+        self.expected = change.to;
+        self.changing = true;
+        // Bytes not parsed yet (buffered for detection) belong to the new
+        // protocol: they stay, and are detected with what follows.
+        self.dir_proto = [DirProto::Unknown; 2];
+        self.probe_state = [DirProbe::Pending; 2];
+        let start = data.len().saturating_sub(change.unconsumed);
+        let tail = data.get(start..).unwrap_or(&[]);
+        if !tail.is_empty() {
+            self.change_data(dir, tail, out);
+        }
+    }
+
+    /// Data after a protocol change: detected afresh.
+    fn change_data(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+        let d = dir.index();
+        let room = PROTO_CHANGE_MAX_DEPTH.saturating_sub(self.pending[d].len());
+        let take = data.get(..room.min(data.len())).unwrap_or(&[]);
+        self.pending[d].extend_from_slice(take);
+        match self.probe_pending(dir, out) {
+            Detection::Match(p, claim) => {
+                self.changing = false;
+                self.proto = Some(p);
+                self.dir_proto[d] = DirProto::Proto(p);
+                self.parser = Some(match claim {
+                    Some(c) => c.parser,
+                    None => self.parser_after_change(p),
+                });
+                if self.expected.is_some_and(|e| e != p) {
+                    self.unexpected_protocol_events(out);
+                }
+                self.feed_pending(dir, out);
+            }
+            Detection::NoMatch if self.pending[d].len() >= PROTO_CHANGE_MAX_DEPTH => {
+                self.change_failed(out);
+            }
+            // Not enough to tell yet: the data waits, unparsed.
+            _ => {}
+        }
+    }
+
+    fn parser_after_change(&self, p: AppProto) -> Box<dyn AppParser> {
+        match (p, self.orig) {
+            (AppProto::Tls, Some(orig)) => Box::new(TlsParser::after_starttls(orig)),
+            _ => match info(p) {
+                Some(i) => (i.new_parser)(self.transport),
+                None => Box::new(crate::registry::NullParser),
+            },
+        }
+    }
+
+    /// The change found nothing: the application layer is disabled.
+    fn change_failed(&mut self, out: &mut ParseOutput) {
+        self.changing = false;
+        self.failed = true;
+        self.parser = None;
+        self.pending = [Vec::new(), Vec::new()];
+        if self.expected.is_some() {
+            self.unexpected_protocol_events(out);
+        }
+    }
+
+    fn unexpected_protocol_events(&self, out: &mut ParseOutput) {
+        self.detect_event(out, "APPLAYER_UNEXPECTED_PROTOCOL");
+        if self.expected == Some(AppProto::Tls) {
+            self.detect_event(out, "APPLAYER_NO_TLS_AFTER_STARTTLS");
+        }
     }
 
     /// Probes protocols whose ports match first, then the content-only
-    /// ones; in midstream mode, then the protocols of the initiator's port
-    /// (a match there reverses the flow for the application layer).
-    /// Returns the protocol on a match; marks the direction NoMatch when
-    /// every prober said no.
-    fn detect(&mut self, dir: Direction, data: &[u8], transport: Transport) -> Option<AppProto> {
+    /// ones; then (TCP) the expected flows. Suricata's order: patterns and
+    /// probing parsers, then expectations.
+    fn probe(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        transport: Transport,
+        out: &mut ParseOutput,
+    ) -> Detection {
         // Only the responder's port counts, in both directions, as in
         // Suricata: a reply sent from port 53 to a client that initiated
         // nothing is not DNS by port.
@@ -290,12 +702,18 @@ impl AppState {
             list.contains(&port)
         };
         let mut need_more = false;
-        let passes = if self.config.midstream { 3 } else { 2 };
+        // After a protocol change the flow's orientation is settled.
+        let passes = if self.config.midstream && self.orig.is_none() {
+            3
+        } else {
+            2
+        };
         for pass in 0..passes {
             for info in PROTOCOLS {
                 // Pass 0: protocols on the responder's port. Pass 1:
-                // content-only detection for the others. Pass 2: protocols
-                // on the initiator's port, the data's direction reversed.
+                // content-only detection for the others. Pass 2 (midstream):
+                // protocols on the initiator's port, the data's direction
+                // reversed when the flow was picked up midstream.
                 let wanted = match pass {
                     0 => on_port(info, self.dst_port),
                     1 => !on_port(info, self.dst_port) && !info.port_only,
@@ -309,25 +727,31 @@ impl AppState {
                     Transport::Udp => info.probe_udp,
                 };
                 let Some(probe) = probe else { continue };
-                let probe_dir = if pass == 2 && self.pickup {
-                    dir.reverse()
-                } else {
-                    dir
-                };
+                let reverse = pass == 2 && self.pickup && (self.proto.is_none() || self.reversed);
+                let probe_dir = if reverse { dir.reverse() } else { dir };
                 match probe(probe_dir, data) {
                     Probe::Match => {
-                        self.reversed = pass == 2 && self.pickup;
-                        return Some(info.proto);
+                        if self.proto.is_none() {
+                            self.reversed = reverse;
+                        }
+                        return Detection::Match(info.proto, None);
                     }
                     Probe::NeedMore => need_more = true,
                     Probe::NoMatch => {}
                 }
             }
         }
-        if !need_more && transport == Transport::Tcp {
-            self.probe_state[dir.index()] = DirProbe::NoMatch;
+        if transport == Transport::Tcp
+            && let Some((a, b)) = self.endpoints
+            && let Some(c) = out.expectations.claim(a, b, self.dst_port, dir)
+        {
+            return Detection::Match(c.proto, Some(c));
         }
-        None
+        if need_more {
+            Detection::NeedMore
+        } else {
+            Detection::NoMatch
+        }
     }
 }
 
@@ -350,6 +774,21 @@ impl Transaction for Reoriented {
     }
     fn log_direction(&self) -> Direction {
         self.0.log_direction().reverse()
+    }
+    fn message_dir(&self) -> Option<Direction> {
+        self.0.message_dir().map(Direction::reverse)
+    }
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        self.0.as_any()
+    }
+    fn inspect_sides_separately(&self) -> bool {
+        self.0.inspect_sides_separately()
+    }
+    fn inspect_only(&self) -> bool {
+        self.0.inspect_only()
+    }
+    fn request_side_inspected(&self) -> bool {
+        self.0.request_side_inspected()
     }
     fn logs_tx_id(&self) -> bool {
         self.0.logs_tx_id()
@@ -376,6 +815,198 @@ impl Transaction for Reoriented {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const S: Direction = Direction::ToServer;
+    const C: Direction = Direction::ToClient;
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::V4(Ipv4Addr::new(10, 0, 0, last))
+    }
+
+    fn state(flow_id: u64, dst_port: u16) -> AppState {
+        let mut st = AppState::new(Transport::Tcp, 40000, dst_port, DetectionConfig::default());
+        st.set_flow(flow_id, ip(1), ip(2));
+        st
+    }
+
+    fn events(out: &mut ParseOutput) -> Vec<&'static str> {
+        out.detect_events.drain(..).map(|e| e.name).collect()
+    }
+
+    #[test]
+    fn one_direction_not_recognised_fails_alone() {
+        // The FTP banner matches no pattern to the client: the flow is FTP
+        // from the client's command, its server side "failed".
+        let mut st = state(1, 21);
+        let mut out = ParseOutput::default();
+        st.on_stream(C, b"220 ProFTPD ready\r\n", &mut out);
+        assert_eq!(st.app_proto_name(), None);
+        st.on_stream(S, b"USER anonymous\r\n", &mut out);
+        assert_eq!(st.app_proto_name(), Some("ftp"));
+        assert_eq!(
+            st.flow_protos(),
+            FlowProtos {
+                tc: Some("failed"),
+                ..FlowProtos::default()
+            }
+        );
+        assert_eq!(
+            events(&mut out),
+            ["APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION"]
+        );
+    }
+
+    #[test]
+    fn no_match_waits_for_the_pattern_depth() {
+        // 23 bytes to the server match nothing yet are not conclusive.
+        let mut st = state(1, 80);
+        let mut out = ParseOutput::default();
+        st.on_stream(S, &[b'x'; 23], &mut out);
+        st.on_stream(C, &[b'y'; 7], &mut out);
+        assert_eq!(st.app_proto_name(), None);
+        st.on_stream(S, b"x", &mut out);
+        assert_eq!(st.app_proto_name(), None, "the client side is still open");
+        st.on_stream(C, b"y", &mut out);
+        assert_eq!(st.app_proto_name(), Some("failed"));
+    }
+
+    fn starttls_session(st: &mut AppState, out: &mut ParseOutput) {
+        for (d, m) in [
+            (C, &b"220 mx ESMTP\r\n"[..]),
+            (S, b"EHLO x\r\n"),
+            (C, b"250 ok\r\n"),
+            (S, b"STARTTLS\r\n"),
+            (C, b"220 go ahead\r\n"),
+        ] {
+            st.on_stream(d, m, out);
+        }
+    }
+
+    #[test]
+    fn starttls_hands_the_flow_to_tls() {
+        let mut st = state(1, 25);
+        let mut out = ParseOutput::default();
+        starttls_session(&mut st, &mut out);
+        // The SMTP transaction is flushed at the change.
+        assert_eq!(out.txs.len(), 1);
+        assert_eq!(st.app_proto_name(), Some("smtp"));
+        // A TLS record header, in two pieces.
+        st.on_stream(S, &[0x16], &mut out);
+        assert_eq!(st.proto(), Some(AppProto::Smtp));
+        st.on_stream(S, &[0x03, 0x01, 0x00, 0x00], &mut out);
+        assert_eq!(st.app_proto_name(), Some("tls"));
+        let p = st.flow_protos();
+        assert_eq!(p.orig, Some("smtp"));
+        assert_eq!(p.expected, None);
+        assert!(events(&mut out).contains(&"APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION"));
+    }
+
+    #[test]
+    fn starttls_without_tls_disables_the_application_layer() {
+        let mut st = state(1, 25);
+        let mut out = ParseOutput::default();
+        starttls_session(&mut st, &mut out);
+        events(&mut out);
+        // Not TLS, not conclusive either: the end of the stream decides.
+        st.on_stream(S, b"hello\r\n", &mut out);
+        assert_eq!(st.proto(), Some(AppProto::Smtp));
+        st.on_close(S, &mut out);
+        assert_eq!(st.app_proto_name(), Some("failed"));
+        let p = st.flow_protos();
+        assert_eq!((p.orig, p.expected), (Some("smtp"), Some("tls")));
+        assert_eq!(
+            events(&mut out),
+            [
+                "APPLAYER_UNEXPECTED_PROTOCOL",
+                "APPLAYER_NO_TLS_AFTER_STARTTLS"
+            ]
+        );
+        // Nothing is parsed any more.
+        st.on_stream(S, b"EHLO y\r\n", &mut out);
+        st.finish(&mut out);
+        assert_eq!(out.txs.len(), 1);
+    }
+
+    /// An FTP control flow (id 1, 10.0.0.1 -> 10.0.0.2:21) that announced a
+    /// passive data connection to port 1025 (at the RETR, as Suricata).
+    fn pasv(out: &mut ParseOutput) -> AppState {
+        let mut st = state(1, 21);
+        for (d, m) in [
+            (S, &b"USER a\r\n"[..]),
+            (C, b"331 pw\r\n"),
+            (S, b"PASV\r\n"),
+            (C, b"227 Entering Passive Mode (10,0,0,2,4,1).\r\n"),
+            (S, b"RETR f.txt\r\n"),
+        ] {
+            st.on_stream(d, m, out);
+        }
+        assert_eq!(out.expectations.len(), 1);
+        st
+    }
+
+    #[test]
+    fn announced_data_connection_is_ftp_data() {
+        let mut out = ParseOutput::default();
+        let _ctl = pasv(&mut out);
+        // Another port: not the expected flow.
+        let mut other = state(7, 1026);
+        other.on_stream(C, b"some file data", &mut out);
+        assert_eq!(other.app_proto_name(), None);
+        let mut data = state(2, 1025);
+        data.on_stream(C, b"some file data", &mut out);
+        assert_eq!(data.app_proto_name(), Some("ftp-data"));
+        assert_eq!(data.flow_protos(), FlowProtos::default());
+        assert_eq!(data.parent_flow_id(), Some(1));
+        assert!(out.expectations.is_empty());
+    }
+
+    #[test]
+    fn data_connection_without_data_claims_at_flow_end() {
+        let mut out = ParseOutput::default();
+        let _ctl = pasv(&mut out);
+        events(&mut out);
+        let mut data = state(2, 1025);
+        data.on_close(S, &mut out);
+        data.on_close(C, &mut out);
+        data.finish(&mut out);
+        assert_eq!(data.app_proto_name(), Some("failed"));
+        assert_eq!(data.flow_protos().ts, Some("ftp-data"));
+        assert_eq!(data.flow_protos().tc, Some("ftp-data"));
+        assert_eq!(events(&mut out), ["APPLAYER_WRONG_DIRECTION_FIRST_DATA"]);
+    }
+
+    #[test]
+    fn a_recognised_protocol_other_than_the_expected_one_is_flagged() {
+        let mut st = state(1, 25);
+        let mut out = ParseOutput::default();
+        starttls_session(&mut st, &mut out);
+        events(&mut out);
+        st.on_stream(S, b"QUIT\r\n", &mut out);
+        assert_eq!(st.app_proto_name(), Some("smtp"));
+        assert_eq!(
+            events(&mut out),
+            [
+                "APPLAYER_UNEXPECTED_PROTOCOL",
+                "APPLAYER_NO_TLS_AFTER_STARTTLS"
+            ]
+        );
+    }
+
+    #[test]
+    fn probing_is_bounded() {
+        let mut st = state(1, 80);
+        let mut out = ParseOutput::default();
+        let big = vec![b'a'; 10_000];
+        st.on_stream(S, &big, &mut out);
+        st.on_stream(S, &big, &mut out);
+        assert!(st.pending.iter().all(|p| p.len() <= 4096));
+    }
+}
+
+#[cfg(test)]
+mod midstream_tests {
     use super::*;
 
     /// Modbus read coils request (transaction 1, unit 10, address 120,

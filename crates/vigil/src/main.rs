@@ -289,6 +289,11 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             ]),
         );
     }
+    // FTP's longest line (Suricata's `app-layer.protocols.ftp.max-line-length`).
+    if let Some(len) = conf.get_size("app-layer.protocols.ftp.max-line-length")? {
+        vigil_proto::it::ftp::set_max_line_len(usize::try_from(len).unwrap_or(usize::MAX));
+    }
+    configure_smtp_mime(&conf)?;
     let run_config = runtime::RunConfig {
         input: input.clone(),
         log_dir: cli.log_dir.clone(),
@@ -481,8 +486,64 @@ fn app_log_options(conf: &ConfigMap, key: &str, name: &str) -> Result<()> {
             let extended = conf.get_bool(&format!("{key}.extended"))?.unwrap_or(false);
             vigil_proto::it::dhcp::set_extended(extended);
         }
+        "smtp" => {
+            let items = |k: &str| -> Vec<String> {
+                let base = format!("{key}.{k}");
+                conf.child_names(&base)
+                    .iter()
+                    .filter_map(|i| conf.get(&format!("{base}.{i}")).map(str::to_string))
+                    .collect()
+            };
+            let md5 = items("md5");
+            // `extended` is read and then reset by Suricata 7.0.10's email
+            // logger setup: it has no effect there, and none here.
+            vigil_proto::it::smtp::set_log_config(vigil_proto::it::smtp::LogConfig {
+                extended: false,
+                custom: items("custom"),
+                body_md5: md5.iter().any(|m| m == "body"),
+                subject_md5: md5.iter().any(|m| m == "subject"),
+            });
+        }
         _ => {}
     }
+    Ok(())
+}
+
+/// SMTP's MIME decoding (Suricata's `app-layer.protocols.smtp.mime`).
+fn configure_smtp_mime(conf: &ConfigMap) -> Result<()> {
+    let base = "app-layer.protocols.smtp.mime";
+    let mut mime = vigil_proto::it::smtp::mime::MimeConfig::default();
+    let mut decode_mime = true;
+    if let Some(v) = conf.get_bool(&format!("{base}.decode-mime"))? {
+        decode_mime = v;
+    }
+    for (k, slot) in [
+        ("decode-base64", &mut mime.decode_base64),
+        ("decode-quoted-printable", &mut mime.decode_quoted_printable),
+        ("extract-urls", &mut mime.extract_urls),
+        ("log-url-scheme", &mut mime.log_url_scheme),
+        ("body-md5", &mut mime.body_md5),
+    ] {
+        if let Some(v) = conf.get_bool(&format!("{base}.{k}"))? {
+            *slot = v;
+        }
+    }
+    if let Some(depth) = conf.get_u64(&format!("{base}.header-value-depth"))?
+        && depth > 0
+    {
+        mime.header_value_depth = usize::try_from(depth).unwrap_or(usize::MAX);
+    }
+    let schemes_key = format!("{base}.extract-urls-schemes");
+    let schemes: Vec<Vec<u8>> = conf
+        .child_names(&schemes_key)
+        .iter()
+        .filter_map(|i| conf.get(&format!("{schemes_key}.{i}")))
+        .map(|s| format!("{s}://").into_bytes())
+        .collect();
+    if !schemes.is_empty() {
+        mime.extract_urls_schemes = schemes;
+    }
+    vigil_proto::it::smtp::set_mime_config(decode_mime, mime);
     Ok(())
 }
 
@@ -538,6 +599,13 @@ fn eve_types(conf: &ConfigMap, prefix: &str) -> Result<EveTypes> {
                 app_log_options(conf, &format!("{base}.{other}"), other)?;
                 if let Some(list) = t.app_records.as_mut() {
                     list.push(other.to_string());
+                    // Suricata's `ftp` logger writes `ftp_data` records too,
+                    // and `files` writes `fileinfo` records.
+                    match other {
+                        "ftp" => list.push("ftp_data".to_string()),
+                        "files" => list.push("fileinfo".to_string()),
+                        _ => {}
+                    }
                 }
             }
             _ => {}

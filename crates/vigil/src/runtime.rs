@@ -305,6 +305,11 @@ fn stats_tree(tree: &mut CounterTree, r: &WorkerReport) {
     for (name, value) in r.defrag.counters() {
         tree.set(&format!("defrag.{name}"), value);
     }
+    // FTP parser memory as Suricata counts it (`ftp.memuse`, `ftp.memcap`):
+    // the record is written once every flow has ended, when nothing is in
+    // use; there is no global cap (Suricata's default 0, unlimited).
+    tree.set("ftp.memuse", 0);
+    tree.set("ftp.memcap", 0);
     // vigil's own: IEC 61850 GOOSE (Suricata has no GOOSE parser).
     let g = &r.goose;
     tree.set("goose.pdus", g.pdus);

@@ -149,6 +149,23 @@ fn app_of(flow_app: &mut Option<Box<dyn std::any::Any + Send>>) -> Option<&mut A
     flow_app.as_mut().and_then(|a| a.downcast_mut::<AppState>())
 }
 
+/// Copies what the flow record and record headers need from the flow's
+/// application state: `app_proto` and its companions, and `parent_id`.
+fn sync_app_fields(flow: &mut Flow) {
+    if let Some(app) = app_of(&mut flow.app) {
+        let protos = app.flow_protos();
+        let parent = app.parent_flow_id();
+        flow.app_proto = app.app_proto_name();
+        flow.app_proto_ts = protos.ts;
+        flow.app_proto_tc = protos.tc;
+        flow.app_proto_orig = protos.orig;
+        flow.app_proto_expected = protos.expected;
+        if parent.is_some() {
+            flow.parent_id = parent;
+        }
+    }
+}
+
 /// A transaction with alerts on the packet being processed.
 struct Held {
     tx: Box<dyn Transaction>,
@@ -235,6 +252,28 @@ impl Emitter {
                 stream_tracked: true,
             })
         });
+        // Protocol-detection anomalies are packet events: Suricata logs them
+        // before the packet's transactions.
+        let detect_events = std::mem::take(&mut self.parse_out.detect_events);
+        if self.options.log_app_anomalies {
+            for ev in &detect_events {
+                write_detect_anomaly(&mut self.out, flow, ev, ts, pcap_cnt, pkt.map(|p| p.dir));
+                self.anomaly_records += 1;
+            }
+        }
+        self.parse_out.detect_events = detect_events;
+        self.parse_out.detect_events.clear();
+        // Transaction events too precede the records of the packet's
+        // transactions, as in Suricata's output.
+        let events = std::mem::take(&mut self.parse_out.events);
+        if self.options.log_app_anomalies {
+            for ev in events.iter().filter(|e| e.logged) {
+                write_app_anomaly(&mut self.out, flow, ev, ts, pcap_cnt, pkt.map(|p| p.dir));
+                self.anomaly_records += 1;
+            }
+        }
+        self.parse_out.events = events;
+        self.parse_out.events.clear();
         let mut txs = std::mem::take(&mut self.parse_out.txs);
         for tx in txs.drain(..) {
             let tx_id = match tx.tx_id() {
@@ -347,21 +386,28 @@ impl Emitter {
         }
         // Hand the (empty) allocation back for reuse.
         self.parse_out.txs = txs;
-        let events = std::mem::take(&mut self.parse_out.events);
-        if self.options.log_app_anomalies {
-            for ev in events.iter().filter(|e| e.logged) {
-                write_app_anomaly(&mut self.out, flow, ev, ts, pcap_cnt, pkt.map(|p| p.dir));
-                self.anomaly_records += 1;
-            }
-        }
-        self.parse_out.events = events;
-        self.parse_out.events.clear();
         self.flush_if_full();
     }
 }
 
 impl FlowEndSink for Emitter {
     fn flow_ended(&mut self, flow: &mut Flow, reason: EndReason, now: Timestamp) {
+        // A TCP flow without data may still be an expected one (an FTP data
+        // connection): its application state decides at its end.
+        if flow.app.is_none()
+            && flow.proto == 6
+            && self.options.app_layer
+            && !self.parse_out.expectations.is_empty()
+        {
+            let mut app = AppState::new(
+                vigil_proto::Transport::Tcp,
+                flow.src_port,
+                flow.dst_port,
+                self.options.detection,
+            );
+            app.set_flow(flow.flow_id, flow.src, flow.dst);
+            flow.app = Some(Box::new(app));
+        }
         {
             let Flow {
                 tcp, app, detect, ..
@@ -380,9 +426,7 @@ impl FlowEndSink for Emitter {
                 app.finish(sink.out);
             }
         }
-        if let Some(app) = app_of(&mut flow.app) {
-            flow.app_proto = app.app_proto_name();
-        }
+        sync_app_fields(flow);
         self.drain_app_output(flow, now, None, None);
         self.inspect_stream_end(flow, now);
         if self.options.log_flows {
@@ -465,6 +509,10 @@ impl Worker {
         let ts = pkt.ts.max(self.last_ts);
         self.last_ts = ts;
         self.emit.pcap_cnt = pkt.pcap_cnt;
+        self.emit
+            .parse_out
+            .expectations
+            .set_time(u64::try_from(ts.secs).unwrap_or(0));
         self.flows.advance(ts, &mut self.emit);
         self.defrag.expire(ts);
 
@@ -632,12 +680,9 @@ fn flow_packet(
         && !payload.is_empty()
         && let Some(t) = app_transport
     {
-        flow.app = Some(Box::new(AppState::new(
-            t,
-            flow.src_port,
-            flow.dst_port,
-            emit.options.detection,
-        )));
+        let mut app = AppState::new(t, flow.src_port, flow.dst_port, emit.options.detection);
+        app.set_flow(flow.flow_id, flow.src, flow.dst);
+        flow.app = Some(Box::new(app));
     }
     {
         let Flow {
@@ -683,9 +728,7 @@ fn flow_packet(
         }
     }
     flow.sync_tcp_state();
-    if let Some(app) = app_of(&mut flow.app) {
-        flow.app_proto = app.app_proto_name();
-    }
+    sync_app_fields(flow);
     let pcap_cnt = emit.pcap_cnt;
     // Suricata inspects a TCP packet's own payload only while the flow's
     // application protocol is still being detected; after that (detected
@@ -1093,7 +1136,7 @@ fn write_tx_record(
         vlan: flow.vlans(),
         endpoints: Some(endpoints),
     }
-    .write_open(&mut w);
+    .write_open_with_parent(&mut w, flow.parent_id);
     w.string("pkt_src", "wire/pcap");
     if tx.logs_tx_id() {
         w.uint("tx_id", tx_id);
@@ -1116,6 +1159,33 @@ fn write_app_anomaly(
     pcap_cnt: Option<u64>,
     packet_dir: Option<Direction>,
 ) {
+    let mut w = JsonWriter::new(out);
+    anomaly_header(flow, ts, pcap_cnt, packet_dir).write_open_with_parent(&mut w, flow.parent_id);
+    w.string("pkt_src", "wire/pcap");
+    // Suricata logs transaction events with the transaction's id and
+    // without the top-level app_proto.
+    match ev.tx_id {
+        Some(id) => w.uint("tx_id", id),
+        None => w.string("app_proto", ev.proto.name()),
+    }
+    w.open_object_key("anomaly");
+    w.string("app_proto", ev.proto.name());
+    w.string("type", "applayer");
+    w.string("event", ev.name);
+    w.string("layer", "proto_parser");
+    w.close_object();
+    w.close_object();
+    out.push(b'\n');
+}
+
+/// The header of an `anomaly` record about `flow`, oriented by the packet
+/// being processed (at flow end, by the flow).
+fn anomaly_header(
+    flow: &Flow,
+    ts: Timestamp,
+    pcap_cnt: Option<u64>,
+    packet_dir: Option<Direction>,
+) -> EveHeader<'_> {
     let ports = matches!(flow.proto, 6 | 17 | 132).then_some((flow.src_port, flow.dst_port));
     let endpoints = if packet_dir == Some(Direction::ToClient) {
         Endpoints {
@@ -1132,7 +1202,6 @@ fn write_app_anomaly(
             proto: flow.proto,
         }
     };
-    let mut w = JsonWriter::new(out);
     EveHeader {
         timestamp: ts,
         flow_id: Some(flow.flow_id),
@@ -1141,19 +1210,29 @@ fn write_app_anomaly(
         vlan: flow.vlans(),
         endpoints: Some(endpoints),
     }
-    .write_open(&mut w);
+}
+
+/// Writes an `anomaly` record of a protocol-detection event (layer
+/// `proto_detect`): a packet event, so without `tx_id` or top-level
+/// `app_proto`; the flow's protocol, when known, inside.
+fn write_detect_anomaly(
+    out: &mut Vec<u8>,
+    flow: &Flow,
+    ev: &vigil_proto::DetectEvent,
+    ts: Timestamp,
+    pcap_cnt: Option<u64>,
+    packet_dir: Option<Direction>,
+) {
+    let mut w = JsonWriter::new(out);
+    anomaly_header(flow, ts, pcap_cnt, packet_dir).write_open_with_parent(&mut w, flow.parent_id);
     w.string("pkt_src", "wire/pcap");
-    // Suricata logs transaction events with the transaction's id and
-    // without the top-level app_proto.
-    match ev.tx_id {
-        Some(id) => w.uint("tx_id", id),
-        None => w.string("app_proto", ev.proto.name()),
-    }
     w.open_object_key("anomaly");
-    w.string("app_proto", ev.proto.name());
+    if let Some(p) = ev.proto {
+        w.string("app_proto", p.name());
+    }
     w.string("type", "applayer");
     w.string("event", ev.name);
-    w.string("layer", "proto_parser");
+    w.string("layer", "proto_detect");
     w.close_object();
     w.close_object();
     out.push(b'\n');

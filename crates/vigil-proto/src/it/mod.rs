@@ -7,4 +7,5 @@ pub mod http;
 pub mod smb;
 pub mod smtp;
 pub mod ssh;
+pub(crate) mod text;
 pub mod tls;

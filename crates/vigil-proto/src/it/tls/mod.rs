@@ -119,6 +119,14 @@ pub fn probe(dir: Direction, data: &[u8]) -> Probe {
             None => {}
         }
     }
+    // SSLv2-style client hello announcing SSLv3/TLS: `|01 03 0x|` at
+    // offset 2 (Suricata's patterns with depth 5, offset 2).
+    if dir == Direction::ToServer
+        && let Some(&[0x01, 0x03, v]) = data.get(2..5)
+        && v <= 0x03
+    {
+        return Probe::Match;
+    }
     let first_ok = |b: u8| match dir {
         Direction::ToServer => b == 0x16 || b == 0x01,
         Direction::ToClient => (0x15..=0x17).contains(&b),

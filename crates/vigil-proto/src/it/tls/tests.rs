@@ -714,7 +714,11 @@ fn probes() {
     // SSLv2 client hello.
     assert_eq!(probe(C, &[0x80, 0x2e, 0x01, 0x00, 0x02]), Match);
     assert_eq!(probe(C, &[0x80, 0x2e, 0x01, 0x00]), NeedMore);
-    assert_eq!(probe(C, &[0x80, 0x2e, 0x01, 0x03, 0x01]), NoMatch);
+    // SSLv2-format hello announcing TLS 1.0 (`|01 03 01|` at offset 2):
+    // Suricata 7.0.10 recognises it (sv sslv2-tls-upgrade-01,
+    // bypass-depth-disabled: no `app_proto_ts: failed`).
+    assert_eq!(probe(C, &[0x80, 0x2e, 0x01, 0x03, 0x01]), Match);
+    assert_eq!(probe(C, &[0x80, 0x2e, 0x01, 0x03, 0x04]), NoMatch);
     assert_eq!(probe(S, &[0x80, 0x2e, 0x01, 0x00, 0x02]), NoMatch);
 }
 

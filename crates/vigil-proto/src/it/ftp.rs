@@ -1,7 +1,0 @@
-//! ftp: not implemented yet (placeholder registration, never detected).
-
-use crate::registry::placeholder;
-use crate::{AppProto, ProtoInfo};
-
-/// Registration of ftp.
-pub static INFO: ProtoInfo = placeholder(AppProto::Ftp);
