@@ -141,6 +141,16 @@ impl FlowDetect {
         }
     }
 
+    /// The flow swapped its endpoints: what is kept per direction follows.
+    pub fn flow_swapped(&mut self) {
+        self.raw.swap(0, 1);
+        self.iponly_done.swap(0, 1);
+        self.pd_done.swap(0, 1);
+        for d in &mut self.deferred.0 {
+            d.dir = d.dir.reverse();
+        }
+    }
+
     /// Whether bit `b` is set.
     pub fn bit(&self, b: u32) -> bool {
         self.bits.binary_search(&b).is_ok()

@@ -204,6 +204,23 @@ impl Flow {
         self.tcp.as_ref().map(|s| s.state())
     }
 
+    /// Swaps the flow's endpoints (Suricata's `FlowSwap`): the application
+    /// layer found that the first sender seen was the server. Everything
+    /// kept per direction follows; the TCP session keeps its own view and
+    /// maps it to the flow's the other way round from now on.
+    pub fn swap(&mut self) {
+        std::mem::swap(&mut self.src, &mut self.dst);
+        std::mem::swap(&mut self.src_port, &mut self.dst_port);
+        self.pkts.swap(0, 1);
+        self.bytes.swap(0, 1);
+        self.tcp_flags.swap(0, 1);
+        self.icmp.swap(0, 1);
+        std::mem::swap(&mut self.app_proto_ts, &mut self.app_proto_tc);
+        if let Some(session) = self.tcp.as_mut() {
+            session.flow_swapped();
+        }
+    }
+
     /// Updates [`Flow::state`] from the TCP session after it saw a packet.
     pub fn sync_tcp_state(&mut self) {
         if let Some(state) = self.tcp_state() {

@@ -25,10 +25,9 @@ use crate::it::tls::TlsParser;
 use crate::registry::{PROTOCOLS, info};
 use crate::{
     AppParser, AppProto, DetectEvent, Direction, ParseOutput, Probe, ProtoInfo, ProtocolChange,
-    Transaction, Transport,
+    Transport,
 };
 use std::net::IpAddr;
-use vigil_eve::JsonWriter;
 
 /// Bytes of a direction detected after a protocol change before the change
 /// is given up (Suricata's `FLOW_PROTO_CHANGE_MAX_DEPTH`).
@@ -119,9 +118,14 @@ pub struct AppState {
     /// SYN or SYN/ACK: its first sender may well be the server.
     pickup: bool,
     /// The protocol was found on the initiator's port in midstream mode:
-    /// the parser sees the flow's directions reversed and its records are
-    /// oriented accordingly.
+    /// the parser sees the flow's directions reversed until the worker
+    /// swaps the flow ([`AppState::take_swap_request`]).
     reversed: bool,
+    /// A reversal waits for the worker to swap the flow.
+    swap_requested: bool,
+    /// The flow was swapped after its TCP session was set up: stream data
+    /// arrives in the session's directions, the reverse of the flow's.
+    flipped: bool,
     /// The flow's id and addresses (initiator, responder), for expected
     /// flows.
     flow_id: u64,
@@ -166,6 +170,8 @@ impl AppState {
             // A UDP flow has no handshake: its first sender may be the server.
             pickup: transport == Transport::Udp,
             reversed: false,
+            swap_requested: false,
+            flipped: false,
             flow_id: 0,
             endpoints: None,
             proto: None,
@@ -254,30 +260,56 @@ impl AppState {
         self.pickup = pickup;
     }
 
-    /// Whether the application layer sees the flow's directions reversed
-    /// (a midstream flow whose protocol was found on the initiator's port).
+    /// Whether the protocol was found with the flow's directions reversed
+    /// (a midstream flow whose first sender was the server) and the flow
+    /// is still to be swapped.
     pub fn reversed(&self) -> bool {
         self.reversed
     }
 
-    /// Runs `f` on the parser with `dir` as the application layer sees it;
-    /// on a reversed flow the transactions it produces are re-oriented.
+    /// Whether the flow must be swapped now (Suricata's `FlowSwap` on a
+    /// reversed detection): its initiator becomes the responder. The
+    /// transactions produced so far are already oriented the new way. The
+    /// caller swaps the flow, then calls [`AppState::flow_swapped`].
+    pub fn take_swap_request(&mut self) -> bool {
+        std::mem::take(&mut self.swap_requested)
+    }
+
+    /// The flow was swapped: what this state keeps per flow direction
+    /// follows. TCP stream data keeps arriving in the session's
+    /// directions, now the reverse of the flow's.
+    pub fn flow_swapped(&mut self) {
+        self.reversed = false;
+        std::mem::swap(&mut self.src_port, &mut self.dst_port);
+        self.endpoints = self.endpoints.map(|(a, b)| (b, a));
+        self.dir_proto.swap(0, 1);
+        self.pending.swap(0, 1);
+        self.probe_state.swap(0, 1);
+        self.first_dir = self.first_dir.map(Direction::reverse);
+        if self.transport == Transport::Tcp {
+            self.flipped = !self.flipped;
+        }
+    }
+
+    /// The flow direction of stream data given in the session's `dir`.
+    fn stream_dir(&self, dir: Direction) -> Direction {
+        if self.flipped { dir.reverse() } else { dir }
+    }
+
+    /// Runs `f` on the parser with `dir` as the application layer sees it
+    /// (reversed on a flow that waits for its swap).
     fn run_parser(
         &mut self,
         dir: Direction,
         out: &mut ParseOutput,
         f: impl FnOnce(&mut dyn AppParser, Direction, &mut ParseOutput),
     ) {
+        let reversed = self.reversed;
         let Some(parser) = self.parser.as_mut() else {
             return;
         };
-        if !self.reversed {
-            f(parser.as_mut(), dir, out);
-            return;
-        }
-        let first = out.txs.len();
-        f(parser.as_mut(), dir.reverse(), out);
-        reorient(out, first);
+        let dir = if reversed { dir.reverse() } else { dir };
+        f(parser.as_mut(), dir, out);
     }
 
     /// Hands out the next transaction id of this flow.
@@ -289,6 +321,7 @@ impl AppState {
 
     /// In-order TCP stream data.
     pub fn on_stream(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+        let dir = self.stream_dir(dir);
         if data.is_empty() {
             return;
         }
@@ -345,6 +378,7 @@ impl AppState {
 
     /// A gap in the TCP stream.
     pub fn on_gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
+        let dir = self.stream_dir(dir);
         if self.changing {
             // Suricata cannot detect across a gap while changing protocol:
             // the application layer is disabled.
@@ -404,6 +438,7 @@ impl AppState {
 
     /// No more stream data in `dir`.
     pub fn on_close(&mut self, dir: Direction, out: &mut ParseOutput) {
+        let dir = self.stream_dir(dir);
         if self.changing {
             // End of stream during a protocol change: Suricata gives up.
             self.change_failed(out);
@@ -731,8 +766,9 @@ impl AppState {
                 let probe_dir = if reverse { dir.reverse() } else { dir };
                 match probe(probe_dir, data) {
                     Probe::Match => {
-                        if self.proto.is_none() {
-                            self.reversed = reverse;
+                        if self.proto.is_none() && reverse {
+                            self.reversed = true;
+                            self.swap_requested = true;
                         }
                         return Detection::Match(info.proto, None);
                     }
@@ -752,64 +788,6 @@ impl AppState {
         } else {
             Detection::NoMatch
         }
-    }
-}
-
-/// Re-orients the transactions a parser added to `out` from index `first`
-/// on: they were produced with the flow's directions reversed.
-fn reorient(out: &mut ParseOutput, first: usize) {
-    let added: Vec<Box<dyn Transaction>> = out.txs.drain(first.min(out.txs.len())..).collect();
-    for tx in added {
-        out.txs.push(Box::new(Reoriented(tx)));
-    }
-}
-
-/// A transaction of a reversed flow: its record and its direction-dependent
-/// buffers are oriented by the flow as the application layer sees it.
-struct Reoriented(Box<dyn Transaction>);
-
-impl Transaction for Reoriented {
-    fn event_type(&self) -> &'static str {
-        self.0.event_type()
-    }
-    fn log_direction(&self) -> Direction {
-        self.0.log_direction().reverse()
-    }
-    fn message_dir(&self) -> Option<Direction> {
-        self.0.message_dir().map(Direction::reverse)
-    }
-    fn as_any(&self) -> Option<&dyn std::any::Any> {
-        self.0.as_any()
-    }
-    fn inspect_sides_separately(&self) -> bool {
-        self.0.inspect_sides_separately()
-    }
-    fn inspect_only(&self) -> bool {
-        self.0.inspect_only()
-    }
-    fn request_side_inspected(&self) -> bool {
-        self.0.request_side_inspected()
-    }
-    fn logs_tx_id(&self) -> bool {
-        self.0.logs_tx_id()
-    }
-    fn tx_id(&self) -> Option<u64> {
-        self.0.tx_id()
-    }
-    fn write_eve(&self, w: &mut JsonWriter<'_>) {
-        self.0.write_eve(w);
-    }
-    fn buffer(&self, name: &str) -> Option<&[u8]> {
-        self.0.buffer(name)
-    }
-    fn buffers(&self, name: &str, f: &mut dyn FnMut(&[u8])) {
-        self.0.buffers(name, f);
-    }
-    fn buffer_dir(&self, name: &str, dir: Direction) -> Option<&[u8]> {
-        self.0.buffer_dir(name, dir.reverse())
-    }
-    fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
-        self.0.uints(name, f);
     }
 }
 
@@ -1008,6 +986,8 @@ mod tests {
 #[cfg(test)]
 mod midstream_tests {
     use super::*;
+    use crate::Transaction;
+    use vigil_eve::JsonWriter;
 
     /// Modbus read coils request (transaction 1, unit 10, address 120,
     /// quantity 2) and its response.
@@ -1038,13 +1018,18 @@ mod midstream_tests {
         app.set_midstream_pickup(true);
         let mut out = ParseOutput::default();
         app.on_stream(Direction::ToClient, READ_REQ, &mut out);
-        app.on_stream(Direction::ToServer, READ_RESP, &mut out);
         assert_eq!(app.proto(), Some(AppProto::Modbus));
         assert!(app.reversed());
+        // The worker swaps the flow; the session's directions stay.
+        assert!(app.take_swap_request());
+        assert!(!app.take_swap_request(), "asked once");
+        app.flow_swapped();
+        assert!(!app.reversed());
+        app.on_stream(Direction::ToServer, READ_RESP, &mut out);
         assert_eq!(out.txs.len(), 1);
         let tx = &out.txs[0];
-        // The record is written from the real client (the flow's responder).
-        assert_eq!(tx.log_direction(), Direction::ToClient);
+        // Oriented by the swapped flow: its initiator is the real client.
+        assert_eq!(tx.log_direction(), Direction::ToServer);
         let json = eve(tx.as_ref());
         assert!(
             json.contains(
@@ -1082,6 +1067,7 @@ mod midstream_tests {
         app.on_stream(Direction::ToClient, READ_RESP, &mut out);
         assert_eq!(app.proto(), Some(AppProto::Modbus));
         assert!(!app.reversed());
+        assert!(!app.take_swap_request());
         assert_eq!(out.txs.len(), 1);
         assert_eq!(out.txs[0].log_direction(), Direction::ToServer);
         assert!(eve(out.txs[0].as_ref()).contains(r#""read":{"address":120,"quantity":2}"#));
@@ -1100,9 +1086,19 @@ mod midstream_tests {
         let mut out = ParseOutput::default();
         app.on_datagram(Direction::ToServer, &frame, &mut out);
         assert!(app.reversed());
+        assert!(app.take_swap_request());
+        app.flow_swapped();
         assert_eq!(out.txs.len(), 1);
         assert!(eve(out.txs[0].as_ref()).contains(r#""type":"response""#));
-        assert_eq!(out.txs[0].log_direction(), Direction::ToClient);
+        // After the swap the datagram's direction is to the client, as
+        // the parser saw it.
+        assert_eq!(out.txs[0].message_dir(), Some(Direction::ToClient));
+        // A later request from the master, a to-server datagram of the
+        // swapped flow, is parsed as one.
+        let req = crate::ot::dnp3::tests::frame(0xc4, 10, 1, &[0xc1, 0xc1, 0x01, 60, 2, 0x06]);
+        app.on_datagram(Direction::ToServer, &req, &mut out);
+        assert_eq!(out.txs.len(), 2);
+        assert!(eve(out.txs[1].as_ref()).contains(r#""type":"request""#));
     }
 
     #[test]

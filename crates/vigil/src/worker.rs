@@ -426,6 +426,7 @@ impl FlowEndSink for Emitter {
                 app.finish(sink.out);
             }
         }
+        swap_if_asked(flow);
         sync_app_fields(flow);
         self.drain_app_output(flow, now, None, None);
         self.inspect_stream_end(flow, now);
@@ -727,6 +728,12 @@ fn flow_packet(
             _ => {}
         }
     }
+    // The packet turns with its flow (Suricata's PacketSwap).
+    let dir = if swap_if_asked(flow) {
+        dir.reverse()
+    } else {
+        dir
+    };
     flow.sync_tcp_state();
     sync_app_fields(flow);
     let pcap_cnt = emit.pcap_cnt;
@@ -754,6 +761,24 @@ fn flow_packet(
         emit.inspect_deferred(flow, ts, &pkt);
         emit.detect_packet(flow, ts, pcap_cnt, &pkt);
     }
+}
+
+/// Swaps the flow when its application layer found it reversed (a
+/// midstream flow whose first sender was the server, as Suricata's
+/// `FlowSwap`); true when it did.
+fn swap_if_asked(flow: &mut Flow) -> bool {
+    let Some(app) = app_of(&mut flow.app) else {
+        return false;
+    };
+    if !app.take_swap_request() {
+        return false;
+    }
+    app.flow_swapped();
+    flow.swap();
+    if let Some(fd) = detect_of(&mut flow.detect) {
+        fd.flow_swapped();
+    }
+    true
 }
 
 /// Takes the flow's transactions waiting for a packet of direction `dir`

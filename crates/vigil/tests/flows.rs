@@ -601,3 +601,54 @@ fn stats_record_is_last_and_counts_everything() {
         run.stderr
     );
 }
+
+#[test]
+fn midstream_flow_picked_up_from_the_server_is_swapped() {
+    // A Modbus session picked up midstream with the PLC's response first:
+    // the conversation's "client" is the PLC on port 502. With
+    // stream.midstream, Modbus is found on the initiator's port and the
+    // flow is swapped (Suricata's FlowSwap): the HMI becomes its source.
+    let plc = Endpoint::new(SMAC, [10, 0, 0, 2], 502);
+    let hmi = Endpoint::new(CMAC, [10, 0, 0, 1], 49226);
+    let read_req: &[u8] = &[0, 2, 0, 0, 0, 6, 10, 1, 0, 0x78, 0, 2];
+    let read_resp: &[u8] = &[0, 1, 0, 0, 0, 4, 10, 1, 1, 3];
+    let second_resp: &[u8] = &[0, 2, 0, 0, 0, 4, 10, 1, 1, 5];
+    let frames = TcpConversation::new(plc, hmi)
+        .start(Timestamp::new(T0, 0))
+        .no_handshake()
+        .client(read_resp)
+        .server(read_req)
+        .client(second_resp)
+        .close(Close::None)
+        .frames();
+    let from_plc = bytes_in(&frames, Direction::ToServer);
+    let from_hmi = bytes_in(&frames, Direction::ToClient);
+    let dir = TempDir::new("midstream-swap");
+    let run = run_bytes(
+        &dir,
+        &pcap(&frames),
+        &["--set", "stream.midstream=true", "-k", "none"],
+    );
+    run.assert_ok();
+    let flows = run.flows();
+    assert_eq!(flows.len(), 1, "{}", run.eve_text);
+    let f = flows[0];
+    assert_eq!(s(f, "/app_proto"), "modbus", "{f}");
+    assert_eq!(s(f, "/src_ip"), "10.0.0.1", "{f}");
+    assert_eq!(u(f, "/src_port"), 49226);
+    assert_eq!(u(f, "/dest_port"), 502);
+    assert_eq!(u(f, "/flow/pkts_toserver"), from_hmi.0);
+    assert_eq!(u(f, "/flow/bytes_toserver"), from_hmi.1);
+    assert_eq!(u(f, "/flow/pkts_toclient"), from_plc.0);
+    assert_eq!(u(f, "/flow/bytes_toclient"), from_plc.1);
+    // The response without its request, then the request after the pickup
+    // with its response: both written from the HMI.
+    let modbus = run.records("modbus");
+    assert_eq!(modbus.len(), 2, "{}", run.eve_text);
+    assert!(modbus.iter().all(|m| u(m, "/src_port") == 49226));
+    assert_eq!(u(modbus[0], "/modbus/response/transaction_id"), 1);
+    assert!(modbus[0]["modbus"].get("request").is_none());
+    assert_eq!(u(modbus[1], "/modbus/request/transaction_id"), 2);
+    assert_eq!(u(modbus[1], "/modbus/request/read/address"), 120);
+    assert_eq!(u(modbus[1], "/modbus/response/transaction_id"), 2);
+}

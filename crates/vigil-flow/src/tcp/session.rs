@@ -228,6 +228,14 @@ impl TcpSession {
         self.reversed
     }
 
+    /// The flow swapped its endpoints: the session's client is now the
+    /// flow's responder (or, for a session already reversed, its
+    /// initiator), and the host policies follow the flow's sides.
+    pub fn flow_swapped(&mut self) {
+        self.reversed = !self.reversed;
+        self.host_policy.swap(0, 1);
+    }
+
     /// True when the session was picked up without seeing its handshake.
     pub fn is_midstream(&self) -> bool {
         self.midstream
