@@ -92,21 +92,28 @@ pub fn write_alert(
     let Some(s) = engine.sigs.get(a.sig as usize) else {
         return;
     };
-    let Some(ip) = ctx.decoded.ip else {
-        return;
-    };
-    let ports = match ctx.decoded.transport {
-        Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
-        Transport::Udp(u) => Some((u.src_port, u.dst_port)),
-        Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
-        _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
-        _ => None,
-    };
-    let (src, dst, ports) = if a.swapped {
-        (ip.dst, ip.src, ports.map(|(s, d)| (d, s)))
-    } else {
-        (ip.src, ip.dst, ports)
-    };
+    // A link-layer message (GOOSE) has no IP header: the record then
+    // carries the frame's MAC addresses instead of IP endpoints.
+    let endpoints = ctx.decoded.ip.map(|ip| {
+        let ports = match ctx.decoded.transport {
+            Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
+            Transport::Udp(u) => Some((u.src_port, u.dst_port)),
+            Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
+            _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
+            _ => None,
+        };
+        let (src, dst, ports) = if a.swapped {
+            (ip.dst, ip.src, ports.map(|(s, d)| (d, s)))
+        } else {
+            (ip.src, ip.dst, ports)
+        };
+        Endpoints {
+            src,
+            dst,
+            ports,
+            proto: ip.proto,
+        }
+    });
     let mut w = JsonWriter::new(out);
     EveHeader {
         timestamp: ctx.ts,
@@ -114,12 +121,7 @@ pub fn write_alert(
         pcap_cnt: ctx.pcap_cnt,
         event_type: "alert",
         vlan: ctx.decoded.vlans(),
-        endpoints: Some(Endpoints {
-            src,
-            dst,
-            ports,
-            proto: ip.proto,
-        }),
+        endpoints,
     }
     .write_open(&mut w);
     if let Transport::Icmpv4(i) | Transport::Icmpv6(i) = ctx.decoded.transport {
@@ -127,6 +129,14 @@ pub fn write_alert(
         w.uint("icmp_code", u64::from(i.code));
     }
     w.string("pkt_src", "wire/pcap");
+    if endpoints.is_none()
+        && let Some(e) = ctx.decoded.ether
+    {
+        w.open_object_key("ether");
+        w.string_with("src_mac", |o| vigil_eve::format::push_mac(o, &e.src));
+        w.string_with("dest_mac", |o| vigil_eve::format::push_mac(o, &e.dst));
+        w.close_object();
+    }
     if let Some((tx, id)) = ctx.tx
         && tx.logs_tx_id()
     {
@@ -140,7 +150,11 @@ pub fn write_alert(
     w.string("signature", &s.msg);
     w.string("category", &s.category);
     w.uint("severity", u64::from(s.priority));
-    if let Some(src_is_target) = s.target {
+    if let Some(src_is_target) = s.target
+        && let Some(Endpoints {
+            src, dst, ports, ..
+        }) = endpoints
+    {
         let (t, o) = if src_is_target {
             ((src, ports.map(|p| p.0)), (dst, ports.map(|p| p.1)))
         } else {
@@ -177,6 +191,12 @@ pub fn write_alert(
         && let Some((tx, _)) = ctx.tx
     {
         tx.write_eve(&mut w);
+    }
+    if ctx.flow.is_none()
+        && endpoints.is_none()
+        && let Some((tx, _)) = ctx.tx
+    {
+        w.string("app_proto", tx.event_type());
     }
     if let Some(f) = ctx.flow {
         if let Some(app) = f.app_proto {

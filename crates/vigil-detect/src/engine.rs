@@ -429,6 +429,10 @@ enum XKey {
 /// Most xbits / hostbits kept per worker; past it the table is cleared.
 pub const MAX_XBITS: usize = 65_536;
 
+/// Application protocols carried directly in Ethernet frames (no IP, no
+/// flow): their rules inspect each frame's message on its own.
+pub const LINK_LAYER_PROTOCOLS: &[&str] = &["goose"];
+
 fn xkey(track: crate::sig::XTrack, src: IpAddr, dst: IpAddr) -> XKey {
     match track {
         crate::sig::XTrack::Src => XKey::Host(src),
@@ -809,10 +813,13 @@ impl Detector {
         if s.noalert {
             return Outcome::Matched;
         }
+        // A link-layer message has no addresses: its thresholds count per
+        // rule (by_src/by_dst share one unspecified address).
+        let none = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
         let (src_ip, dst_ip) = match pkt.decoded.ip {
             Some(ip) if swapped => (ip.dst, ip.src),
             Some(ip) => (ip.src, ip.dst),
-            None => return Outcome::Matched,
+            None => (none, none),
         };
         if !self
             .thresholds
@@ -843,7 +850,7 @@ impl Detector {
             None => (None, None),
         };
         let Some(ip) = pkt.decoded.ip else {
-            return false;
+            return self.matches_link_layer(s, pkt, src, tx);
         };
         if let Some(fam) = s.proto.family
             && fam != ip.version
@@ -1017,6 +1024,20 @@ impl Detector {
                 return false;
             }
         }
+        let to_server = flow.is_none_or(|f| f.to_server != swapped);
+        self.match_buffers(s, pkt, src, tx, to_server)
+    }
+
+    /// The buffer part of a rule: payload, header buffers, transaction
+    /// buffers (seen from `to_server`'s side), base64 data.
+    fn match_buffers(
+        &mut self,
+        s: &Sig,
+        pkt: &Packet<'_>,
+        src: Src<'_>,
+        tx: Option<&dyn TxBuffers>,
+        to_server: bool,
+    ) -> bool {
         // Buffers.
         let mut insp = Insp {
             cursor: 0,
@@ -1046,7 +1067,6 @@ impl Detector {
         }
         if !s.bufs.is_empty() {
             let Some(tx) = tx else { return false };
-            let to_server = flow.is_none_or(|f| f.to_server != swapped);
             for p in &s.bufs {
                 let (tbuf, tmp) = (&mut self.tbuf, &mut self.tmp);
                 let mut ok = false;
@@ -1072,6 +1092,48 @@ impl Detector {
             }
         }
         true
+    }
+
+    /// A rule on a link-layer protocol (GOOSE) inspecting one of its frames:
+    /// no IP header and no flow, so only the protocol's keywords and
+    /// buffers take part (addresses and ports, which such a rule writes as
+    /// `any`, are not checked).
+    fn matches_link_layer(
+        &mut self,
+        s: &Sig,
+        pkt: &Packet<'_>,
+        src: Src<'_>,
+        tx: Option<&dyn TxBuffers>,
+    ) -> bool {
+        let link_layer = s
+            .app_proto
+            .as_deref()
+            .is_some_and(|p| LINK_LAYER_PROTOCOLS.contains(&p));
+        if src != Src::Tx
+            || !link_layer
+            || s.flow.needs_flow
+            || !s.alp.is_empty()
+            || s.dsize.is_some()
+            || !s.hdr.is_empty()
+            || !s.bit_conds.is_empty()
+            || !s.xbits.is_empty()
+            || !s.app_events.is_empty()
+            || s.ints
+                .iter()
+                .any(|op| !matches!(op.op, FlowintOp::Set | FlowintOp::Add | FlowintOp::Sub))
+        {
+            return false;
+        }
+        if !s.tx_kws.is_empty() {
+            let Some(t) = tx.and_then(|t| t.transaction()) else {
+                return false;
+            };
+            let dir = vigil_proto::Direction::ToServer;
+            if !s.tx_kws.iter().all(|k| k.matches(t, dir)) {
+                return false;
+            }
+        }
+        self.match_buffers(s, pkt, src, tx, true)
     }
 }
 

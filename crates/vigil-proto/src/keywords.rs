@@ -86,7 +86,7 @@ const fn custom(
     }
 }
 
-use AppProto::{Bacnet, Dnp3, Enip, Iec104, Mms, Modbus, Opcua, S7comm, Smb};
+use AppProto::{Bacnet, Dnp3, Enip, Goose, Iec104, Mms, Modbus, Opcua, S7comm, Smb};
 
 /// Every protocol keyword.
 pub static KEYWORDS: &[KeywordDef] = &[
@@ -184,6 +184,16 @@ pub static KEYWORDS: &[KeywordDef] = &[
     uint("opcua.request_id", Opcua),
     uint("opcua.secure_channel_id", Opcua),
     uint("opcua.attribute_id", Opcua),
+    // IEC 61850 GOOSE (per frame; names of the standard's PDU fields).
+    uint("goose.appid", Goose),
+    uint("goose.time_allowed_to_live", Goose),
+    uint("goose.st_num", Goose),
+    uint("goose.sq_num", Goose),
+    uint("goose.simulation", Goose),
+    uint("goose.conf_rev", Goose),
+    uint("goose.nds_com", Goose),
+    uint("goose.num_dat_set_entries", Goose),
+    uint("goose.data_count", Goose),
 ];
 
 /// Sticky buffers of vigil's OT protocols whose rule name differs from the

@@ -44,6 +44,9 @@ pub enum AppProto {
     Mms,
     Bacnet,
     Opcua,
+    /// IEC 61850 GOOSE: Ethernet frames, no flow (rules and keywords only;
+    /// not detected on flows).
+    Goose,
 }
 
 impl AppProto {
@@ -67,6 +70,7 @@ impl AppProto {
             AppProto::Mms => "mms",
             AppProto::Bacnet => "bacnet",
             AppProto::Opcua => "opcua",
+            AppProto::Goose => "goose",
         }
     }
 

@@ -78,6 +78,7 @@ const S7COMM: &[&str] = &["s7comm"];
 const MMS: &[&str] = &["mms"];
 const BACNET: &[&str] = &["bacnet"];
 const OPCUA: &[&str] = &["opcua"];
+const GOOSE: &[&str] = &["goose"];
 const NONE: &[&str] = &[];
 
 macro_rules! buf {
@@ -203,6 +204,9 @@ pub const BUFFERS: &[BufferInfo] = &[
     buf!("opcua.service_name", [], OPCUA),
     buf!("opcua.security_policy", [], OPCUA),
     buf!("opcua.node_id", [], OPCUA),
+    buf!("goose.gocb_ref", [], GOOSE),
+    buf!("goose.dat_set", [], GOOSE),
+    buf!("goose.go_id", [], GOOSE),
     buf!("ipv4.hdr", [], NONE),
     buf!("ipv6.hdr", [], NONE),
     buf!("icmpv4.hdr", [], NONE),
@@ -506,6 +510,15 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("opcua.request_id", P, REQ),
     kw!("opcua.secure_channel_id", P, REQ),
     kw!("opcua.attribute_id", P, REQ),
+    kw!("goose.appid", P, REQ),
+    kw!("goose.time_allowed_to_live", P, REQ),
+    kw!("goose.st_num", P, REQ),
+    kw!("goose.sq_num", P, REQ),
+    kw!("goose.simulation", P, REQ),
+    kw!("goose.conf_rev", P, REQ),
+    kw!("goose.nds_com", P, REQ),
+    kw!("goose.num_dat_set_entries", P, REQ),
+    kw!("goose.data_count", P, REQ),
 ];
 
 /// Alternative names of non-buffer keywords.
@@ -622,6 +635,9 @@ pub const APP_PROTOCOLS: &[&str] = &[
     "mms",
     "bacnet",
     "opcua",
+    // IEC 61850 GOOSE, on Ethernet (rules inspect each frame; addresses
+    // and ports are written `any`).
+    "goose",
 ];
 
 /// Canonical app-layer protocol name for `s` (`ssl` → `tls`, `ikev2` → `ike`).

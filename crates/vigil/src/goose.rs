@@ -5,7 +5,7 @@
 //! publisher is always followed by one tracker (determinism with N workers).
 
 use vigil_eve::{EveHeader, JsonWriter, format::push_mac};
-use vigil_proto::ot::goose::{self, GooseEvent, GooseTracker};
+use vigil_proto::ot::goose::{self, GooseEvent, GoosePdu, GooseTracker};
 use vigil_wire::{Decoded, Timestamp};
 
 /// GOOSE counters of one worker (`goose.*` in the stats record).
@@ -54,8 +54,10 @@ impl GooseLogger {
         }
     }
 
-    /// Handles `frame` when its EtherType payload is GOOSE: appends the
-    /// records to `out`; returns how many `goose` and `anomaly` records.
+    /// Handles `frame` when its EtherType payload is GOOSE: `inspect` runs
+    /// the rules on a decoded PDU (writing its alerts first, as alerts come
+    /// before the records of what they are about), then the records are
+    /// appended to `out`; returns how many `goose` and `anomaly` records.
     pub fn frame(
         &mut self,
         out: &mut Vec<u8>,
@@ -63,6 +65,7 @@ impl GooseLogger {
         frame: &[u8],
         ts: Timestamp,
         pcap_cnt: u64,
+        inspect: &mut dyn FnMut(&mut Vec<u8>, &GoosePdu<'_>),
     ) -> (u64, u64) {
         let Some(payload) = decoded
             .ether_payload
@@ -75,6 +78,7 @@ impl GooseLogger {
         match goose::decode(payload.bytes(frame)) {
             Ok(pdu) => {
                 self.pdus += 1;
+                inspect(out, &pdu);
                 if self.log_records {
                     let mut w = JsonWriter::new(out);
                     open_record(&mut w, decoded, ts, pcap_cnt, "goose");

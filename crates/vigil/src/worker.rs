@@ -2,17 +2,21 @@
 //! state, and turns the packets it is given into EVE records. Nothing here
 //! is shared with other workers, so the per-packet path takes no lock.
 
+use crate::detect::DetectOptions;
 use crate::goose::{GooseLogger, GooseStats};
 use crate::output::EveQueue;
 use crate::stats::DecoderCounters;
 use vigil_detect::state::DeferredTx;
-use vigil_detect::{Alert, AlertContext, Detector, FlowDetect, PacketFlow, RawStream, TxPhase};
+use vigil_detect::{
+    Alert, AlertContext, Detector, FlowDetect, PacketFlow, RawStream, TxPhase, TxRef,
+};
 use vigil_eve::{Endpoints, EveHeader, JsonWriter};
 use vigil_flow::defrag::{DefragConfig, DefragOutcome, DefragStats, Defragmenter};
 use vigil_flow::eve::{FlowRecordOptions, write_flow_record};
 use vigil_flow::tcp::TcpState;
 use vigil_flow::tcp::{StreamEvents, StreamMemory, StreamSink, TcpStats};
 use vigil_flow::{Direction, EndReason, Flow, FlowConfig, FlowEndSink, FlowStats, FlowTable};
+use vigil_proto::ot::goose::GoosePdu;
 use vigil_proto::{AppState, DetectionConfig, ParseOutput, Transaction};
 use vigil_wire::{Decoded, LinkType, Timestamp, Transport, decode_packet};
 
@@ -532,8 +536,36 @@ impl Worker {
             && let Some(goose) = self.goose.as_mut()
         {
             let emit = &mut self.emit;
-            let (records, anomalies) =
-                goose.frame(&mut emit.out, &self.decoded, pkt.data, ts, pkt.pcap_cnt);
+            let decoded = &self.decoded;
+            let (detector, options, alerts, alert_records) = (
+                &mut emit.detector,
+                &emit.options,
+                &mut emit.alerts,
+                &mut emit.alert_records,
+            );
+            let mut inspect = |out: &mut Vec<u8>, pdu: &GoosePdu<'_>| {
+                if let (Some(det), Some(opts)) = (detector.as_mut(), options.detect.as_ref()) {
+                    *alert_records += inspect_link_layer(
+                        det,
+                        opts,
+                        out,
+                        decoded,
+                        pkt.data,
+                        ts,
+                        pkt.pcap_cnt,
+                        pdu,
+                        alerts,
+                    );
+                }
+            };
+            let (records, anomalies) = goose.frame(
+                &mut emit.out,
+                decoded,
+                pkt.data,
+                ts,
+                pkt.pcap_cnt,
+                &mut inspect,
+            );
             emit.app_records += records;
             emit.anomaly_records += anomalies;
         }
@@ -761,6 +793,58 @@ fn flow_packet(
         emit.inspect_deferred(flow, ts, &pkt);
         emit.detect_packet(flow, ts, pcap_cnt, &pkt);
     }
+}
+
+/// Runs the rules on a link-layer message (a GOOSE PDU: no IP, no flow)
+/// and writes its alerts; returns how many.
+#[allow(clippy::too_many_arguments)]
+fn inspect_link_layer(
+    det: &mut Detector,
+    opts: &DetectOptions,
+    out: &mut Vec<u8>,
+    decoded: &Decoded,
+    frame: &[u8],
+    ts: Timestamp,
+    pcap_cnt: u64,
+    tx: &dyn Transaction,
+    alerts: &mut Vec<Alert>,
+) -> u64 {
+    let pkt = vigil_detect::Packet {
+        decoded,
+        frame,
+        payload: &[],
+        ts_secs: ts.secs,
+        flow: None,
+        stream_tracked: false,
+    };
+    alerts.clear();
+    det.transaction(
+        &pkt,
+        None,
+        tx.event_type(),
+        &TxRef(tx),
+        0,
+        TxPhase::Whole,
+        alerts,
+    );
+    alerts.truncate(MAX_ALERTS_PER_PACKET);
+    for a in alerts.iter() {
+        let ctx = AlertContext {
+            ts,
+            pcap_cnt: Some(pcap_cnt),
+            decoded,
+            frame,
+            payload: &[],
+            flow: None,
+            to_server: None,
+            tx: Some((tx, 0)),
+            stream: None,
+        };
+        vigil_detect::write_alert(out, det.engine(), a, &ctx, &opts.alert);
+    }
+    let n = alerts.len() as u64;
+    alerts.clear();
+    n
 }
 
 /// Swaps the flow when its application layer found it reversed (a

@@ -232,6 +232,21 @@ const EXPECTED: &[(u64, &str, usize)] = &[
         "opcua/cisagov+icsnpp-opcua-binary__pcaps_opcua_with-gap.pcap",
         1,
     ),
+    (
+        9200801,
+        "iec61850-goose/ITI+ICS-Security-Tools__pcaps_IEC61850_Sample_File_MMS_and_GOOSE.pcap",
+        8,
+    ),
+    (
+        9200802,
+        "iec61850-goose/ITI+ICS-Security-Tools__pcaps_IEC61850_GOOSE_GOOSE.pcap",
+        4,
+    ),
+    (
+        9200803,
+        "iec61850-goose/ITI+ICS-Security-Tools__pcaps_IEC61850_GOOSE_GOOSE.pcap",
+        4,
+    ),
 ];
 
 fn repo_root() -> PathBuf {
@@ -305,4 +320,42 @@ fn every_shipped_ot_rule_fires_on_its_capture() {
             );
         }
     }
+}
+
+#[test]
+fn goose_alerts_name_the_frame_not_a_flow() {
+    // GOOSE rules inspect each Ethernet frame: the alert carries the MAC
+    // addresses, the PDU and app_proto, and no IP endpoints or flow.
+    let capture = repo_root()
+        .join("../shared/corpus/ics-pcap/iec61850-goose/ITI+ICS-Security-Tools__pcaps_IEC61850_GOOSE_GOOSE.pcap");
+    if !capture.is_file() {
+        eprintln!("skipping: {} is absent", capture.display());
+        return;
+    }
+    let rules = repo_root().join("rules/vigil-ot.rules");
+    let dir = TempDir::new("goose-alert");
+    let run = run_file(
+        &dir,
+        &capture,
+        &["-k", "none", "-S", rules.to_str().expect("utf8 path")],
+    );
+    run.assert_ok();
+    let alerts = run.records("alert");
+    let a = alerts
+        .iter()
+        .find(|a| a["alert"]["signature_id"] == 9200802)
+        .expect("a 9200802 alert");
+    assert!(
+        a.get("src_ip").is_none() && a.get("flow_id").is_none(),
+        "{a}"
+    );
+    assert!(a.get("flow").is_none(), "{a}");
+    assert_eq!(a["app_proto"], "goose", "{a}");
+    assert_eq!(
+        a["ether"]["dest_mac"].as_str().map(str::len),
+        Some(17),
+        "{a}"
+    );
+    assert_eq!(a["goose"]["time_allowed_to_live"], 40000, "{a}");
+    assert_eq!(a["goose"]["gocb_ref"], "GEDeviceF650/LLN0$GO$gcb01", "{a}");
 }
