@@ -1018,8 +1018,11 @@ impl Detector {
             } else {
                 vigil_proto::Direction::ToClient
             };
+            // The flow's client: the packet's source when it goes to the
+            // server.
+            let client = flow.map(|f| if f.to_server { ip.src } else { ip.dst });
             if t.message_dir().is_some_and(|d| d != dir)
-                || !s.tx_kws.iter().all(|k| k.matches(t, dir))
+                || !s.tx_kws.iter().all(|k| k.matches_from(t, dir, client))
             {
                 return false;
             }

@@ -17,6 +17,7 @@
 //! [`KEYWORDS`] and documented in `docs/detection.md`.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use crate::ot::{dnp3, enip, iec104, modbus};
 use crate::{AppProto, Direction, Transaction};
@@ -25,6 +26,13 @@ use crate::{AppProto, Direction, Transaction};
 pub trait TxMatch: Send + Sync + fmt::Debug {
     /// Whether transaction `tx` matches when inspected in direction `dir`.
     fn matches(&self, tx: &dyn Transaction, dir: Direction) -> bool;
+    /// As [`TxMatch::matches`], knowing the address of the flow's client
+    /// (the side that opened it), for keywords that compare a field with
+    /// it (`ftpbounce`). The default ignores it.
+    fn matches_from(&self, tx: &dyn Transaction, dir: Direction, client: Option<IpAddr>) -> bool {
+        let _ = client;
+        self.matches(tx, dir)
+    }
 }
 
 /// How a keyword's argument is compiled.
@@ -86,7 +94,7 @@ const fn custom(
     }
 }
 
-use AppProto::{Bacnet, Dnp3, Enip, Goose, Iec104, Mms, Modbus, Opcua, S7comm, Smb};
+use AppProto::{Bacnet, Dnp3, Enip, Ftp, FtpData, Goose, Iec104, Mms, Modbus, Opcua, S7comm, Smb};
 
 /// Every protocol keyword.
 pub static KEYWORDS: &[KeywordDef] = &[
@@ -97,6 +105,8 @@ pub static KEYWORDS: &[KeywordDef] = &[
     custom("dnp3_obj", Dnp3, compile_dnp3_obj),
     uint_field("enip_command", Enip, "enip.command"),
     custom("cip_service", Enip, compile_cip_service),
+    custom("ftpbounce", Ftp, compile_ftpbounce),
+    custom("ftpdata_command", FtpData, compile_ftpdata_command),
     // DCERPC over SMB pipes (Suricata applies them to `dcerpc` and `smb`).
     custom("dcerpc.iface", Smb, compile_dcerpc_iface),
     custom("dcerpc.opnum", Smb, compile_dcerpc_opnum),
@@ -381,6 +391,65 @@ fn compile_modbus(v: &str) -> Result<Box<dyn TxMatch>, String> {
     modbus::ModbusKeyword::parse(v)
         .map(|k| Box::new(ModbusMatch(k)) as Box<dyn TxMatch>)
         .ok_or_else(|| format!("invalid argument '{}'", v.trim()))
+}
+
+/// Suricata's `ftpbounce` (no argument): a PORT command announcing an
+/// IPv4 address other than the client's own (an FTP bounce: the server is
+/// told to connect to a third host).
+fn compile_ftpbounce(v: &str) -> Result<Box<dyn TxMatch>, String> {
+    if !v.trim().is_empty() {
+        return Err("takes no argument".into());
+    }
+    Ok(Box::new(FtpBounce))
+}
+
+#[derive(Debug)]
+struct FtpBounce;
+
+impl TxMatch for FtpBounce {
+    fn matches(&self, tx: &dyn Transaction, dir: Direction) -> bool {
+        self.matches_from(tx, dir, None)
+    }
+
+    fn matches_from(&self, tx: &dyn Transaction, _dir: Direction, client: Option<IpAddr>) -> bool {
+        let Some(IpAddr::V4(client)) = client else {
+            // Suricata compares with the flow's IPv4 source only.
+            return false;
+        };
+        let mut bounce = false;
+        tx.uints("ftp.port_ip", &mut |ip| {
+            bounce |= ip != u64::from(u32::from(client))
+        });
+        bounce
+    }
+}
+
+/// Suricata's `ftpdata_command:retr|stor`: the FTP command that opened the
+/// data connection.
+fn compile_ftpdata_command(v: &str) -> Result<Box<dyn TxMatch>, String> {
+    let command: &'static str = match v.trim().to_ascii_lowercase().as_str() {
+        "retr" => "RETR",
+        "stor" => "STOR",
+        other => return Err(format!("'{other}' is not retr or stor")),
+    };
+    Ok(Box::new(BufferEq {
+        buffer: "ftp_data.command",
+        value: command,
+    }))
+}
+
+/// A buffer equal to a fixed value.
+#[derive(Debug)]
+struct BufferEq {
+    buffer: &'static str,
+    value: &'static str,
+}
+
+impl TxMatch for BufferEq {
+    fn matches(&self, tx: &dyn Transaction, _dir: Direction) -> bool {
+        tx.buffer(self.buffer)
+            .is_some_and(|b| b.eq_ignore_ascii_case(self.value.as_bytes()))
+    }
 }
 
 fn compile_dnp3_func(v: &str) -> Result<Box<dyn TxMatch>, String> {
@@ -668,6 +737,8 @@ mod tests {
                 "mms_func" => "read",
                 "dcerpc.iface" => "12345678-1234-ABCD-ef00-0123456789ab,>1,any_frag",
                 "dcerpc.opnum" => "1,3-5",
+                "ftpbounce" => "",
+                "ftpdata_command" => "RETR",
                 _ => ">1",
             };
             assert!(
@@ -679,6 +750,66 @@ mod tests {
         assert!(compile("nope", "1").is_none());
         assert!(matches!(compile("dnp3_obj", "12"), Some(Err(_))));
         assert!(matches!(compile("iec104_asdu_func", "X_YZ"), Some(Err(_))));
+    }
+
+    /// A transaction with one buffer and one integer field.
+    struct Fake {
+        buffer: (&'static str, &'static [u8]),
+        uint: (&'static str, u64),
+    }
+
+    impl Transaction for Fake {
+        fn event_type(&self) -> &'static str {
+            "fake"
+        }
+        fn write_eve(&self, _: &mut vigil_eve::JsonWriter<'_>) {}
+        fn buffer(&self, name: &str) -> Option<&[u8]> {
+            (name == self.buffer.0).then_some(self.buffer.1)
+        }
+        fn uints(&self, name: &str, f: &mut dyn FnMut(u64)) {
+            if name == self.uint.0 {
+                f(self.uint.1);
+            }
+        }
+    }
+
+    #[test]
+    fn ftpbounce_compares_the_port_address_with_the_client() {
+        let Some(Ok((proto, m))) = compile("ftpbounce", "") else {
+            panic!("ftpbounce compiles");
+        };
+        assert_eq!(proto, AppProto::Ftp);
+        // PORT 192,168,0,1,... from client 192.168.0.1: no bounce.
+        let tx = Fake {
+            buffer: ("", b""),
+            uint: ("ftp.port_ip", 0xc0a8_0001),
+        };
+        let client = |a: [u8; 4]| Some(IpAddr::from(a));
+        let d = Direction::ToServer;
+        assert!(!m.matches_from(&tx, d, client([192, 168, 0, 1])));
+        assert!(m.matches_from(&tx, d, client([10, 0, 0, 7])));
+        assert!(!m.matches_from(&tx, d, None), "needs the client address");
+        assert!(!m.matches(&tx, d));
+        assert!(matches!(compile("ftpbounce", "x"), Some(Err(_))));
+    }
+
+    #[test]
+    fn ftpdata_command_reads_the_data_connection_command() {
+        let Some(Ok((proto, m))) = compile("ftpdata_command", "retr") else {
+            panic!("ftpdata_command compiles");
+        };
+        assert_eq!(proto, AppProto::FtpData);
+        let retr = Fake {
+            buffer: ("ftp_data.command", b"RETR"),
+            uint: ("", 0),
+        };
+        let stor = Fake {
+            buffer: ("ftp_data.command", b"STOR"),
+            uint: ("", 0),
+        };
+        assert!(m.matches(&retr, Direction::ToClient));
+        assert!(!m.matches(&stor, Direction::ToClient));
+        assert!(matches!(compile("ftpdata_command", "list"), Some(Err(_))));
     }
 
     #[test]

@@ -343,7 +343,7 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("icmp_seq", S, REQ),
     // known, kept unparsed
     kw!("geoip", N, REQ),
-    kw!("ftpbounce", N, NO),
+    kw!("ftpbounce", P, NO),
     kw!("rpc", N, REQ),
     kw!("flowvar", N, REQ),
     kw!("pktvar", N, REQ),
@@ -406,7 +406,7 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("rfb.sectype", N, REQ),
     kw!("template2", N, REQ),
     kw!("icmpv6.mtu", N, REQ),
-    kw!("ftpdata_command", N, REQ),
+    kw!("ftpdata_command", P, REQ),
     kw!("dhcp.leasetime", N, REQ),
     kw!("dhcp.rebinding_time", N, REQ),
     kw!("dhcp.renewal_time", N, REQ),

@@ -554,9 +554,9 @@ fn unsupported_keywords_load() {
     );
     assert_eq!(
         o[3],
-        RuleOption::Unsupported {
+        RuleOption::Protocol {
             keyword: "ftpbounce".into(),
-            value: None
+            value: String::new()
         }
     );
     assert_eq!(keyword_status("ssl_state"), KeywordStatus::NotYetEvaluated);

@@ -205,7 +205,7 @@ fn rules_check_reports_counts_and_unsupported() {
         concat!(
             "alert tcp any any -> any any (msg:\"ok\"; content:\"x\"; sid:1;)\n",
             "alert tcp any any -> any any (msg:\"bad\"; content:\"x\"; nosuchkeyword; sid:2;)\n",
-            "alert tcp any any -> any any (msg:\"later\"; ftpbounce; sid:3;)\n",
+            "alert tcp any any -> any any (msg:\"later\"; geoip:src,RU; sid:3;)\n",
         ),
     )
     .expect("write");
@@ -217,7 +217,7 @@ fn rules_check_reports_counts_and_unsupported() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("2 loaded, 1 failed"), "{text}");
-    assert!(text.contains("ftpbounce"), "{text}");
+    assert!(text.contains("geoip"), "{text}");
 }
 
 #[test]
