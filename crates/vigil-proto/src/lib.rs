@@ -269,7 +269,7 @@ pub struct DetectEvent {
 /// A parser's request to hand the flow to another protocol (SMTP's
 /// STARTTLS; later HTTP CONNECT and Upgrade): the flow's following data is
 /// detected anew, Suricata's `AppLayerRequestProtocolChange`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProtocolChange {
     /// The protocol expected next (`app_proto_expected`; `None`: any).
     pub to: Option<AppProto>,
@@ -277,6 +277,11 @@ pub struct ProtocolChange {
     /// they are the new protocol's first bytes (0 when it ends exactly at
     /// the end of the data, as after STARTTLS).
     pub unconsumed: usize,
+    /// Client bytes the old parser held back, unparsed, from earlier data
+    /// (what a client sent through a CONNECT tunnel before the proxy's
+    /// answer was complete): detected first, as Suricata's stream keeps
+    /// unconsumed data for the next protocol.
+    pub held_to_server: Vec<u8>,
 }
 
 /// Where parsers put what they produce. Reused by the worker between
@@ -336,7 +341,26 @@ impl ParseOutput {
     /// Asks for the flow to be handed to another protocol after this data
     /// (see [`ProtocolChange`]).
     pub fn change_protocol(&mut self, to: Option<AppProto>, unconsumed: usize) {
-        self.change = Some(ProtocolChange { to, unconsumed });
+        self.change = Some(ProtocolChange {
+            to,
+            unconsumed,
+            held_to_server: Vec::new(),
+        });
+    }
+
+    /// As [`ParseOutput::change_protocol`], with client bytes held back by
+    /// the old parser (see [`ProtocolChange::held_to_server`]).
+    pub fn change_protocol_with_held(
+        &mut self,
+        to: Option<AppProto>,
+        unconsumed: usize,
+        held_to_server: Vec<u8>,
+    ) {
+        self.change = Some(ProtocolChange {
+            to,
+            unconsumed,
+            held_to_server,
+        });
     }
 
     /// Announces a data connection (see [`Expectation`]).

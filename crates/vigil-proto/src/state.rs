@@ -653,10 +653,13 @@ impl AppState {
         // protocol: they stay, and are detected with what follows.
         self.dir_proto = [DirProto::Unknown; 2];
         self.probe_state = [DirProbe::Pending; 2];
+        if !change.held_to_server.is_empty() {
+            self.feed(Direction::ToServer, &change.held_to_server, out);
+        }
         let start = data.len().saturating_sub(change.unconsumed);
         let tail = data.get(start..).unwrap_or(&[]);
         if !tail.is_empty() {
-            self.change_data(dir, tail, out);
+            self.feed(dir, tail, out);
         }
     }
 

@@ -366,7 +366,8 @@ fn auth_tls_accepted_hands_the_flow_to_tls() {
         out.change,
         Some(crate::ProtocolChange {
             to: Some(AppProto::Tls),
-            unconsumed: 0
+            unconsumed: 0,
+            held_to_server: Vec::new(),
         })
     );
 }

@@ -332,8 +332,6 @@ pub struct HttpParser {
     tunnel: Tunnel,
     /// Request bytes that followed the CONNECT request.
     tunnel_held: Vec<u8>,
-    /// Nesting level inside CONNECT tunnels.
-    depth: u8,
     /// A CONNECT got a 2xx answer (the tunnel opens when it completes).
     connect_accepted: bool,
 }
@@ -370,7 +368,6 @@ impl HttpParser {
             closing: false,
             tunnel: Tunnel::None,
             tunnel_held: Vec::new(),
-            depth: 0,
             connect_accepted: false,
         }
     }
@@ -412,7 +409,7 @@ impl HttpParser {
             match self.req_state {
                 ReqState::Ignore09 => return,
                 ReqState::Stopped => {
-                    self.tunnel_data(Direction::ToServer, data.get(pos..).unwrap_or(&[]), out);
+                    self.tunnel_data(Direction::ToServer, data.get(pos..).unwrap_or(&[]));
                     return;
                 }
                 ReqState::ConnectWait => {
@@ -1385,7 +1382,7 @@ impl HttpParser {
             }
             match self.res_state {
                 ResState::Stopped => {
-                    self.tunnel_data(Direction::ToClient, data.get(pos..).unwrap_or(&[]), out);
+                    self.tunnel_data(Direction::ToClient, data.get(pos..).unwrap_or(&[]));
                     return;
                 }
                 ResState::Idle => {
@@ -1931,7 +1928,7 @@ impl HttpParser {
         // first bytes of the tunnel).
         self.response_complete(out);
         if self.res_state == ResState::Stopped {
-            self.tunnel_data(Direction::ToClient, &line, out);
+            self.tunnel_data(Direction::ToClient, &line);
         }
         if self.res_state == ResState::Idle {
             self.response_start(out);
@@ -1984,7 +1981,7 @@ impl HttpParser {
         self.emit_ready(out);
         if tunnel {
             if id == Some(0) {
-                self.open_tunnel(out);
+                self.open_tunnel();
             } else {
                 self.res_state = ResState::Stopped;
                 self.req_state = ReqState::Stopped;
@@ -2015,11 +2012,15 @@ impl HttpParser {
         }
     }
 
-    /// Data after a successful CONNECT. Suricata hands the flow back to
-    /// protocol detection; when the tunnel carries HTTP again a fresh HTTP
-    /// state (transaction ids from 0) parses it. Other protocols are not
-    /// followed here.
-    fn tunnel_data(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
+    /// Data after a successful CONNECT: it belongs to whatever the tunnel
+    /// carries. Before the CONNECT's response is done the client's bytes
+    /// are held (bounded); once it is, the flow is handed back to protocol
+    /// detection (Suricata's `AppLayerRequestProtocolChange` with no
+    /// expected protocol): the bytes after the response in this data, and
+    /// the held ones, are the next protocol's first bytes. HTTP inside the
+    /// tunnel gets a fresh HTTP state (transaction ids from 0), TLS a TLS
+    /// state, and so on.
+    fn tunnel_data(&mut self, dir: Direction, data: &[u8]) {
         if data.is_empty() {
             return;
         }
@@ -2034,67 +2035,55 @@ impl HttpParser {
                 }
             }
             Tunnel::Dead => {}
-            Tunnel::Inner(p) => p.parse(dir, data, out),
-            Tunnel::Pending(seen) => {
-                let Some(buf) = seen.get_mut(dir.index()) else {
-                    return;
-                };
-                let data = if buf.is_empty() && dir == Direction::ToServer {
-                    let start = data
-                        .iter()
-                        .position(|&c| !util::is_space(c))
-                        .unwrap_or(data.len());
-                    data.get(start..).unwrap_or(&[])
-                } else {
-                    data
-                };
-                if data.is_empty() {
-                    return;
-                }
-                let room = TUNNEL_PROBE_LIMIT.saturating_sub(buf.len());
-                buf.extend_from_slice(data.get(..room.min(data.len())).unwrap_or(&[]));
-                match super::probe(dir, buf) {
-                    crate::Probe::Match if self.depth < MAX_TUNNEL_DEPTH => {
-                        let mut inner = Box::new(HttpParser::new());
-                        inner.depth = self.depth + 1;
-                        let bytes = std::mem::take(buf);
-                        inner.parse(dir, &bytes, out);
-                        self.tunnel = Tunnel::Inner(inner);
-                    }
-                    crate::Probe::NeedMore if buf.len() < TUNNEL_PROBE_LIMIT => {}
-                    _ => self.tunnel = Tunnel::Dead,
+            Tunnel::Handover { asked, tail } => {
+                if !*asked {
+                    *tail += data.len();
                 }
             }
         }
     }
 
-    /// The CONNECT's response is complete: open the tunnel.
-    fn open_tunnel(&mut self, out: &mut ParseOutput) {
-        self.tunnel = Tunnel::Pending([Vec::new(), Vec::new()]);
+    /// The CONNECT's response is complete: the tunnel opens; the change of
+    /// protocol is asked for at the end of the current data.
+    fn open_tunnel(&mut self) {
+        self.tunnel = Tunnel::Handover {
+            asked: false,
+            tail: 0,
+        };
         self.req_state = ReqState::Stopped;
         self.res_state = ResState::Stopped;
-        // libhtp consumed the line ending that followed the CONNECT
-        // request while probing the tunnel: detection starts after it.
-        let held = std::mem::take(&mut self.tunnel_held);
-        let start = held
-            .iter()
-            .position(|&c| !util::is_space(c))
-            .unwrap_or(held.len());
-        self.tunnel_data(Direction::ToServer, held.get(start..).unwrap_or(&[]), out);
+    }
+
+    /// Asks for the protocol change once the data that opened the tunnel is
+    /// parsed.
+    fn ask_handover(&mut self, out: &mut ParseOutput) {
+        if let Tunnel::Handover { asked, tail } = &mut self.tunnel
+            && !*asked
+        {
+            *asked = true;
+            let tail = *tail;
+            // libhtp consumed the line ending that followed the CONNECT
+            // request while probing the tunnel: detection starts after it.
+            let held = std::mem::take(&mut self.tunnel_held);
+            let start = held
+                .iter()
+                .position(|&c| !util::is_space(c))
+                .unwrap_or(held.len());
+            let held = held.get(start..).unwrap_or(&[]).to_vec();
+            out.change_protocol_with_held(None, tail, held);
+        }
     }
 }
-
-/// Tunnel bytes looked at to recognize HTTP inside a CONNECT.
-const TUNNEL_PROBE_LIMIT: usize = 64;
-/// CONNECTs nested inside CONNECT tunnels that are followed.
-const MAX_TUNNEL_DEPTH: u8 = 4;
 
 /// What follows a successful CONNECT.
 enum Tunnel {
     None,
-    /// Waiting for enough bytes to recognize HTTP (per direction).
-    Pending([Vec<u8>; 2]),
-    Inner(Box<HttpParser>),
+    /// The tunnel is open: the flow goes back to protocol detection.
+    /// `tail`: bytes of the current data past the CONNECT's response.
+    Handover {
+        asked: bool,
+        tail: usize,
+    },
     Dead,
 }
 
@@ -2247,16 +2236,12 @@ impl AppParser for HttpParser {
             Direction::ToServer => self.parse_request(data, out),
             Direction::ToClient => self.parse_response(data, out),
         }
+        self.ask_handover(out);
     }
 
     fn gap(&mut self, dir: Direction, len: u64, out: &mut ParseOutput) {
-        match &mut self.tunnel {
-            Tunnel::Inner(p) => return p.gap(dir, len, out),
-            Tunnel::Pending(_) => {
-                self.tunnel = Tunnel::Dead;
-                return;
-            }
-            Tunnel::None | Tunnel::Dead => {}
+        if matches!(self.tunnel, Tunnel::Handover { .. }) {
+            return;
         }
         // Inside a body of known length the gap is body bytes the file
         // records as missing; a gap reaching past the body ends it and the
@@ -2312,10 +2297,6 @@ impl AppParser for HttpParser {
     }
 
     fn close(&mut self, dir: Direction, out: &mut ParseOutput) {
-        if let Tunnel::Inner(p) = &mut self.tunnel {
-            p.close(dir, out);
-            return;
-        }
         let closing = std::mem::replace(&mut self.closing, true);
         match dir {
             Direction::ToServer => self.close_request(out),
@@ -2326,9 +2307,6 @@ impl AppParser for HttpParser {
 
     fn finish(&mut self, out: &mut ParseOutput) {
         self.closing = true;
-        if let Tunnel::Inner(p) = &mut self.tunnel {
-            p.finish(out);
-        }
         self.close_response(out);
         self.close_request(out);
         // Everything still open is logged now, files as truncated.

@@ -326,17 +326,37 @@ fn connect_then_tunnel() {
     assert!(!recs.iter().any(|r| r.event_type == "fileinfo"));
 }
 
+/// Feeds a conversation through protocol detection (a flow to port 8080)
+/// so that protocol changes happen; returns the records and the state.
+fn run_flow(conv: &[(Direction, &[u8])]) -> (Vec<Rec>, crate::AppState) {
+    let mut app = crate::AppState::new(
+        crate::Transport::Tcp,
+        40000,
+        8080,
+        crate::DetectionConfig::default(),
+    );
+    let mut out = ParseOutput::default();
+    for (dir, data) in conv {
+        app.on_stream(*dir, data, &mut out);
+    }
+    app.finish(&mut out);
+    let recs = out
+        .txs
+        .iter()
+        .filter(|t| !t.inspect_only())
+        .map(|t| render(t.as_ref()))
+        .collect();
+    (recs, app)
+}
+
 #[test]
 fn http_inside_connect_gets_a_fresh_state() {
-    let (recs, _) = run(
-        &[
-            (C, b"CONNECT abc:443 HTTP/1.1\r\nHost: abc\r\n\r\n"),
-            (S, b"HTTP/1.1 200 OK\r\n\r\n"),
-            (C, b"GET /in HTTP/1.1\r\nHost: abc\r\n\r\n"),
-            (S, b"HTTP/1.1 404 NF\r\nContent-Length: 0\r\n\r\n"),
-        ],
-        usize::MAX,
-    );
+    let (recs, app) = run_flow(&[
+        (C, b"CONNECT abc:443 HTTP/1.1\r\nHost: abc\r\n\r\n"),
+        (S, b"HTTP/1.1 200 OK\r\n\r\n"),
+        (C, b"GET /in HTTP/1.1\r\nHost: abc\r\n\r\n"),
+        (S, b"HTTP/1.1 404 NF\r\nContent-Length: 0\r\n\r\n"),
+    ]);
     let http: Vec<&Rec> = recs.iter().filter(|r| r.event_type == "http").collect();
     assert_eq!(http.len(), 2);
     assert_eq!(http[0].tx_id, Some(0));
@@ -344,6 +364,23 @@ fn http_inside_connect_gets_a_fresh_state() {
     // The tunnel's HTTP is a new state: its ids start at 0 again.
     assert_eq!(http[1].tx_id, Some(0));
     assert!(http[1].json.contains(r#""url":"/in""#) && http[1].json.contains(r#""status":404"#));
+    assert_eq!(app.app_proto_name(), Some("http"));
+}
+
+#[test]
+fn tls_inside_connect_changes_the_flow_protocol() {
+    // The client starts TLS before the proxy's answer is complete: its
+    // bytes are held and detected after the CONNECT.
+    let hello: &[u8] = &[0x16, 0x03, 0x01, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00];
+    let (recs, app) = run_flow(&[
+        (C, b"CONNECT abc:443 HTTP/1.1\r\nHost: abc\r\n\r\n"),
+        (S, b"HTTP/1.1 200 Connection established\r\n"),
+        (C, hello),
+        (S, b"\r\n"),
+    ]);
+    assert_eq!(recs.iter().filter(|r| r.event_type == "http").count(), 1);
+    assert_eq!(app.app_proto_name(), Some("tls"));
+    assert_eq!(app.flow_protos().orig, Some("http"));
 }
 
 #[test]

@@ -211,7 +211,8 @@ fn starttls_accepted_completes_the_transaction_and_hands_over_to_tls() {
         out.change,
         Some(crate::ProtocolChange {
             to: Some(AppProto::Tls),
-            unconsumed: 0
+            unconsumed: 0,
+            held_to_server: Vec::new(),
         })
     );
     assert_eq!(json(out.txs[0].as_ref()), r#"{"smtp":{"helo":"x"}}"#);
