@@ -291,6 +291,16 @@ impl AppState {
         }
     }
 
+    /// Whether protocol detection is over for the stream data the TCP
+    /// session delivers in its direction `dir`: recognised, or nothing
+    /// recognises it (even while the other direction is still undecided).
+    pub fn stream_detection_done(&self, dir: Direction) -> bool {
+        let d = self.stream_dir(dir).index();
+        self.failed
+            || self.probe_state.get(d) == Some(&DirProbe::NoMatch)
+            || self.dir_proto.get(d).is_some_and(|p| *p != DirProto::Unknown)
+    }
+
     /// The flow direction of stream data given in the session's `dir`.
     fn stream_dir(&self, dir: Direction) -> Direction {
         if self.flipped { dir.reverse() } else { dir }

@@ -777,9 +777,18 @@ fn flow_packet(
             .tcp
             .as_ref()
             .is_some_and(|t| t.state() != TcpState::None)
-        && flow
-            .app_proto
-            .is_some_and(|a| !PACKET_INSPECTED_PROTOS.contains(&a));
+        && match flow.app_proto {
+            Some(a) => !PACKET_INSPECTED_PROTOS.contains(&a),
+            // Undecided: a direction whose detection is over (nothing
+            // recognises it) is inspected on its stream like a failed flow.
+            None => {
+                let session_dir = match flow.tcp.as_ref() {
+                    Some(t) if t.reversed() => dir.reverse(),
+                    _ => dir,
+                };
+                app_of(&mut flow.app).is_some_and(|a| a.stream_detection_done(session_dir))
+            }
+        };
     let pkt = PktRef {
         decoded,
         frame,
