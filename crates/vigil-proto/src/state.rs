@@ -298,7 +298,10 @@ impl AppState {
         let d = self.stream_dir(dir).index();
         self.failed
             || self.probe_state.get(d) == Some(&DirProbe::NoMatch)
-            || self.dir_proto.get(d).is_some_and(|p| *p != DirProto::Unknown)
+            || self
+                .dir_proto
+                .get(d)
+                .is_some_and(|p| *p != DirProto::Unknown)
     }
 
     /// The flow direction of stream data given in the session's `dir`.
