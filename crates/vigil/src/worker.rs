@@ -226,6 +226,11 @@ impl Emitter {
         pkt: Option<PktRef<'_>>,
     ) {
         if self.parse_out.is_empty() {
+            // Flow end: transactions still waiting for a packet of their
+            // direction are inspected even when nothing new was parsed.
+            if pkt.is_none() && self.detector.is_some() {
+                self.inspect_deferred_at_end(flow, ts);
+            }
             return;
         }
         if self.detector.is_some()

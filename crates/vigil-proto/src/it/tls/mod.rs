@@ -415,6 +415,14 @@ impl Transaction for TlsTx {
         "tls"
     }
 
+    /// Suricata runs a direction's rules on TLS state on that direction's
+    /// packets: certificate rules (to the client) on the first packet from
+    /// the server after the certificate was parsed, not on the client's
+    /// ACK that delivered it.
+    fn inspect_sides_separately(&self) -> bool {
+        true
+    }
+
     fn logs_tx_id(&self) -> bool {
         false
     }
