@@ -70,7 +70,7 @@ const EXPECTED: &[(u64, &str, usize)] = &[
     (
         9200107,
         "dnp3/ITI+ICS-Security-Tools__pcaps_dnp3_auth_change_session_keys.pcap",
-        1,
+        2,
     ),
     (
         9200201,
