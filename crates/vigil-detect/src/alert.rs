@@ -138,7 +138,7 @@ pub fn write_alert(
         w.close_object();
     }
     if let Some((tx, id)) = ctx.tx
-        && tx.logs_tx_id()
+        && tx.alert_logs_tx_id()
     {
         w.uint("tx_id", id);
     }

@@ -62,6 +62,9 @@ pub struct Engine {
     apps: HashMap<String, AppGroup>,
     /// App rules whose protocol is open (e.g. `file.data`).
     app_any: AppGroup,
+    /// Rules with per-packet protocol keywords ([`Sig::live`]), by
+    /// application protocol, in rule order.
+    live: HashMap<String, Vec<u32>>,
     /// Distinct flowbit names.
     pub nbits: usize,
     /// Distinct flowint names.
@@ -149,6 +152,7 @@ impl Engine {
             groups: Default::default(),
             apps: HashMap::new(),
             app_any: AppGroup::default(),
+            live: HashMap::new(),
             nbits: names.len(),
             nints: ints.len(),
             threshold_config,
@@ -163,6 +167,11 @@ impl Engine {
         let mut app_fp: HashMap<(String, &'static str), PatternList> = HashMap::new();
         let mut any_fp: HashMap<&'static str, PatternList> = HashMap::new();
         for s in &self.sigs {
+            if s.live {
+                let key = s.app_proto.clone().unwrap_or_default();
+                self.live.entry(key).or_default().push(s.num);
+                continue;
+            }
             match s.kind {
                 SigKind::App => {
                     let fp = s
@@ -250,7 +259,16 @@ impl Engine {
 
     /// True when some rule inspects application-layer buffers.
     pub fn has_app_rules(&self) -> bool {
-        !self.apps.is_empty() || !self.app_any.nofp.is_empty() || !self.app_any.by_buf.is_empty()
+        !self.apps.is_empty()
+            || !self.app_any.nofp.is_empty()
+            || !self.app_any.by_buf.is_empty()
+            || !self.live.is_empty()
+    }
+
+    /// True when some rule of `app_proto` is inspected on every packet
+    /// against the parser's live state ([`Detector::live`]).
+    pub fn has_live_rules(&self, app_proto: &str) -> bool {
+        self.live.contains_key(app_proto)
     }
 
     /// Number of loaded rules per kind: (ip-only, pd-only, packet,
@@ -715,6 +733,63 @@ impl Detector {
         out[start..].sort_by_key(|a| a.sig);
     }
 
+    /// Evaluates the rules of `app_proto` that are inspected on every
+    /// packet ([`Sig::live`]) on the protocol's current state `tx`, in the
+    /// packet's direction. Each rule matches at most once per direction
+    /// of the flow (Suricata's per-transaction detection state of the
+    /// flow's single TLS transaction); alerts carry transaction id 0.
+    pub fn live(
+        &mut self,
+        pkt: &Packet<'_>,
+        mut fd: Option<&mut FlowDetect>,
+        app_proto: &str,
+        tx: &dyn TxBuffers,
+        out: &mut Vec<Alert>,
+    ) {
+        let Some(flow) = pkt.flow else { return };
+        if fd.as_deref().is_none_or(|f| f.passed) {
+            return;
+        }
+        let engine = self.engine.clone();
+        let Some(rules) = engine.live.get(app_proto) else {
+            return;
+        };
+        let start = out.len();
+        for &n in rules {
+            let s = &engine.sigs[n as usize];
+            if s.live_dir.is_some_and(|d| d != flow.to_server)
+                || fd
+                    .as_deref()
+                    .is_some_and(|f| f.live_done(n, flow.to_server))
+            {
+                continue;
+            }
+            let outcome = self.eval_emit(
+                &engine,
+                n,
+                pkt,
+                fd.as_deref_mut(),
+                Src::Tx,
+                Some((tx, 0)),
+                false,
+                out,
+            );
+            if outcome == Outcome::NoMatch {
+                continue;
+            }
+            if let Some(f) = fd.as_deref_mut() {
+                f.set_live_done(n, flow.to_server);
+                if outcome == Outcome::Pass {
+                    f.passed = true;
+                }
+            }
+            if outcome == Outcome::Pass {
+                break;
+            }
+        }
+        out[start..].sort_by_key(|a| a.sig);
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn eval_tx(
         &mut self,
@@ -1020,9 +1095,12 @@ impl Detector {
             };
             // The flow's client: the packet's source when it goes to the
             // server.
-            let client = flow.map(|f| if f.to_server { ip.src } else { ip.dst });
+            let ctx = vigil_proto::keywords::MatchCtx {
+                client: flow.map(|f| if f.to_server { ip.src } else { ip.dst }),
+                now_secs: pkt.ts_secs,
+            };
             if t.message_dir().is_some_and(|d| d != dir)
-                || !s.tx_kws.iter().all(|k| k.matches_from(t, dir, client))
+                || !s.tx_kws.iter().all(|k| k.matches_in(t, dir, &ctx))
             {
                 return false;
             }

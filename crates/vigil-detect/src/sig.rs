@@ -298,6 +298,13 @@ pub struct Sig {
     pub require_packet: bool,
     /// Requires the stream (only_stream).
     pub require_stream: bool,
+    /// Uses a protocol keyword inspected on every packet
+    /// (`TxMatch::per_packet`: `ssl_state`, `tls.version`, ...): the rule
+    /// runs on the parser's live state, not on handed-over transactions.
+    pub live: bool,
+    /// The direction a live rule is inspected in (`Some(true)`: to the
+    /// server), from `flow`, its buffers and its keywords.
+    pub live_dir: Option<bool>,
 }
 
 /// Lifetime of an xbit / hostbit set without `expire` (seconds).
@@ -555,6 +562,8 @@ pub fn compile(
         fast: None,
         require_packet: false,
         require_stream: matches!(rule.protocol, Protocol::TcpStream),
+        live: false,
+        live_dir: None,
     };
     if matches!(rule.protocol, Protocol::TcpPkt) {
         s.require_packet = true;
@@ -1185,6 +1194,10 @@ pub fn compile(
     if tx_events && s.app_proto.is_none() {
         s.app_proto = s.app_events[0].split_once('.').map(|(p, _)| p.to_string());
     }
+    if s.tx_kws.iter().any(|k| k.per_packet()) {
+        s.live = true;
+        s.live_dir = live_direction(&s)?;
+    }
     if !s.bufs.is_empty() || !s.tx_kws.is_empty() || tx_events {
         s.kind = SigKind::App;
         if s.app_proto.is_none() {
@@ -1214,6 +1227,39 @@ pub fn compile(
         s.kind = SigKind::IpOnly;
     }
     Ok(s)
+}
+
+/// The direction of a rule with per-packet protocol keywords: its `flow`
+/// direction, else the one its buffers and keywords agree on. Suricata
+/// refuses a rule whose parts only exist in opposite directions.
+fn live_direction(s: &Sig) -> Result<Option<bool>, String> {
+    let flow = if s.flow.to_server && !s.flow.to_client {
+        Some(true)
+    } else if s.flow.to_client && !s.flow.to_server {
+        Some(false)
+    } else {
+        None
+    };
+    let parts = s
+        .bufs
+        .iter()
+        .filter_map(|b| buffer_direction(b.name))
+        .chain(
+            s.tx_kws
+                .iter()
+                .filter_map(|k| k.direction())
+                .map(|d| d == vigil_proto::Direction::ToServer),
+        );
+    let mut dir = flow;
+    for d in parts {
+        match dir {
+            Some(x) if x != d => {
+                return Err("rule mixes keywords with conflicting directions".into());
+            }
+            _ => dir = Some(d),
+        }
+    }
+    Ok(dir)
 }
 
 /// Addresses of an IP-only rule containing negation make it "like

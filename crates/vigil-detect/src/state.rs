@@ -9,6 +9,8 @@ use vigil_rules::{ThresholdConfig, ThresholdEntryKind, ThresholdType, Track};
 
 /// Most flowbits set at once on one flow.
 pub const MAX_FLOW_BITS: usize = 512;
+/// Most (live rule, direction) matches remembered per flow.
+pub const MAX_LIVE_MATCHES: usize = 4096;
 /// Most flowints on one flow.
 pub const MAX_FLOW_INTS: usize = 128;
 /// Most app-layer events remembered per flow.
@@ -130,6 +132,9 @@ pub struct FlowDetect {
     pub raw: [RawStream; 2],
     /// A `pass` rule matched for the whole flow: no more inspection.
     pub passed: bool,
+    /// Live rules that matched the flow's protocol state, per direction:
+    /// `rule << 1 | to_server`, sorted.
+    live_done: Vec<u64>,
 }
 
 impl FlowDetect {
@@ -148,6 +153,28 @@ impl FlowDetect {
         self.pd_done.swap(0, 1);
         for d in &mut self.deferred.0 {
             d.dir = d.dir.reverse();
+        }
+        for k in &mut self.live_done {
+            *k ^= 1;
+        }
+        self.live_done.sort_unstable();
+    }
+
+    /// Whether live rule `sig` matched in the given direction.
+    pub fn live_done(&self, sig: u32, to_server: bool) -> bool {
+        self.live_done
+            .binary_search(&(u64::from(sig) << 1 | u64::from(to_server)))
+            .is_ok()
+    }
+
+    /// Records that live rule `sig` matched in the given direction
+    /// (ignored past [`MAX_LIVE_MATCHES`]).
+    pub fn set_live_done(&mut self, sig: u32, to_server: bool) {
+        let k = u64::from(sig) << 1 | u64::from(to_server);
+        if let Err(i) = self.live_done.binary_search(&k)
+            && self.live_done.len() < MAX_LIVE_MATCHES
+        {
+            self.live_done.insert(i, k);
         }
     }
 

@@ -19,19 +19,44 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::it::tls::detect as tls;
 use crate::ot::{dnp3, enip, iec104, modbus};
 use crate::{AppProto, Direction, Transaction};
+
+/// What a keyword may need besides the transaction: the packet being
+/// inspected and its flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MatchCtx {
+    /// The address of the flow's client (the side that opened it), for
+    /// keywords that compare a field with it (`ftpbounce`).
+    pub client: Option<IpAddr>,
+    /// The packet's time, Unix seconds (Suricata's flow `lastts`), for
+    /// keywords that compare a field with the time (`tls_cert_expired`).
+    pub now_secs: i64,
+}
 
 /// A compiled protocol keyword.
 pub trait TxMatch: Send + Sync + fmt::Debug {
     /// Whether transaction `tx` matches when inspected in direction `dir`.
     fn matches(&self, tx: &dyn Transaction, dir: Direction) -> bool;
-    /// As [`TxMatch::matches`], knowing the address of the flow's client
-    /// (the side that opened it), for keywords that compare a field with
-    /// it (`ftpbounce`). The default ignores it.
-    fn matches_from(&self, tx: &dyn Transaction, dir: Direction, client: Option<IpAddr>) -> bool {
-        let _ = client;
+    /// As [`TxMatch::matches`], with the packet's context ([`MatchCtx`])
+    /// for the keywords that need it. The default ignores it.
+    fn matches_in(&self, tx: &dyn Transaction, dir: Direction, ctx: &MatchCtx) -> bool {
+        let _ = ctx;
         self.matches(tx, dir)
+    }
+    /// Whether the keyword reads the protocol state as it progresses
+    /// (Suricata's TLS keywords `ssl_state`, `tls.version`, ...): a rule
+    /// using it is inspected on every packet of the flow against the
+    /// parser's current state (`AppParser::live_tx`), matching at most once
+    /// per direction, instead of on handed-over transactions. Default false.
+    fn per_packet(&self) -> bool {
+        false
+    }
+    /// The only direction the keyword is inspected in, when it has one
+    /// (`tls_cert_expired`: to the client). Default none (both).
+    fn direction(&self) -> Option<Direction> {
+        None
     }
 }
 
@@ -94,7 +119,9 @@ const fn custom(
     }
 }
 
-use AppProto::{Bacnet, Dnp3, Enip, Ftp, FtpData, Goose, Iec104, Mms, Modbus, Opcua, S7comm, Smb};
+use AppProto::{
+    Bacnet, Dnp3, Enip, Ftp, FtpData, Goose, Iec104, Mms, Modbus, Opcua, S7comm, Smb, Tls,
+};
 
 /// Every protocol keyword.
 pub static KEYWORDS: &[KeywordDef] = &[
@@ -107,6 +134,17 @@ pub static KEYWORDS: &[KeywordDef] = &[
     custom("cip_service", Enip, compile_cip_service),
     custom("ftpbounce", Ftp, compile_ftpbounce),
     custom("ftpdata_command", FtpData, compile_ftpdata_command),
+    // TLS state and certificate keywords (inspected per packet).
+    custom("ssl_state", Tls, tls::compile_ssl_state),
+    custom("ssl_version", Tls, tls::compile_ssl_version),
+    custom("tls.version", Tls, tls::compile_tls_version),
+    custom("tls_cert_notbefore", Tls, tls::compile_notbefore),
+    custom("tls_cert_notafter", Tls, tls::compile_notafter),
+    custom("tls_cert_expired", Tls, tls::compile_expired),
+    custom("tls_cert_valid", Tls, tls::compile_valid),
+    custom("tls.subject", Tls, tls::compile_subject),
+    custom("tls.issuerdn", Tls, tls::compile_issuerdn),
+    custom("tls.cert_chain_len", Tls, tls::compile_chain_len),
     // DCERPC over SMB pipes (Suricata applies them to `dcerpc` and `smb`).
     custom("dcerpc.iface", Smb, compile_dcerpc_iface),
     custom("dcerpc.opnum", Smb, compile_dcerpc_opnum),
@@ -408,11 +446,11 @@ struct FtpBounce;
 
 impl TxMatch for FtpBounce {
     fn matches(&self, tx: &dyn Transaction, dir: Direction) -> bool {
-        self.matches_from(tx, dir, None)
+        self.matches_in(tx, dir, &MatchCtx::default())
     }
 
-    fn matches_from(&self, tx: &dyn Transaction, _dir: Direction, client: Option<IpAddr>) -> bool {
-        let Some(IpAddr::V4(client)) = client else {
+    fn matches_in(&self, tx: &dyn Transaction, _dir: Direction, ctx: &MatchCtx) -> bool {
+        let Some(IpAddr::V4(client)) = ctx.client else {
             // Suricata compares with the flow's IPv4 source only.
             return false;
         };
@@ -739,6 +777,12 @@ mod tests {
                 "dcerpc.opnum" => "1,3-5",
                 "ftpbounce" => "",
                 "ftpdata_command" => "RETR",
+                "ssl_state" => "client_hello|!server_hello",
+                "ssl_version" => "tls1.2,sslv3",
+                "tls.version" => "1.2",
+                "tls_cert_notbefore" | "tls_cert_notafter" => "2015-01-01<>2020-02-29T10:00",
+                "tls_cert_expired" | "tls_cert_valid" => "",
+                "tls.subject" | "tls.issuerdn" => "CN=*.example.com",
                 _ => ">1",
             };
             assert!(
@@ -784,11 +828,17 @@ mod tests {
             buffer: ("", b""),
             uint: ("ftp.port_ip", 0xc0a8_0001),
         };
-        let client = |a: [u8; 4]| Some(IpAddr::from(a));
+        let client = |a: [u8; 4]| MatchCtx {
+            client: Some(IpAddr::from(a)),
+            now_secs: 0,
+        };
         let d = Direction::ToServer;
-        assert!(!m.matches_from(&tx, d, client([192, 168, 0, 1])));
-        assert!(m.matches_from(&tx, d, client([10, 0, 0, 7])));
-        assert!(!m.matches_from(&tx, d, None), "needs the client address");
+        assert!(!m.matches_in(&tx, d, &client([192, 168, 0, 1])));
+        assert!(m.matches_in(&tx, d, &client([10, 0, 0, 7])));
+        assert!(
+            !m.matches_in(&tx, d, &MatchCtx::default()),
+            "needs the client address"
+        );
         assert!(!m.matches(&tx, d));
         assert!(matches!(compile("ftpbounce", "x"), Some(Err(_))));
     }

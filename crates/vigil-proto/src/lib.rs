@@ -147,6 +147,18 @@ pub trait AppParser: Send {
     fn parent_flow_id(&self) -> Option<u64> {
         None
     }
+    /// The protocol state as parsed so far, as a transaction for the rule
+    /// keywords inspected on every packet
+    /// ([`keywords::TxMatch::per_packet`]: Suricata's TLS state keywords).
+    /// Default none.
+    fn live_tx(&mut self) -> Option<&dyn Transaction> {
+        None
+    }
+    /// An owned copy of the last [`AppParser::live_tx`] (for the alerts it
+    /// raised). Default none.
+    fn live_tx_owned(&self) -> Option<Box<dyn Transaction>> {
+        None
+    }
 }
 
 /// One application transaction (request and response, or a single message),
@@ -198,6 +210,11 @@ pub trait Transaction: Send {
     /// omit it for some protocols (modbus, dnp3); default true.
     fn logs_tx_id(&self) -> bool {
         true
+    }
+    /// Whether an alert on this transaction carries `tx_id`. Default: as
+    /// its record ([`Transaction::logs_tx_id`]).
+    fn alert_logs_tx_id(&self) -> bool {
+        self.logs_tx_id()
     }
     /// The transaction id of this record when the parser numbers its
     /// transactions itself (HTTP numbers them at request start, and a

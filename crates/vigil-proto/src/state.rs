@@ -242,6 +242,17 @@ impl AppState {
         self.parser.as_ref().and_then(|p| p.parent_flow_id())
     }
 
+    /// The parser's state as parsed so far, for the rule keywords inspected
+    /// on every packet ([`AppParser::live_tx`]).
+    pub fn live_tx(&mut self) -> Option<&dyn crate::Transaction> {
+        self.parser.as_mut().and_then(|p| p.live_tx())
+    }
+
+    /// An owned copy of the last [`AppState::live_tx`].
+    pub fn live_tx_owned(&self) -> Option<Box<dyn crate::Transaction>> {
+        self.parser.as_ref().and_then(|p| p.live_tx_owned())
+    }
+
     /// Forces the protocol (both directions count as detected).
     pub fn set_proto(&mut self, proto: AppProto) {
         if let Some(info) = info(proto) {

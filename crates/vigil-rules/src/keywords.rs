@@ -360,22 +360,13 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("decode-event", N, REQ),
     kw!("nfq_set_mark", N, REQ),
     kw!("flow.age", N, REQ),
-    kw!("tls.version", N, REQ),
-    kw!("tls.subject", N, REQ),
-    kw!("tls.issuerdn", N, REQ),
-    kw!("tls_cert_notbefore", N, REQ),
-    kw!("tls_cert_notafter", N, REQ),
-    kw!("tls_cert_expired", N, NO),
-    kw!("tls_cert_valid", N, NO),
-    kw!("tls.fingerprint", N, REQ),
     kw!("tls_store", N, NO),
-    kw!("tls.cert_chain_len", N, REQ),
+    // `tls.fingerprint:"..."` is content on `tls.cert_fingerprint`.
+    kw!("tls.fingerprint", S, REQ, quoted),
     kw!("nfs_procedure", N, REQ),
     kw!("nfs.version", N, REQ),
     kw!("ssh.protoversion", N, REQ),
     kw!("ssh.softwareversion", N, REQ),
-    kw!("ssl_version", N, REQ),
-    kw!("ssl_state", N, REQ),
     kw!("http2.frametype", N, REQ),
     kw!("http2.errorcode", N, REQ),
     kw!("http2.priority", N, REQ),
@@ -519,6 +510,27 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("goose.nds_com", P, REQ),
     kw!("goose.num_dat_set_entries", P, REQ),
     kw!("goose.data_count", P, REQ),
+    kw!("ssl_state", P, REQ),
+    kw!("ssl_version", P, REQ),
+    kw!("tls.version", P, REQ),
+    kw!("tls_cert_notbefore", P, REQ),
+    kw!("tls_cert_notafter", P, REQ),
+    kw!("tls_cert_expired", P, NO),
+    kw!("tls_cert_valid", P, NO),
+    kw!("tls.subject", P, REQ, quoted),
+    kw!("tls.issuerdn", P, REQ, quoted),
+    kw!("tls.cert_chain_len", P, REQ),
+];
+
+/// Protocol keywords whose value Suricata refuses in quotes ("quotes on
+/// ... keyword that doesn't support them").
+pub const QUOTES_REFUSED: &[&str] = &[
+    "ssl_state",
+    "ssl_version",
+    "tls.version",
+    "tls_cert_notbefore",
+    "tls_cert_notafter",
+    "tls.cert_chain_len",
 ];
 
 /// Alternative names of non-buffer keywords.
@@ -530,6 +542,7 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("dce_iface", "dcerpc.iface"),
     ("dce_opnum", "dcerpc.opnum"),
     ("nfs_version", "nfs.version"),
+    ("tls.store", "tls_store"),
 ];
 
 /// What a keyword name resolves to.
@@ -661,7 +674,8 @@ mod tests {
         assert_eq!(keyword_status("http_uri"), KeywordStatus::Supported);
         assert_eq!(keyword_status("file_data"), KeywordStatus::Supported);
         assert_eq!(keyword_status("flags"), KeywordStatus::Supported);
-        assert_eq!(keyword_status("ssl_state"), KeywordStatus::NotYetEvaluated);
+        assert_eq!(keyword_status("ssl_state"), KeywordStatus::Protocol);
+        assert_eq!(keyword_status("geoip"), KeywordStatus::NotYetEvaluated);
         assert_eq!(keyword_status("foobar"), KeywordStatus::Unknown);
         assert_eq!(buffer_info("dns_query").map(|b| b.name), Some("dns.query"));
     }

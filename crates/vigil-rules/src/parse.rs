@@ -853,6 +853,22 @@ impl Builder {
                 self.target = Some(t.to_string());
                 self.options.push(RuleOption::Target(t.to_string()));
             }
+            "tls.fingerprint" => {
+                // Suricata 7: a content on `tls.cert_fingerprint` (as if
+                // followed by a content modifier), the sticky buffer
+                // unchanged.
+                let (negated, rest) = negation(v);
+                let inner = unquote(rest)?.ok_or("value must be double quoted")?;
+                let pattern = opts::decode_content(inner)?;
+                self.set_app_proto(&["tls"])?;
+                let c = Content {
+                    pattern,
+                    negated,
+                    buffer: "tls.cert_fingerprint",
+                    ..Content::default()
+                };
+                self.push_match(RuleOption::Content(c));
+            }
             "content" | "uricontent" => {
                 let (negated, rest) = negation(v);
                 let inner = unquote(rest)?.ok_or("value must be double quoted")?;
@@ -1399,7 +1415,24 @@ impl Builder {
             }
             _ if crate::keywords::keyword_status(canon) == crate::KeywordStatus::Protocol => {
                 let v = value.unwrap_or_default();
-                let v = unquote(v)?.unwrap_or(v).to_string();
+                let v = if info.quotes_required {
+                    // `kw:!"..."` (Suricata's negation before the quotes):
+                    // handed over as `!...`.
+                    let (negated, rest) = negation(v);
+                    let inner = self.quoted(info, rest)?;
+                    if negated {
+                        format!("!{inner}")
+                    } else {
+                        inner.to_string()
+                    }
+                } else if crate::keywords::QUOTES_REFUSED.contains(&canon) {
+                    if v.starts_with('"') {
+                        return Err("value must not be quoted".to_string());
+                    }
+                    v.to_string()
+                } else {
+                    unquote(v)?.unwrap_or(v).to_string()
+                };
                 self.options.push(RuleOption::Protocol {
                     keyword: canon.to_string(),
                     value: v,
@@ -1527,6 +1560,30 @@ impl Builder {
                     ),
                 ));
             }
+        }
+        // Suricata's checks of `tls.cert_fingerprint` contents: a
+        // fingerprint's length and colons; upper case is made lower case.
+        for o in &mut self.options {
+            let RuleOption::Content(c) = o else { continue };
+            if c.buffer != "tls.cert_fingerprint" {
+                continue;
+            }
+            if c.pattern.len() != 59 {
+                return Err(ParseError::kw(
+                    "tls.cert_fingerprint",
+                    format!(
+                        "a fingerprint is 59 characters (20 bytes in hex with ':'), got {}: the rule could never match",
+                        c.pattern.len()
+                    ),
+                ));
+            }
+            if !c.pattern.contains(&b':') {
+                return Err(ParseError::kw(
+                    "tls.cert_fingerprint",
+                    "no ':' in the fingerprint: the rule could never match",
+                ));
+            }
+            c.pattern.make_ascii_lowercase();
         }
         if let Some((b, _)) = self
             .stickies

@@ -535,14 +535,19 @@ fn meta_keywords() {
 
 #[test]
 fn unsupported_keywords_load() {
-    let o = opts(
-        r#"ssl_state:client_hello; tls.version:1.2; filemagic:"PE32"; ftpbounce; lua:script.lua;"#,
-    );
+    let o = opts(r#"geoip:src,US; tls.version:1.2; filemagic:"PE32"; ftpbounce; lua:script.lua;"#);
     assert_eq!(
         o[0],
         RuleOption::Unsupported {
-            keyword: "ssl_state".into(),
-            value: Some("client_hello".into())
+            keyword: "geoip".into(),
+            value: Some("src,US".into())
+        }
+    );
+    assert_eq!(
+        o[1],
+        RuleOption::Protocol {
+            keyword: "tls.version".into(),
+            value: "1.2".into()
         }
     );
     assert_eq!(
@@ -559,7 +564,8 @@ fn unsupported_keywords_load() {
             value: String::new()
         }
     );
-    assert_eq!(keyword_status("ssl_state"), KeywordStatus::NotYetEvaluated);
+    assert_eq!(keyword_status("geoip"), KeywordStatus::NotYetEvaluated);
+    assert_eq!(keyword_status("ssl_state"), KeywordStatus::Protocol);
     assert_eq!(keyword_status("http.uri"), KeywordStatus::Supported);
     assert_eq!(keyword_status("nope"), KeywordStatus::Unknown);
 }
@@ -796,7 +802,7 @@ alert tcp any any -> any any (msg:\"one\"; \\\n    content:\"a\"; sid:1; rev:1;)
 alert tcp any any -> any any (msg:\"dup\"; sid:1; rev:1;)\n\
 alert tcp any any -> any any (msg:\"newer\"; sid:1; rev:2;)\n\
 alert tcp any any -> any any (msg:\"bad\"; foo; sid:3;)\n\
-alert tcp any any -> any any (msg:\"ok\"; ssl_state:client_hello; sid:4;)\n";
+alert tcp any any -> any any (msg:\"ok\"; geoip:src,US; sid:4;)\n";
     let mut set = RuleSet::new();
     set.add_text(
         "f.rules",
@@ -822,10 +828,7 @@ alert tcp any any -> any any (msg:\"ok\"; ssl_state:client_hello; sid:4;)\n";
     assert_eq!(set.files[0].loaded, 2);
     assert_eq!(set.files[0].failed, 2);
     assert_eq!(set.warnings.len(), 1);
-    assert_eq!(
-        set.unsupported_histogram(),
-        vec![("ssl_state".to_string(), 1)]
-    );
+    assert_eq!(set.unsupported_histogram(), vec![("geoip".to_string(), 1)]);
     assert_eq!(
         set.error_histogram(),
         vec![("foo".to_string(), 1), ("sid".to_string(), 1)]
@@ -992,4 +995,74 @@ fn error_messages_stay_short() {
     assert!(e.len() < 700, "{}", e.len());
     let e = rule_err(&format!("{}x;", "k".repeat(100_000)));
     assert!(e.len() < 700 && e.contains("unknown rule keyword"), "{e}");
+}
+
+#[test]
+fn tls_fingerprint_is_content_on_the_fingerprint_buffer() {
+    const FP: &str = "90:86:A4:3B:F5:CF:1B:2E:4E:F7:97:96:F9:DE:BA:B9:66:35:86:3F";
+    let r = parse(&format!(
+        "alert tls any any -> any any (tls.fingerprint:!\"{FP}\"; sid:1;)"
+    ));
+    let c = r
+        .options
+        .iter()
+        .find_map(|o| match o {
+            RuleOption::Content(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("a content");
+    assert_eq!(c.buffer, "tls.cert_fingerprint");
+    assert!(c.negated);
+    // Upper case is made lower case (the buffer is lower case hex).
+    assert_eq!(c.pattern, FP.to_ascii_lowercase().into_bytes());
+    // The same checks for the sticky buffer's contents.
+    let r = parse(&format!(
+        "alert tls any any -> any any (tls.cert_fingerprint; content:\"{FP}\"; sid:1;)"
+    ));
+    assert!(r.options.iter().any(|o| matches!(o,
+        RuleOption::Content(c) if c.pattern == FP.to_ascii_lowercase().into_bytes())));
+    assert_eq!(
+        rule_err(r#"tls.fingerprint:"90:86:a4";"#),
+        "t.rules:1: keyword 'tls.cert_fingerprint': a fingerprint is 59 characters (20 bytes in hex with ':'), got 8: the rule could never match"
+    );
+    assert_eq!(
+        rule_err(&format!("tls.fingerprint:\"{}\";", FP.replace(':', "-"))),
+        "t.rules:1: keyword 'tls.cert_fingerprint': no ':' in the fingerprint: the rule could never match"
+    );
+    assert_eq!(
+        rule_err(&format!("tls.fingerprint:{FP};")),
+        "t.rules:1: keyword 'tls.fingerprint': value must be double quoted"
+    );
+}
+
+#[test]
+fn tls_keyword_quoting() {
+    // tls.subject / tls.issuerdn: quotes required, `!` before them.
+    assert_eq!(
+        opts(r#"tls.subject:!"CN=x, O=y";"#),
+        vec![RuleOption::Protocol {
+            keyword: "tls.subject".into(),
+            value: "!CN=x, O=y".into()
+        }]
+    );
+    assert_eq!(
+        rule_err("tls.issuerdn:CN=x;"),
+        "t.rules:1: keyword 'tls.issuerdn': value must be double quoted"
+    );
+    // The others refuse quotes, as Suricata.
+    for kw in [
+        "ssl_state",
+        "ssl_version",
+        "tls.version",
+        "tls_cert_notafter",
+    ] {
+        assert_eq!(
+            rule_err(&format!("{kw}:\"1\";")),
+            format!("t.rules:1: keyword '{kw}': value must not be quoted")
+        );
+    }
+    assert_eq!(
+        rule_err("tls_cert_valid:1;"),
+        "t.rules:1: keyword 'tls_cert_valid': takes no value"
+    );
 }

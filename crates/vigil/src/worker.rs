@@ -438,6 +438,7 @@ impl FlowEndSink for Emitter {
         swap_if_asked(flow);
         sync_app_fields(flow);
         self.drain_app_output(flow, now, None, None);
+        self.inspect_live_at_end(flow, now);
         self.inspect_stream_end(flow, now);
         if self.options.log_flows {
             // A timed-out flow is stamped with its deadline rather than the
@@ -805,6 +806,7 @@ fn flow_packet(
     emit.drain_app_output(flow, ts, Some(pcap_cnt), Some(pkt));
     if emit.detector.is_some() {
         emit.inspect_deferred(flow, ts, &pkt);
+        emit.inspect_live(flow, ts, &pkt);
         emit.detect_packet(flow, ts, pcap_cnt, &pkt);
     }
 }
@@ -1008,6 +1010,79 @@ impl Emitter {
             }
         }
         self.alerts = alerts;
+    }
+
+    /// Runs the rules inspected on every packet (`ssl_state`,
+    /// `tls.version`, ...) on the parser's current state, as Suricata
+    /// inspects its TLS transaction on each packet of an established
+    /// flow; their alerts join the packet's.
+    fn inspect_live(&mut self, flow: &mut Flow, ts: Timestamp, p: &PktRef<'_>) {
+        let (Some(det), Some(app)) = (self.detector.as_mut(), flow.app_proto) else {
+            return;
+        };
+        if !det.engine().has_live_rules(app) || (flow.proto == 6 && !p.established) {
+            return;
+        }
+        let dpkt = detect_packet(p, flow, ts);
+        let Flow {
+            app: app_state,
+            detect,
+            ..
+        } = &mut *flow;
+        let Some(state) = app_of(app_state) else {
+            return;
+        };
+        let Some(tx) = state.live_tx() else {
+            return;
+        };
+        let mut alerts = std::mem::take(&mut self.alerts);
+        alerts.clear();
+        det.live(
+            &dpkt,
+            detect_of(detect),
+            app,
+            &vigil_detect::TxRef(tx),
+            &mut alerts,
+        );
+        if !alerts.is_empty()
+            && let Some(tx) = state.live_tx_owned()
+        {
+            let idx = self.held.len();
+            self.pending
+                .extend(alerts.drain(..).map(|a| (a, Some(idx))));
+            self.held.push(Held {
+                tx,
+                tx_id: 0,
+                defer_to: None,
+            });
+        }
+        self.alerts = alerts;
+    }
+
+    /// At flow end: the per-packet rules see the final state (both
+    /// streams ended) on a pseudo packet per direction, as Suricata's
+    /// flow-end pseudo packets.
+    fn inspect_live_at_end(&mut self, flow: &mut Flow, now: Timestamp) {
+        let live = match (self.detector.as_ref(), flow.app_proto) {
+            (Some(det), Some(app)) => det.engine().has_live_rules(app),
+            _ => false,
+        };
+        if !live {
+            return;
+        }
+        for dir in [Direction::ToServer, Direction::ToClient] {
+            let decoded = pseudo_decoded(flow, dir);
+            let p = PktRef {
+                decoded: &decoded,
+                frame: &[],
+                payload: &[],
+                dir,
+                established: true,
+                stream_tracked: true,
+            };
+            self.inspect_live(flow, now, &p);
+            self.flush_alerts(flow, now, None, &p, None);
+        }
     }
 
     /// After a packet's alerts are written: transactions whose other side

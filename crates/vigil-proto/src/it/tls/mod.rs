@@ -21,6 +21,7 @@
 //!   that makes Suricata stop parsing the flow stops this parser too.
 
 mod cert;
+pub mod detect;
 mod ja;
 mod state;
 #[cfg(test)]
@@ -163,7 +164,14 @@ pub struct TlsParser {
     finished: bool,
     log_ja3: bool,
     from_proto: Option<AppProto>,
+    /// The state as detection last saw it ([`AppParser::live_tx`]), with
+    /// the key it was taken at.
+    live: Option<(LiveKey, TlsTx)>,
 }
+
+/// What identifies a state snapshot: the decoder's count of decoded
+/// messages and the fields that change without one.
+type LiveKey = (u64, u32, u32, u16, u16, bool);
 
 impl Default for TlsParser {
     fn default() -> Self {
@@ -190,6 +198,7 @@ impl TlsParser {
             finished: false,
             log_ja3: ja3,
             from_proto: None,
+            live: None,
         }
     }
 
@@ -218,7 +227,20 @@ impl TlsParser {
             ja4: s.client.ja4.as_ref().map(Ja4::hash),
             log_ja3: self.log_ja3,
             from_proto: self.from_proto,
+            finished: self.finished,
         }
+    }
+
+    fn live_key(&self) -> LiveKey {
+        let s = &self.state;
+        (
+            s.messages,
+            s.flags,
+            s.current_flags,
+            s.client.version,
+            s.server.version,
+            self.finished,
+        )
     }
 
     /// Hands the anomalies raised to the worker. Suricata logs a
@@ -269,15 +291,18 @@ impl AppParser for TlsParser {
         let d = dir.index();
         let mut pending = std::mem::take(&mut self.pending[d]);
         let mut skip = self.skip[d];
+        // Suricata resets the message flags `ssl_state` tests when a parse
+        // starts on a record boundary, not in the middle of a record.
+        let new_record = pending.is_empty() && skip == 0;
         let result = if pending.is_empty() {
-            let r = self.state.decode(dir, data, &mut skip);
+            let r = self.state.decode(dir, data, &mut skip, new_record);
             if let Ok(n) = r {
                 pending.extend_from_slice(data.get(n..).unwrap_or(&[]));
             }
             r
         } else {
             pending.extend_from_slice(data);
-            let r = self.state.decode(dir, &pending, &mut skip);
+            let r = self.state.decode(dir, &pending, &mut skip, new_record);
             if let Ok(n) = r {
                 pending.drain(..n.min(pending.len()));
             }
@@ -308,6 +333,20 @@ impl AppParser for TlsParser {
         self.drain_events(out);
         self.maybe_log(out);
     }
+
+    fn live_tx(&mut self) -> Option<&dyn Transaction> {
+        let key = self.live_key();
+        if self.live.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.live = Some((key, self.snapshot()));
+        }
+        self.live.as_ref().map(|(_, t)| t as &dyn Transaction)
+    }
+
+    fn live_tx_owned(&self) -> Option<Box<dyn Transaction>> {
+        self.live
+            .as_ref()
+            .map(|(_, t)| Box::new(t.clone()) as Box<dyn Transaction>)
+    }
 }
 
 /// The TLS transaction of a session (there is one per flow, as Suricata's).
@@ -325,9 +364,19 @@ pub struct TlsTx {
     ja4: Option<String>,
     log_ja3: bool,
     from_proto: Option<AppProto>,
+    /// Both streams ended (Suricata's `SSL_AL_FLAG_STATE_FINISHED`).
+    pub finished: bool,
 }
 
 impl TlsTx {
+    /// The side that sends in direction `dir` (the client to the server).
+    pub fn conn(&self, dir: Direction) -> &Conn {
+        match dir {
+            Direction::ToServer => &self.client,
+            Direction::ToClient => &self.server,
+        }
+    }
+
     /// The version logged and matched by `tls.version` (the server's).
     pub fn version(&self) -> u16 {
         self.server.version
@@ -427,8 +476,17 @@ impl Transaction for TlsTx {
         false
     }
 
+    /// Suricata's `tls` record has no `tx_id`, its alerts do (0).
+    fn alert_logs_tx_id(&self) -> bool {
+        true
+    }
+
     fn tx_id(&self) -> Option<u64> {
         Some(0)
+    }
+
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        Some(self)
     }
 
     fn write_eve(&self, w: &mut JsonWriter<'_>) {

@@ -213,6 +213,8 @@ pub struct SslState {
     pub flags: u32,
     /// Flags of the message being decoded (`ssl_state` matches these).
     pub current_flags: u32,
+    /// Handshake messages (and SSLv2 records) decoded so far.
+    pub messages: u64,
     /// Client side.
     pub client: Conn,
     /// Server side.
@@ -266,12 +268,15 @@ impl SslState {
     /// Decodes one call's worth of stream bytes (`input` = bytes left over
     /// from earlier calls followed by the new ones). Returns the bytes
     /// consumed; the rest (an incomplete record) is presented again with
-    /// the next call.
+    /// the next call. `new_record`: the call starts on a record boundary
+    /// (nothing of the current record seen before), where the message
+    /// flags are reset.
     pub(crate) fn decode(
         &mut self,
         dir: Direction,
         input: &[u8],
         skip: &mut usize,
+        new_record: bool,
     ) -> Result<usize, Fatal> {
         let mut pos = 0usize;
         // Bytes of a record already accounted for (an SSLv2 record being
@@ -282,7 +287,9 @@ impl SslState {
         if pos == input.len() {
             return Ok(pos);
         }
-        self.current_flags = 0;
+        if new_record {
+            self.current_flags = 0;
+        }
         let max_records = (input.len() / 6).max(1);
         let mut counter = 0usize;
         while pos < input.len() {
@@ -418,11 +425,17 @@ impl SslState {
             return Step::More;
         }
         self.conn(dir).version = SSL_VERSION_2;
+        self.messages += 1;
         let mut current = self.current_flags;
         match msg_type {
             0 => self.event("ERROR_MESSAGE_ENCOUNTERED"),
             1 => {
                 current = FLAG_CLIENT_HELLO | FLAG_SSL_CLIENT_HS;
+                // The hello's own version field (SSLv3/TLS in a
+                // compatible hello), as Suricata keeps it.
+                if let Some(&[hi, lo]) = body.get(..2).and_then(|s| <&[u8; 2]>::try_from(s).ok()) {
+                    self.conn(dir).version = u16::from_be_bytes([hi, lo]);
+                }
                 if let Some(&[hi, lo]) = body.get(4..6).and_then(|s| <&[u8; 2]>::try_from(s).ok())
                     && hi == 0
                     && lo == 0
@@ -516,6 +529,7 @@ impl SslState {
 
     /// One complete handshake message.
     fn handshake_message(&mut self, dir: Direction, msg_type: u8, msg: &[u8]) -> Result<(), Fatal> {
+        self.messages += 1;
         match msg_type {
             HS_CLIENT_HELLO => {
                 self.current_flags = FLAG_CLIENT_HELLO;
@@ -528,7 +542,13 @@ impl SslState {
             HS_SERVER_KEY_EXCHANGE => self.current_flags = FLAG_SERVER_KEYX,
             HS_CLIENT_KEY_EXCHANGE => self.current_flags = FLAG_CLIENT_KEYX,
             HS_CERTIFICATE => self.certificates(dir, msg),
-            HS_CERTIFICATE_REQUEST => self.current_flags |= FLAG_NEED_CLIENT_CERT,
+            // Suricata: a request from the server replaces the message
+            // flags (`ssl_state:server_keyx` no longer matches after it).
+            HS_CERTIFICATE_REQUEST => {
+                if dir == Direction::ToClient {
+                    self.current_flags = FLAG_NEED_CLIENT_CERT;
+                }
+            }
             HS_HELLO_REQUEST
             | HS_CERTIFICATE_VERIFY
             | HS_FINISHED
@@ -879,10 +899,17 @@ impl SslState {
                 return None;
             }
             let list = r.take(n)?;
-            let first = u16::from_be_bytes([*list.first()?, *list.get(1)?]);
             self.flags |= FLAG_CH_VERSION_EXTENSION;
             let conn = self.conn(dir);
-            conn.version = first;
+            // The first known version is the client's (GREASE and other
+            // noise skipped, as Suricata).
+            if let Some(v) = list
+                .chunks_exact(2)
+                .map(|p| u16::from_be_bytes([p[0], p[1]]))
+                .find(|&v| version_valid(v))
+            {
+                conn.version = v;
+            }
             if let Some(j) = conn.ja4.as_mut() {
                 for pair in list.chunks_exact(2) {
                     j.add_version(u16::from_be_bytes([pair[0], pair[1]]));
@@ -971,6 +998,19 @@ impl SslState {
             self.flags |= FLAG_HANDSHAKE_DONE;
         }
     }
+}
+
+/// The versions Suricata takes from a supported_versions list: SSLv3 to
+/// TLS 1.3 and the TLS 1.3 drafts it names.
+fn version_valid(v: u16) -> bool {
+    matches!(
+        v,
+        SSL_VERSION_3..=TLS_VERSION_13
+            | TLS_VERSION_13_PRE_DRAFT16
+            | 0x7f10..=0x7f1c
+            | 0xfb14..=0xfb17
+            | 0xfb1a
+    )
 }
 
 fn supported_handshake_type(t: u8) -> bool {

@@ -737,7 +737,8 @@ fn sslv2_hello_flags() {
     p.parse(C, &data[4..], &mut out);
     let t = p.snapshot();
     assert!(t.flags & FLAG_CLIENT_HELLO != 0);
-    assert_eq!(t.client.version, 0x0200);
+    // The hello's version field (0x0002 here), as Suricata keeps it.
+    assert_eq!(t.client.version, 0x0002);
     assert!(out.events.is_empty());
     // A zero-length SSLv2 record.
     p.parse(S, &[0x80, 0x00, 0x04], &mut out);
@@ -897,4 +898,104 @@ fn second_client_hello_keeps_the_first_fingerprints() {
     assert_eq!(event_names(&out), ["MULTIPLE_SNI_EXTENSIONS"]);
     assert_eq!(after.client.ja3, before.client.ja3);
     assert_eq!(after.ja4(), before.ja4());
+}
+
+#[test]
+fn message_flags_reset_only_on_a_record_boundary() {
+    // Suricata's `current_flags` (what `ssl_state` tests): set per
+    // handshake message, reset when a parse starts on a new record, kept
+    // when it continues one.
+    let mut p = parser(false, false);
+    let mut out = ParseOutput::default();
+    p.parse(C, &reference_client_hello(), &mut out);
+    assert_eq!(p.state().current_flags, FLAG_CLIENT_HELLO);
+    let mut flight = server_hello(0x0303, &[], 0xc02f, &[]);
+    flight.extend(certificate(&[LEAF]));
+    let record = rec(22, 0x0303, &flight);
+    let (a, b) = record.split_at(100);
+    p.parse(S, a, &mut out);
+    assert_eq!(p.state().current_flags, 0, "nothing complete yet");
+    // The rest of the same record: not reset in between.
+    p.parse(S, b, &mut out);
+    assert_eq!(p.state().current_flags, FLAG_SERVER_HELLO);
+    let sh_then_cert = rec(22, 0x0303, &server_hello(0x0303, &[], 0xc02f, &[]));
+    let (a, b) = sh_then_cert.split_at(sh_then_cert.len() - 3);
+    let mut p = parser(false, false);
+    p.parse(S, a, &mut out);
+    p.parse(C, &reference_client_hello(), &mut out);
+    // The client's parse started on a record boundary: reset, then CH.
+    assert_eq!(p.state().current_flags, FLAG_CLIENT_HELLO);
+    // The server's record completes without a reset: SH.
+    p.parse(S, b, &mut out);
+    assert_eq!(p.state().current_flags, FLAG_SERVER_HELLO);
+    // An application data record starting a parse: reset to nothing.
+    p.parse(C, &rec(23, 0x0303, &[1; 20]), &mut out);
+    assert_eq!(p.state().current_flags, 0);
+}
+
+#[test]
+fn certificate_request_replaces_the_message_flags() {
+    let mut p = parser(false, false);
+    let mut out = ParseOutput::default();
+    p.parse(C, &reference_client_hello(), &mut out);
+    let mut flight = server_hello(0x0303, &[], 0xc02f, &[]);
+    flight.extend(hs(12, &[0; 8]));
+    p.parse(S, &rec(22, 0x0303, &flight), &mut out);
+    assert_eq!(p.state().current_flags, FLAG_SERVER_KEYX);
+    p.parse(S, &rec(22, 0x0303, &hs(13, &[1, 1, 0, 0, 0])), &mut out);
+    assert_eq!(p.state().current_flags, FLAG_NEED_CLIENT_CERT);
+    assert!(p.state().flags & FLAG_SERVER_KEYX != 0);
+}
+
+#[test]
+fn client_version_is_the_first_known_supported_version() {
+    // supported_versions 3a3a (GREASE), 0304, 0303: TLS 1.3 is the
+    // client's version (`ssl_version` / `tls.version` to the server).
+    let versions = ext(43, &[6, 0x3a, 0x3a, 0x03, 0x04, 0x03, 0x03]);
+    let hello = rec(
+        22,
+        0x0301,
+        &client_hello(0x0303, &[], &[0x1301], Some(&versions)),
+    );
+    let mut p = parser(false, false);
+    let mut out = ParseOutput::default();
+    p.parse(C, &hello, &mut out);
+    assert_eq!(p.state().client.version, TLS_VERSION_13);
+    // Nothing known: the hello's version stays.
+    let versions = ext(43, &[2, 0x3a, 0x3a]);
+    let hello = rec(
+        22,
+        0x0301,
+        &client_hello(0x0303, &[], &[0x1301], Some(&versions)),
+    );
+    let mut p = parser(false, false);
+    p.parse(C, &hello, &mut out);
+    assert_eq!(p.state().client.version, TLS_VERSION_12);
+}
+
+#[test]
+fn live_snapshot_follows_the_state() {
+    use crate::AppParser;
+    let mut p = parser(false, false);
+    let mut out = ParseOutput::default();
+    assert!(p.live_tx_owned().is_none());
+    p.parse(C, &reference_client_hello(), &mut out);
+    let sni = p
+        .live_tx()
+        .and_then(|t| t.buffer("tls.sni").map(<[u8]>::to_vec));
+    assert_eq!(sni.as_deref(), Some(&b"www.example.test"[..]));
+    let flags = |p: &mut TlsParser| {
+        let t = p
+            .live_tx()
+            .and_then(|t| t.as_any()?.downcast_ref::<TlsTx>().cloned());
+        t.map(|t| (t.current_flags, t.server.version))
+    };
+    assert_eq!(flags(&mut p), Some((FLAG_CLIENT_HELLO, 0)));
+    p.parse(
+        S,
+        &rec(22, 0x0303, &server_hello(0x0303, &[], 0xc02f, &[])),
+        &mut out,
+    );
+    assert_eq!(flags(&mut p), Some((FLAG_SERVER_HELLO, TLS_VERSION_12)));
+    assert!(p.live_tx_owned().is_some());
 }
