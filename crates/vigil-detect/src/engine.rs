@@ -435,6 +435,9 @@ pub struct Detector {
     pub thresholds: Thresholds,
     /// xbits / hostbits: (bit, key) -> expiry time.
     xbits: hashbrown::HashMap<(u32, XKey), i64, foldhash::fast::RandomState>,
+    /// While evaluating a staged live rule whose stage-0 keywords already
+    /// matched: they are not tested again ([`Detector::live`]).
+    skip_stage0: bool,
 }
 
 /// What an xbit is attached to.
@@ -506,6 +509,7 @@ impl Detector {
             b64: Vec::new(),
             thresholds,
             xbits: Default::default(),
+            skip_stage0: false,
         }
     }
 
@@ -764,6 +768,40 @@ impl Detector {
             {
                 continue;
             }
+            if s.live_staged
+                && !fd
+                    .as_deref()
+                    .is_some_and(|f| f.live_stage0(n, flow.to_server))
+            {
+                // The stage-0 keywords on their own; once they matched in
+                // this direction they are not tested again (Suricata keeps
+                // the inspection lists that matched).
+                let Some(t) = tx.transaction() else { continue };
+                let dir = if flow.to_server {
+                    vigil_proto::Direction::ToServer
+                } else {
+                    vigil_proto::Direction::ToClient
+                };
+                let ctx = vigil_proto::keywords::MatchCtx {
+                    client: pkt
+                        .decoded
+                        .ip
+                        .map(|ip| if flow.to_server { ip.src } else { ip.dst }),
+                    now_secs: pkt.ts_secs,
+                };
+                let stage0 = s
+                    .tx_kws
+                    .iter()
+                    .filter(|k| k.stage() == 0)
+                    .all(|k| k.matches_in(t, dir, &ctx));
+                if !stage0 {
+                    continue;
+                }
+                if let Some(f) = fd.as_deref_mut() {
+                    f.set_live_stage0(n, flow.to_server);
+                }
+            }
+            self.skip_stage0 = s.live_staged;
             let outcome = self.eval_emit(
                 &engine,
                 n,
@@ -774,6 +812,7 @@ impl Detector {
                 false,
                 out,
             );
+            self.skip_stage0 = false;
             if outcome == Outcome::NoMatch {
                 continue;
             }
@@ -1099,8 +1138,12 @@ impl Detector {
                 client: flow.map(|f| if f.to_server { ip.src } else { ip.dst }),
                 now_secs: pkt.ts_secs,
             };
+            let skip0 = self.skip_stage0;
             if t.message_dir().is_some_and(|d| d != dir)
-                || !s.tx_kws.iter().all(|k| k.matches_in(t, dir, &ctx))
+                || !s
+                    .tx_kws
+                    .iter()
+                    .all(|k| (skip0 && k.stage() == 0) || k.matches_in(t, dir, &ctx))
             {
                 return false;
             }

@@ -305,6 +305,9 @@ pub struct Sig {
     /// The direction a live rule is inspected in (`Some(true)`: to the
     /// server), from `flow`, its buffers and its keywords.
     pub live_dir: Option<bool>,
+    /// A live rule with keywords of both stages (`TxMatch::stage`): its
+    /// stage-0 keywords, once matched in a direction, are not tested again.
+    pub live_staged: bool,
 }
 
 /// Lifetime of an xbit / hostbit set without `expire` (seconds).
@@ -564,6 +567,7 @@ pub fn compile(
         require_stream: matches!(rule.protocol, Protocol::TcpStream),
         live: false,
         live_dir: None,
+        live_staged: false,
     };
     if matches!(rule.protocol, Protocol::TcpPkt) {
         s.require_packet = true;
@@ -1197,6 +1201,8 @@ pub fn compile(
     if s.tx_kws.iter().any(|k| k.per_packet()) {
         s.live = true;
         s.live_dir = live_direction(&s)?;
+        let live_kws = || s.tx_kws.iter().filter(|k| k.per_packet());
+        s.live_staged = live_kws().any(|k| k.stage() == 0) && live_kws().any(|k| k.stage() > 0);
     }
     if !s.bufs.is_empty() || !s.tx_kws.is_empty() || tx_events {
         s.kind = SigKind::App;

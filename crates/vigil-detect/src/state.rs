@@ -132,8 +132,9 @@ pub struct FlowDetect {
     pub raw: [RawStream; 2],
     /// A `pass` rule matched for the whole flow: no more inspection.
     pub passed: bool,
-    /// Live rules that matched the flow's protocol state, per direction:
-    /// `rule << 1 | to_server`, sorted.
+    /// Live rules that matched the flow's protocol state (or only their
+    /// stage-0 keywords), per direction: `rule << 2 | stage0 << 1 |
+    /// to_server`, sorted.
     live_done: Vec<u64>,
 }
 
@@ -160,17 +161,35 @@ impl FlowDetect {
         self.live_done.sort_unstable();
     }
 
+    fn live_key(sig: u32, stage0: bool, to_server: bool) -> u64 {
+        u64::from(sig) << 2 | u64::from(stage0) << 1 | u64::from(to_server)
+    }
+
     /// Whether live rule `sig` matched in the given direction.
     pub fn live_done(&self, sig: u32, to_server: bool) -> bool {
-        self.live_done
-            .binary_search(&(u64::from(sig) << 1 | u64::from(to_server)))
-            .is_ok()
+        let k = Self::live_key(sig, false, to_server);
+        self.live_done.binary_search(&k).is_ok()
     }
 
     /// Records that live rule `sig` matched in the given direction
     /// (ignored past [`MAX_LIVE_MATCHES`]).
     pub fn set_live_done(&mut self, sig: u32, to_server: bool) {
-        let k = u64::from(sig) << 1 | u64::from(to_server);
+        self.insert_live(Self::live_key(sig, false, to_server));
+    }
+
+    /// Whether the stage-0 keywords of live rule `sig` matched in the
+    /// given direction.
+    pub fn live_stage0(&self, sig: u32, to_server: bool) -> bool {
+        let k = Self::live_key(sig, true, to_server);
+        self.live_done.binary_search(&k).is_ok()
+    }
+
+    /// Records that the stage-0 keywords of live rule `sig` matched.
+    pub fn set_live_stage0(&mut self, sig: u32, to_server: bool) {
+        self.insert_live(Self::live_key(sig, true, to_server));
+    }
+
+    fn insert_live(&mut self, k: u64) {
         if let Err(i) = self.live_done.binary_search(&k)
             && self.live_done.len() < MAX_LIVE_MATCHES
         {

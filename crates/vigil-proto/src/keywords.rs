@@ -58,6 +58,15 @@ pub trait TxMatch: Send + Sync + fmt::Debug {
     fn direction(&self) -> Option<Direction> {
         None
     }
+    /// For a per-packet keyword: the inspection stage it belongs to, as
+    /// Suricata orders a transaction's inspection lists by progress. 0 (the
+    /// default): from the first message (`ssl_state`, `tls.version`); 1:
+    /// once the certificate is ready (`tls.subject`, `tls_cert_valid`). A
+    /// rule with keywords of both stages remembers, per direction, that its
+    /// stage-0 keywords matched and does not test them again.
+    fn stage(&self) -> u8 {
+        0
+    }
 }
 
 /// How a keyword's argument is compiled.

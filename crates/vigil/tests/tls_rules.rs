@@ -48,6 +48,15 @@ const RULES: &[(u64, &str, Alerts)] = &[
     (15, "tls.subject:!\"CN=nomatch\";", &[(13, "to_client")]),
     (16, "tls.cert_chain_len:>0;", &[(13, "to_client")]),
     (17, "tls.version:1.3;", &[]),
+    // The client hello matched at packet 5 is remembered until the
+    // certificate is ready (Suricata keeps the inspection lists that
+    // matched); a server key exchange seen to the server is not.
+    (
+        18,
+        "ssl_state:client_hello; tls.subject:\"CN=\";",
+        &[(13, "to_client")],
+    ),
+    (19, "ssl_state:server_keyx; tls.subject:\"CN=\";", &[]),
 ];
 
 fn corpus() -> PathBuf {

@@ -546,6 +546,9 @@ impl TxMatch for ValidityMatch {
     fn direction(&self) -> Option<Direction> {
         Some(Direction::ToClient)
     }
+    fn stage(&self) -> u8 {
+        1
+    }
 }
 
 // ---------------------------------------------- tls.subject / tls.issuerdn
@@ -614,6 +617,9 @@ impl TxMatch for DnMatch {
     fn per_packet(&self) -> bool {
         true
     }
+    fn stage(&self) -> u8 {
+        1
+    }
 }
 
 // ------------------------------------------------------ tls.cert_chain_len
@@ -636,6 +642,9 @@ impl TxMatch for ChainLenMatch {
     }
     fn direction(&self) -> Option<Direction> {
         Some(Direction::ToClient)
+    }
+    fn stage(&self) -> u8 {
+        1
     }
 }
 
