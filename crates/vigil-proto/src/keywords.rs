@@ -94,7 +94,10 @@ const fn custom(
     }
 }
 
-use AppProto::{Bacnet, Dnp3, Enip, Ftp, FtpData, Goose, Iec104, Mms, Modbus, Opcua, S7comm, Smb};
+use crate::it::http2::keywords as h2;
+use AppProto::{
+    Bacnet, Dnp3, Enip, Ftp, FtpData, Goose, Http2, Iec104, Mms, Modbus, Opcua, S7comm, Smb,
+};
 
 /// Every protocol keyword.
 pub static KEYWORDS: &[KeywordDef] = &[
@@ -107,6 +110,12 @@ pub static KEYWORDS: &[KeywordDef] = &[
     custom("cip_service", Enip, compile_cip_service),
     custom("ftpbounce", Ftp, compile_ftpbounce),
     custom("ftpdata_command", FtpData, compile_ftpdata_command),
+    custom("http2.frametype", Http2, h2::compile_frametype),
+    custom("http2.errorcode", Http2, h2::compile_errorcode),
+    custom("http2.priority", Http2, h2::compile_priority),
+    custom("http2.window", Http2, h2::compile_window),
+    custom("http2.size_update", Http2, h2::compile_size_update),
+    custom("http2.settings", Http2, h2::compile_settings),
     // DCERPC over SMB pipes (Suricata applies them to `dcerpc` and `smb`).
     custom("dcerpc.iface", Smb, compile_dcerpc_iface),
     custom("dcerpc.opnum", Smb, compile_dcerpc_opnum),

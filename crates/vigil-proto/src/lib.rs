@@ -196,6 +196,23 @@ pub trait Transaction: Send {
     fn request_side_inspected(&self) -> bool {
         false
     }
+    /// Whether a record is written for it (default yes; Suricata's HTTP/2
+    /// logger skips a PING or WINDOW_UPDATE transaction, which rules still
+    /// inspect).
+    fn has_record(&self) -> bool {
+        true
+    }
+    /// The EVE output type (`outputs.eve-log.types`) that writes its
+    /// record; default its event type. Suricata's `http2` type writes
+    /// HTTP/2's `http` records.
+    fn output_type(&self) -> &'static str {
+        self.event_type()
+    }
+    /// Whether rules inspect it. A `fileinfo` record that repeats a
+    /// transaction inspected on its own says no (default: yes).
+    fn inspected(&self) -> bool {
+        true
+    }
     /// Whether the record's header carries `tx_id`. Suricata's loggers
     /// omit it for some protocols (modbus, dnp3); default true.
     fn logs_tx_id(&self) -> bool {

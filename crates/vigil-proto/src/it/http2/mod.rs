@@ -8,6 +8,7 @@
 
 mod hpack;
 mod huffman;
+pub(crate) mod keywords;
 mod parser;
 #[cfg(test)]
 mod tests;

@@ -211,6 +211,11 @@ struct Stream {
     files: [FileTrack; 2],
     /// Files ended since the last hand-over: (direction, state, size).
     ended: Vec<(Direction, FileState, u64)>,
+    /// Handed over (logged) at the end of parsing data in this direction:
+    /// it is kept, for the frames that still refer to it, until data of
+    /// the other direction was parsed (Suricata frees a transaction once
+    /// both directions' packets inspected it).
+    handed_over: Option<Direction>,
 }
 
 impl Stream {
@@ -226,6 +231,7 @@ impl Stream {
             body: [Body::default(), Body::default()],
             files: [FileTrack::default(), FileTrack::default()],
             ended: Vec::new(),
+            handed_over: None,
         }
     }
 
@@ -845,21 +851,24 @@ impl Http2Parser {
         self.streams.len() - 1
     }
 
-    /// Hands over the files that ended and the complete transactions
-    /// (all of them, open files truncated, at the flow's end).
-    fn emit(&mut self, out: &mut ParseOutput, all: bool) {
+    /// Hands over the files that ended and the transactions that are
+    /// complete (`dir`: the direction whose data was just parsed), or all
+    /// of them at the flow's end (`None`; open files truncated).
+    fn emit(&mut self, out: &mut ParseOutput, dir: Option<Direction>) {
         for (name, id) in self.queued.drain(..) {
             out.tx_event(AppProto::Http2, name, id);
         }
-        let mut i = 0;
-        while let Some(s) = self.streams.get_mut(i) {
-            if all {
-                for (d, dir) in [(0, Direction::ToServer), (1, Direction::ToClient)] {
+        if let Some(d) = dir {
+            self.streams.retain(|s| s.handed_over != Some(d.reverse()));
+        }
+        for s in self.streams.iter_mut() {
+            if dir.is_none() {
+                for (d, fdir) in [(0, Direction::ToServer), (1, Direction::ToClient)] {
                     let file = &mut s.files[d];
                     if file.open {
                         file.open = false;
                         let size = s.body[d].sink().produced.saturating_sub(file.start);
-                        s.ended.push((dir, FileState::Truncated, size));
+                        s.ended.push((fdir, FileState::Truncated, size));
                     }
                 }
             }
@@ -874,15 +883,15 @@ impl Http2Parser {
                     });
                 }
             }
-            if all || s.complete() {
-                if let Some(s) = self.streams.remove(i) {
-                    let mut tx = s.snapshot(true);
-                    tx.finalize();
-                    out.tx(tx);
-                }
-            } else {
-                i += 1;
+            if s.handed_over.is_none() && (dir.is_none() || s.complete()) {
+                let mut tx = s.snapshot(true);
+                tx.finalize();
+                out.tx(tx);
+                s.handed_over = Some(dir.unwrap_or(Direction::ToServer));
             }
+        }
+        if dir.is_none() {
+            self.streams.clear();
         }
     }
 }
@@ -981,7 +990,7 @@ fn decode_base64(v: &[u8]) -> Option<Vec<u8>> {
 impl AppParser for Http2Parser {
     fn parse(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
         self.parse_dir(dir, data, out);
-        self.emit(out, false);
+        self.emit(out, Some(dir));
     }
 
     fn gap(&mut self, dir: Direction, _len: u64, out: &mut ParseOutput) {
@@ -990,10 +999,10 @@ impl AppParser for Http2Parser {
         self.dead[d] = true;
         self.buf[d] = Vec::new();
         self.continued[d] = None;
-        self.emit(out, false);
+        self.emit(out, Some(dir));
     }
 
     fn finish(&mut self, out: &mut ParseOutput) {
-        self.emit(out, true);
+        self.emit(out, None);
     }
 }

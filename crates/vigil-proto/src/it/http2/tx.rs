@@ -262,22 +262,12 @@ impl Http2Tx {
 
     /// Whether Suricata's logger writes a record for it: headers, settings,
     /// an error code or a priority in either direction.
-    pub(crate) fn has_record(&self) -> bool {
+    pub(crate) fn loggable(&self) -> bool {
         self.sides.iter().any(|s| {
             s.frames
                 .iter()
                 .any(|f| !matches!(f.data, FrameData::WindowUpdate(_)))
         })
-    }
-
-    /// The direction of its frames when they all went one way (a stream-0
-    /// frame).
-    pub(crate) fn one_way(&self) -> Option<Direction> {
-        match (self.sides[0].types != 0, self.sides[1].types != 0) {
-            (true, false) => Some(Direction::ToServer),
-            (false, true) => Some(Direction::ToClient),
-            _ => None,
-        }
     }
 
     /// Writes the members of the `http` object.
@@ -473,22 +463,18 @@ impl Transaction for Http2Tx {
         "http"
     }
 
+    fn output_type(&self) -> &'static str {
+        "http2"
+    }
+
     fn tx_id(&self) -> Option<u64> {
         Some(self.id)
     }
 
-    /// A transaction Suricata does not log (a PING, a WINDOW_UPDATE) is
-    /// still inspected, in the direction its frames went.
-    fn inspect_only(&self) -> bool {
-        !self.has_record()
-    }
-
-    fn message_dir(&self) -> Option<Direction> {
-        if self.has_record() {
-            None
-        } else {
-            self.one_way()
-        }
+    /// Suricata does not log a transaction without headers, settings, error
+    /// code or priority (a PING, a WINDOW_UPDATE); rules still see it.
+    fn has_record(&self) -> bool {
+        self.loggable()
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
@@ -607,6 +593,10 @@ impl Transaction for Http2FileInfo {
     }
 
     fn logs_tx_id(&self) -> bool {
+        false
+    }
+
+    fn inspected(&self) -> bool {
         false
     }
 
