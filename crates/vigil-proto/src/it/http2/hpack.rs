@@ -130,6 +130,7 @@ fn entry_size(name: &[u8], value: &[u8]) -> usize {
 
 impl DynTable {
     /// Number of entries.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }

@@ -8,7 +8,7 @@ use super::tx::{ERROR_CODE_RULE_NAMES, FRAME_TYPES, FrameData, Http2Tx, SETTINGS
 use crate::keywords::{TxMatch, UintCond};
 use crate::{Direction, Transaction};
 
-fn side<'a>(tx: &'a dyn Transaction, dir: Direction) -> Option<&'a Side> {
+fn side(tx: &dyn Transaction, dir: Direction) -> Option<&Side> {
     let tx = tx.as_any()?.downcast_ref::<Http2Tx>()?;
     Some(tx.side(dir))
 }

@@ -48,7 +48,6 @@ const FLAG_PRIORITY: u8 = 0x20;
 /// Suricata's HTTP/2 event names (as its EVE and `app-layer-event` write
 /// them).
 pub(crate) mod ev {
-    pub const INVALID_FRAME_HEADER: &str = "invalid_frame_header";
     pub const INVALID_CLIENT_MAGIC: &str = "invalid_client_magic";
     pub const INVALID_FRAME_DATA: &str = "invalid_frame_data";
     pub const INVALID_HEADER: &str = "invalid_header";
@@ -247,7 +246,7 @@ impl Stream {
         if let Some(d) = data
             && side.frames.len() < MAX_FRAMES
         {
-            side.frames.push(Frame { ftype, data: d });
+            side.frames.push(Frame { data: d });
         }
     }
 
@@ -521,28 +520,21 @@ impl Http2Parser {
             _ => None,
         };
         // Child stream of a push promise (its CONTINUATIONs).
-        match ftype {
-            PUSH_PROMISE if fields.is_some() => {
-                if dir == Direction::ToClient {
-                    if flags & FLAG_END_HEADERS == 0
-                        && let Parsed::PromiseHeaders { promised, .. } = &data
-                    {
-                        s.child_stream_id = *promised;
-                    }
-                    s.state = State::Reserved;
+        let to_client = dir == Direction::ToClient;
+        match (ftype, &data) {
+            (PUSH_PROMISE, Parsed::PromiseHeaders { promised, .. }) if to_client => {
+                if flags & FLAG_END_HEADERS == 0 {
+                    s.child_stream_id = *promised;
                 }
+                s.state = State::Reserved;
             }
-            CONTINUATION if fields.is_some() => {
-                if dir == Direction::ToClient && flags & FLAG_END_HEADERS != 0 {
-                    s.child_stream_id = 0;
-                }
+            (CONTINUATION, Parsed::Headers { .. })
+                if to_client && flags & FLAG_END_HEADERS != 0 =>
+            {
+                s.child_stream_id = 0;
             }
-            HEADERS if fields.is_some() => {
-                if dir == Direction::ToClient {
-                    s.child_stream_id = 0;
-                }
-            }
-            RST_STREAM if matches!(data, Parsed::Frame(_)) => s.child_stream_id = 0,
+            (HEADERS, Parsed::Headers { .. }) if to_client => s.child_stream_id = 0,
+            (RST_STREAM, Parsed::Frame(_)) => s.child_stream_id = 0,
             _ => {}
         }
         let mut host_events = Vec::new();

@@ -17,7 +17,6 @@ pub(crate) const PRIORITY: u8 = 2;
 pub(crate) const RST_STREAM: u8 = 3;
 pub(crate) const SETTINGS: u8 = 4;
 pub(crate) const PUSH_PROMISE: u8 = 5;
-pub(crate) const PING: u8 = 6;
 pub(crate) const GOAWAY: u8 = 7;
 pub(crate) const WINDOW_UPDATE: u8 = 8;
 pub(crate) const CONTINUATION: u8 = 9;
@@ -124,7 +123,6 @@ pub(crate) enum FrameData {
 /// A frame of a transaction.
 #[derive(Clone, Debug)]
 pub(crate) struct Frame {
-    pub ftype: u8,
     pub data: FrameData,
 }
 
