@@ -748,6 +748,9 @@ mod tests {
                 "dcerpc.opnum" => "1,3-5",
                 "ftpbounce" => "",
                 "ftpdata_command" => "RETR",
+                "http2.frametype" => "GOAWAY",
+                "http2.errorcode" => "NO_ERROR",
+                "http2.settings" => "SETTINGS_HEADER_TABLE_SIZE>1000",
                 _ => ">1",
             };
             assert!(

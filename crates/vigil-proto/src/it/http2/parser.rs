@@ -38,6 +38,12 @@ const MAX_FIELDS: usize = 2048;
 pub(crate) const BODY_LIMIT: usize = 100 * 1024;
 /// Header block bytes held while a block continues in CONTINUATION frames.
 const MAX_HEADER_BLOCK: usize = 64 * 1024;
+/// Body bytes kept for `file.data` over all the streams of a connection.
+const BODY_BUDGET: usize = 1024 * 1024;
+/// Streams of a connection whose bodies are decompressed at once (a
+/// brotli window may take 16 MiB): past these, bodies pass as they are.
+const MAX_DECODERS: usize = 64;
+const MAX_BROTLI_DECODERS: usize = 4;
 
 /// Frame flags.
 const FLAG_END_STREAM: u8 = 0x1;
@@ -85,12 +91,14 @@ enum State {
 struct Sink {
     produced: u64,
     body: Vec<u8>,
+    /// Body bytes it may keep (at most [`BODY_LIMIT`]).
+    cap: usize,
 }
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.produced = self.produced.saturating_add(buf.len() as u64);
-        let room = BODY_LIMIT.saturating_sub(self.body.len());
+        let room = self.cap.min(BODY_LIMIT).saturating_sub(self.body.len());
         self.body
             .extend_from_slice(buf.get(..room.min(buf.len())).unwrap_or(&[]));
         Ok(buf.len())
@@ -136,8 +144,10 @@ impl Body {
     }
 
     /// The first `content-encoding` header decides (Suricata ignores the
-    /// others): `gzip`, `deflate` (raw deflate) and `br` are decoded.
-    fn set_encoding(&mut self, value: &[u8]) {
+    /// others): `gzip`, `deflate` (raw deflate) and `br` are decoded, while
+    /// the connection has decoders to spare (`decoders`: gzip/deflate and
+    /// brotli ones in use).
+    fn set_encoding(&mut self, value: &[u8], decoders: (usize, usize)) {
         let Body::Plain(sink, decided) = self else {
             return;
         };
@@ -145,14 +155,26 @@ impl Body {
             return;
         }
         let sink = std::mem::take(sink);
+        let (flate, brotli) = decoders;
         *self = match value {
-            b"gzip" => Body::Gzip(Box::new(GzDecoder::new(sink))),
-            b"deflate" => Body::Deflate(Box::new(DeflateDecoder::new(sink))),
-            b"br" => Body::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(
-                sink, 4096,
-            ))),
+            b"gzip" if flate < MAX_DECODERS => Body::Gzip(Box::new(GzDecoder::new(sink))),
+            b"deflate" if flate < MAX_DECODERS => {
+                Body::Deflate(Box::new(DeflateDecoder::new(sink)))
+            }
+            b"br" if brotli < MAX_BROTLI_DECODERS => Body::Brotli(Box::new(
+                brotli_decompressor::DecompressorWriter::new(sink, 4096),
+            )),
             _ => Body::Plain(sink, true),
         };
+    }
+
+    /// (gzip/deflate, brotli) decoders it holds.
+    fn decoders(&self) -> (usize, usize) {
+        match self {
+            Body::Plain(..) => (0, 0),
+            Body::Gzip(_) | Body::Deflate(_) => (1, 0),
+            Body::Brotli(_) => (0, 1),
+        }
     }
 
     /// Decodes `data`; on an error the decoder is dropped (later data
@@ -308,6 +330,8 @@ pub struct Http2Parser {
     /// Events raised before there was an output to put them in (the
     /// hand-over from HTTP/1).
     queued: Vec<(&'static str, u64)>,
+    /// Body bytes kept over the streams (bounded by [`BODY_BUDGET`]).
+    body_kept: usize,
 }
 
 impl Default for Http2Parser {
@@ -328,6 +352,7 @@ impl Http2Parser {
             next_id: 0,
             dead: [false, false],
             queued: Vec::new(),
+            body_kept: 0,
         }
     }
 
@@ -512,6 +537,13 @@ impl Http2Parser {
             _ => stream_id,
         };
         let idx = self.find_or_create(sid, ftype, dir, out);
+        let encoding = match &data {
+            Parsed::Headers { fields, .. } | Parsed::PromiseHeaders { fields, .. } => fields
+                .iter()
+                .any(|f| matches!(f, Field::Header(h) if h.name.as_ref() == b"content-encoding")),
+            _ => false,
+        };
+        let decoders = if encoding { self.decoders() } else { (0, 0) };
         let Some(s) = self.streams.get_mut(idx) else {
             return;
         };
@@ -539,7 +571,7 @@ impl Http2Parser {
         }
         let mut host_events = Vec::new();
         if let Some(fields) = fields {
-            host_checks(fields, &mut s.body[d], &mut host_events);
+            host_checks(fields, &mut s.body[d], decoders, &mut host_events);
         }
         // Closing.
         if (ftype == HEADERS && fields.is_some()) || ftype == DATA {
@@ -605,13 +637,20 @@ impl Http2Parser {
         } else {
             payload
         };
+        let kept = self.body_kept;
         let failed = {
             let Some(s) = self.streams.get_mut(idx) else {
                 return;
             };
             let body = &mut s.body[d];
+            let sink = body.sink_mut();
+            sink.cap = sink.body.len() + BODY_BUDGET.saturating_sub(kept);
+            let kept_before = sink.body.len();
             let before = body.sink().produced;
-            match body.feed(content) {
+            let res = body.feed(content);
+            let grown = body.sink().body.len().saturating_sub(kept_before);
+            self.body_kept += grown;
+            match res {
                 Ok(()) => {
                     let file = &mut s.files[d];
                     if !file.open {
@@ -792,6 +831,14 @@ impl Http2Parser {
         }
     }
 
+    /// Decoders in use over the connection's streams.
+    fn decoders(&self) -> (usize, usize) {
+        self.streams
+            .iter()
+            .flat_map(|s| s.body.iter().map(Body::decoders))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    }
+
     fn find(&self, stream_id: u32) -> Option<usize> {
         self.streams
             .iter()
@@ -851,7 +898,15 @@ impl Http2Parser {
             out.tx_event(AppProto::Http2, name, id);
         }
         if let Some(d) = dir {
-            self.streams.retain(|s| s.handed_over != Some(d.reverse()));
+            let mut freed = 0;
+            self.streams.retain(|s| {
+                let keep = s.handed_over != Some(d.reverse());
+                if !keep {
+                    freed += s.body.iter().map(|b| b.sink().body.len()).sum::<usize>();
+                }
+                keep
+            });
+            self.body_kept = self.body_kept.saturating_sub(freed);
         }
         for s in self.streams.iter_mut() {
             if dir.is_none() {
@@ -884,6 +939,7 @@ impl Http2Parser {
         }
         if dir.is_none() {
             self.streams.clear();
+            self.body_kept = 0;
         }
     }
 }
@@ -924,13 +980,18 @@ fn unpad(payload: &[u8]) -> Option<&[u8]> {
 
 /// `content-encoding`, and the `:authority` checks of Suricata 7: userinfo
 /// in it, a `host` header that differs (within one frame).
-fn host_checks(fields: &[Field], body: &mut Body, events: &mut Vec<&'static str>) {
+fn host_checks(
+    fields: &[Field],
+    body: &mut Body,
+    decoders: (usize, usize),
+    events: &mut Vec<&'static str>,
+) {
     let mut authority = None;
     let mut host = None;
     for f in fields {
         let Field::Header(h) = f else { continue };
         if h.name.as_ref() == b"content-encoding" {
-            body.set_encoding(&h.value);
+            body.set_encoding(&h.value, decoders);
         } else if h.name.eq_ignore_ascii_case(b":authority") {
             authority = Some(&h.value);
             if h.value.contains(&b'@') {
