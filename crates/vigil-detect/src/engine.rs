@@ -670,7 +670,12 @@ impl Detector {
         let start = out.len();
         self.next_gen();
         self.cand.clear();
-        let groups = [engine.apps.get(app_proto), Some(&engine.app_any)];
+        // `http` rules apply to HTTP/2 too (Suricata's http keywords
+        // inspect both).
+        let http = (app_proto == "http2")
+            .then(|| engine.apps.get("http"))
+            .flatten();
+        let groups = [engine.apps.get(app_proto), http, Some(&engine.app_any)];
         for g in groups.into_iter().flatten() {
             for &n in &g.nofp {
                 self.add_cand(n);

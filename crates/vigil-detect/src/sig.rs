@@ -428,6 +428,15 @@ pub fn pattern_strength(p: &[u8]) -> u32 {
     s
 }
 
+/// Multi-buffers whose repetition in a rule starts a new instance that may
+/// match another entry than the previous one (Suricata 7: `http.request_header;
+/// content:"a"; http.request_header; content:"b";` matches two headers).
+pub const MULTI_INSTANCE_BUFFERS: &[&str] = &[
+    "http.request_header",
+    "http.response_header",
+    "http2.header_name",
+];
+
 /// Packet header buffers (inspected on every packet, like header keywords).
 pub const HEADER_BUFFERS: &[&str] = &[
     "ipv4.hdr",
@@ -584,13 +593,20 @@ pub fn compile(
     let mut other_match_keywords = false;
     let mut has_alp = false;
 
+    // A multi-instance buffer selected again after it has matches: its
+    // next match starts a new instance (list).
+    let mut new_instance: Option<&'static str> = None;
     let prog_for = |progs: &mut Vec<(&'static str, Vec<Transform>, Vec<Op>)>,
                     name: &'static str,
-                    ts: &[Transform]|
+                    ts: &[Transform],
+                    new_instance: &mut Option<&'static str>|
      -> usize {
-        if let Some(i) = progs
+        let fresh = *new_instance == Some(name);
+        if fresh {
+            *new_instance = None;
+        } else if let Some(i) = progs
             .iter()
-            .position(|(n, t, _)| *n == name && t.as_slice() == ts)
+            .rposition(|(n, t, _)| *n == name && t.as_slice() == ts)
         {
             return i;
         }
@@ -617,7 +633,8 @@ pub fn compile(
                 relative: bool,
                 cur_buffer: Option<&'static str>,
                 cur_transforms: &Vec<Transform>,
-                last_pi: Option<usize>|
+                last_pi: Option<usize>,
+                new_instance: &mut Option<&'static str>|
      -> usize {
         if relative
             && buffer == "pkt_data"
@@ -627,11 +644,16 @@ pub fn compile(
             return l;
         }
         let ts = transforms_for(buffer, cur_buffer, cur_transforms);
-        prog_for(progs, buffer, &ts)
+        prog_for(progs, buffer, &ts, new_instance)
     };
     for opt in &rule.options {
         match opt {
             RuleOption::Buffer(b) => {
+                if MULTI_INSTANCE_BUFFERS.contains(b)
+                    && progs.iter().any(|(n, _, ops)| n == b && !ops.is_empty())
+                {
+                    new_instance = Some(b);
+                }
                 cur_buffer = Some(b);
                 cur_transforms.clear();
             }
@@ -644,6 +666,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 if !c.nocase && !c.negated {
@@ -697,6 +720,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 let re = crate::pcre::Regex::new(
@@ -719,6 +743,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 let value = match &b.value {
@@ -747,6 +772,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteJump {
@@ -777,6 +803,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteExtract {
@@ -809,6 +836,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteMath {
@@ -833,6 +861,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::IsDataAt {
@@ -849,6 +878,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::Bsize(*cmp));
@@ -866,6 +896,7 @@ pub fn compile(
                     cur_buffer,
                     &cur_transforms,
                     last_pi,
+                    &mut new_instance,
                 );
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::Base64Decode {
@@ -881,7 +912,7 @@ pub fn compile(
             }
             RuleOption::Urilen { cmp, raw } => {
                 let name = if *raw { "http.uri.raw" } else { "http.uri" };
-                let pi = prog_for(&mut progs, name, &[]);
+                let pi = prog_for(&mut progs, name, &[], &mut new_instance);
                 progs[pi].2.insert(0, Op::Bsize(*cmp));
             }
             RuleOption::Flow(opts) => {

@@ -128,8 +128,9 @@ const fn custom(
     }
 }
 
+use crate::it::http2::keywords as h2;
 use AppProto::{
-    Bacnet, Dnp3, Enip, Ftp, FtpData, Goose, Iec104, Mms, Modbus, Opcua, S7comm, Smb, Tls,
+    Bacnet, Dnp3, Enip, Ftp, FtpData, Goose, Http2, Iec104, Mms, Modbus, Opcua, S7comm, Smb, Tls,
 };
 
 /// Every protocol keyword.
@@ -154,6 +155,12 @@ pub static KEYWORDS: &[KeywordDef] = &[
     custom("tls.subject", Tls, tls::compile_subject),
     custom("tls.issuerdn", Tls, tls::compile_issuerdn),
     custom("tls.cert_chain_len", Tls, tls::compile_chain_len),
+    custom("http2.frametype", Http2, h2::compile_frametype),
+    custom("http2.errorcode", Http2, h2::compile_errorcode),
+    custom("http2.priority", Http2, h2::compile_priority),
+    custom("http2.window", Http2, h2::compile_window),
+    custom("http2.size_update", Http2, h2::compile_size_update),
+    custom("http2.settings", Http2, h2::compile_settings),
     // DCERPC over SMB pipes (Suricata applies them to `dcerpc` and `smb`).
     custom("dcerpc.iface", Smb, compile_dcerpc_iface),
     custom("dcerpc.opnum", Smb, compile_dcerpc_opnum),
@@ -792,6 +799,9 @@ mod tests {
                 "tls_cert_notbefore" | "tls_cert_notafter" => "2015-01-01<>2020-02-29T10:00",
                 "tls_cert_expired" | "tls_cert_valid" => "",
                 "tls.subject" | "tls.issuerdn" => "CN=*.example.com",
+                "http2.frametype" => "GOAWAY",
+                "http2.errorcode" => "NO_ERROR",
+                "http2.settings" => "SETTINGS_HEADER_TABLE_SIZE>1000",
                 _ => ">1",
             };
             assert!(

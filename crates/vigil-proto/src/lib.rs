@@ -28,6 +28,7 @@ use vigil_eve::JsonWriter;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AppProto {
     Http,
+    Http2,
     Dns,
     Tls,
     Ssh,
@@ -54,6 +55,7 @@ impl AppProto {
     pub fn name(self) -> &'static str {
         match self {
             AppProto::Http => "http",
+            AppProto::Http2 => "http2",
             AppProto::Dns => "dns",
             AppProto::Tls => "tls",
             AppProto::Ssh => "ssh",
@@ -206,6 +208,23 @@ pub trait Transaction: Send {
     fn request_side_inspected(&self) -> bool {
         false
     }
+    /// Whether a record is written for it (default yes; Suricata's HTTP/2
+    /// logger skips a PING or WINDOW_UPDATE transaction, which rules still
+    /// inspect).
+    fn has_record(&self) -> bool {
+        true
+    }
+    /// The EVE output type (`outputs.eve-log.types`) that writes its
+    /// record; default its event type. Suricata's `http2` type writes
+    /// HTTP/2's `http` records.
+    fn output_type(&self) -> &'static str {
+        self.event_type()
+    }
+    /// Whether rules inspect it. A `fileinfo` record that repeats a
+    /// transaction inspected on its own says no (default: yes).
+    fn inspected(&self) -> bool {
+        true
+    }
     /// Whether the record's header carries `tx_id`. Suricata's loggers
     /// omit it for some protocols (modbus, dnp3); default true.
     fn logs_tx_id(&self) -> bool {
@@ -284,7 +303,7 @@ pub struct DetectEvent {
 }
 
 /// A parser's request to hand the flow to another protocol (SMTP's
-/// STARTTLS; later HTTP CONNECT and Upgrade): the flow's following data is
+/// STARTTLS, HTTP's `Upgrade: h2c`): the flow's following data is
 /// detected anew, Suricata's `AppLayerRequestProtocolChange`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProtocolChange {
@@ -316,6 +335,18 @@ pub struct ParseOutput {
     pub announced: Vec<Expectation>,
     /// The worker's table of expected flows, consulted by detection.
     pub expectations: ExpectationTable,
+    /// What the old parser hands the new one with a protocol change (the
+    /// HTTP/1 request of an `Upgrade: h2c`); taken by [`AppState`].
+    pub handover: Option<Handover>,
+}
+
+/// State a parser passes to the parser of the protocol it changes to
+/// (Suricata creates the new protocol's state from the old one's).
+#[derive(Clone, Debug)]
+pub enum Handover {
+    /// The HTTP/1 request that asked for `Upgrade: h2c`: HTTP/2 makes it
+    /// stream 1 (Suricata's `HTTP2MimicHttp1Request`).
+    H2cUpgrade(it::http2::UpgradeRequest),
 }
 
 impl ParseOutput {

@@ -7,6 +7,7 @@ use crate::{AppParser, AppProto, ParseOutput, ProtoInfo, it, ot};
 /// Every protocol module, one line each.
 pub static PROTOCOLS: &[&ProtoInfo] = &[
     &it::http::INFO,
+    &it::http2::INFO,
     &it::tls::INFO,
     &it::ssh::INFO,
     &it::smb::INFO,

@@ -24,8 +24,8 @@ use crate::expect::Claim;
 use crate::it::tls::TlsParser;
 use crate::registry::{PROTOCOLS, info};
 use crate::{
-    AppParser, AppProto, DetectEvent, Direction, ParseOutput, Probe, ProtoInfo, ProtocolChange,
-    Transport,
+    AppParser, AppProto, DetectEvent, Direction, Handover, ParseOutput, Probe, ProtoInfo,
+    ProtocolChange, Transport,
 };
 use std::net::IpAddr;
 
@@ -148,6 +148,8 @@ pub struct AppState {
     orig: Option<AppProto>,
     expected: Option<AppProto>,
     changing: bool,
+    /// What the old parser handed over with the change, for the new one.
+    handover: Option<Handover>,
 }
 
 fn other(dir: Direction) -> Direction {
@@ -187,6 +189,7 @@ impl AppState {
             orig: None,
             expected: None,
             changing: false,
+            handover: None,
         }
     }
 
@@ -648,7 +651,9 @@ impl AppState {
             announced.clear();
             out.announced = announced;
         }
+        let handover = out.handover.take();
         if let Some(change) = out.change.take() {
+            self.handover = handover;
             self.start_change(dir, data, change, out);
         }
     }
@@ -715,7 +720,10 @@ impl AppState {
         }
     }
 
-    fn parser_after_change(&self, p: AppProto) -> Box<dyn AppParser> {
+    fn parser_after_change(&mut self, p: AppProto) -> Box<dyn AppParser> {
+        if let (AppProto::Http2, Some(Handover::H2cUpgrade(req))) = (p, self.handover.take()) {
+            return crate::it::http2::parser_after_upgrade(&req);
+        }
         match (p, self.orig) {
             (AppProto::Tls, Some(orig)) => Box::new(TlsParser::after_starttls(orig)),
             _ => match info(p) {
@@ -804,6 +812,22 @@ impl AppState {
                 }
             }
         }
+        // HTTP/2's server-side prober (a SETTINGS frame) is a Suricata
+        // probing parser: registered on port 80, and tried on any port
+        // once the client side is HTTP/2 (the other direction's protocol's
+        // prober) or after an `Upgrade: h2c` asked for HTTP/2.
+        if transport == Transport::Tcp && dir == Direction::ToClient {
+            let client_h2 =
+                self.dir_proto[Direction::ToServer.index()] == DirProto::Proto(AppProto::Http2);
+            let upgrade = self.changing && self.expected == Some(AppProto::Http2);
+            if client_h2 || upgrade || self.dst_port == 80 {
+                match crate::it::http2::probe_server(data) {
+                    Probe::Match => return Detection::Match(AppProto::Http2, None),
+                    Probe::NeedMore => need_more = true,
+                    Probe::NoMatch => {}
+                }
+            }
+        }
         if transport == Transport::Tcp
             && let Some((a, b)) = self.endpoints
             && let Some(c) = out.expectations.claim(a, b, self.dst_port, dir)
@@ -873,6 +897,9 @@ mod tests {
         assert_eq!(st.app_proto_name(), None);
         st.on_stream(S, b"x", &mut out);
         assert_eq!(st.app_proto_name(), None, "the client side is still open");
+        st.on_stream(C, b"y", &mut out);
+        // On port 80 HTTP/2's server prober needs a whole frame header.
+        assert_eq!(st.app_proto_name(), None, "HTTP/2's prober wants 9 bytes");
         st.on_stream(C, b"y", &mut out);
         assert_eq!(st.app_proto_name(), Some("failed"));
     }

@@ -290,9 +290,10 @@ impl Emitter {
                 None => app_of(&mut flow.app).map_or(0, |a| a.next_tx_id()),
             };
             let wanted = !tx.inspect_only()
+                && tx.has_record()
                 && match &self.options.app_record_types {
                     None => true,
-                    Some(types) => types.iter().any(|t| t == tx.event_type()),
+                    Some(types) => types.iter().any(|t| t == tx.output_type()),
                 };
             if wanted {
                 write_tx_record(&mut self.out, flow, tx.as_ref(), tx_id, ts, pcap_cnt);
@@ -316,6 +317,9 @@ impl Emitter {
                     dir: dm,
                     phase,
                 });
+                continue;
+            }
+            if !tx.inspected() {
                 continue;
             }
             if let (Some(p), Some(det)) = (pkt_eff, self.detector.as_mut())

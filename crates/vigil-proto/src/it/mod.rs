@@ -4,6 +4,7 @@ pub mod dhcp;
 pub mod dns;
 pub mod ftp;
 pub mod http;
+pub mod http2;
 pub mod smb;
 pub mod smtp;
 pub mod ssh;

@@ -15,6 +15,7 @@ mod tx;
 mod util;
 
 pub use parser::HttpParser;
+pub(crate) use tx::write_bytes;
 pub use tx::{FileInfo, HttpTx};
 
 use crate::{AppParser, AppProto, Direction, Probe, ProtoInfo, Transport};

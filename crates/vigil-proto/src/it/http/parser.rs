@@ -326,6 +326,9 @@ pub struct HttpParser {
     res_trailer: bool,
     /// A 101 answer: both directions stop after this response.
     tunnel_after_response: bool,
+    /// A 101 answered with `Upgrade: h2c`: the connection goes to HTTP/2
+    /// with this request once the response is done.
+    h2c: Option<crate::it::http2::UpgradeRequest>,
     /// The flow is ending (`finish`).
     closing: bool,
     /// After a successful CONNECT.
@@ -365,6 +368,7 @@ impl HttpParser {
             req_trailer: false,
             res_trailer: false,
             tunnel_after_response: false,
+            h2c: None,
             closing: false,
             tunnel: Tunnel::None,
             tunnel_held: Vec::new(),
@@ -1380,6 +1384,15 @@ impl HttpParser {
             if self.res_state == ResState::ChunkLen && self.junk_chunk_len(data, pos, out) {
                 return;
             }
+            if self.res_state == ResState::Finalize
+                && let Some(req) = self.h2c.take()
+            {
+                // The 101 is done; what follows is HTTP/2's.
+                self.response_complete(out);
+                out.handover = Some(crate::Handover::H2cUpgrade(req));
+                out.change_protocol(Some(AppProto::Http2), data.len().saturating_sub(pos));
+                return;
+            }
             match self.res_state {
                 ResState::Stopped => {
                     self.tunnel_data(Direction::ToClient, data.get(pos..).unwrap_or(&[]));
@@ -1799,7 +1812,21 @@ impl HttpParser {
             return;
         }
         if code == 101 && te.is_none() && cl.is_none() {
-            // Switching protocols: the rest is not HTTP.
+            // Switching protocols: the rest is not HTTP. Suricata hands an
+            // `Upgrade: h2c` (exactly) over to HTTP/2 with the request.
+            if res.headers.value(b"upgrade") == Some(b"h2c") {
+                let req = &s.tx.req;
+                self.h2c = Some(crate::it::http2::UpgradeRequest {
+                    method: req.method.clone(),
+                    uri: req.uri.clone(),
+                    headers: req
+                        .headers
+                        .list
+                        .iter()
+                        .map(|h| (h.name.clone(), h.value.clone()))
+                        .collect(),
+                });
+            }
             self.res_state = ResState::Finalize;
             self.tunnel_after_response = true;
             return;
