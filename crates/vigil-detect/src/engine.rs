@@ -671,10 +671,12 @@ impl Detector {
         self.next_gen();
         self.cand.clear();
         // `http` rules apply to HTTP/2 too (Suricata's http keywords
-        // inspect both).
-        let http = (app_proto == "http2")
-            .then(|| engine.apps.get("http"))
-            .flatten();
+        // inspect both), `http1` rules to HTTP/1.
+        let http = match app_proto {
+            "http2" => engine.apps.get("http"),
+            "http" => engine.apps.get("http1"),
+            _ => None,
+        };
         let groups = [engine.apps.get(app_proto), http, Some(&engine.app_any)];
         for g in groups.into_iter().flatten() {
             for &n in &g.nofp {
