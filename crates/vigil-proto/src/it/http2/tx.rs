@@ -497,8 +497,8 @@ impl Transaction for Http2Tx {
             }
         };
         match name {
+            // Suricata 7.0.10 matches no `http.response_header` on HTTP/2.
             "http.request_header" => each_header(&self.sides[0], f),
-            "http.response_header" => each_header(&self.sides[1], f),
             "http2.header_name" => {
                 for (n, _) in self.sides[0].headers() {
                     f(n);
@@ -548,7 +548,8 @@ impl Transaction for Http2Tx {
             "http.cookie:toclient" | "http_cookie:toclient" => b.set_cookie.as_deref()?,
             "http.header" | "http_header" => non_empty(&b.header[0])?,
             "http.header:toclient" | "http_header:toclient" => non_empty(&b.header[1])?,
-            "http.header.raw" | "http_raw_header" => non_empty(&b.header_raw[0])?,
+            // Suricata 7.0.10 matches `http.header.raw` on HTTP/2 only to
+            // the client.
             "http.header.raw:toclient" | "http_raw_header:toclient" => non_empty(&b.header_raw[1])?,
             "http.header_names" => non_empty(&b.header_names[0])?,
             "http.header_names:toclient" => non_empty(&b.header_names[1])?,
