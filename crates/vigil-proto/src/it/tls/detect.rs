@@ -40,7 +40,7 @@ fn is_space(c: char) -> bool {
 /// `TLS_STATE_CERT_READY` progress (to the client: the handshake is done
 /// or the session finished; to the server: also as soon as the server
 /// certificate's subject or issuer is known).
-fn cert_ready(t: &TlsTx, dir: Direction) -> bool {
+pub(crate) fn cert_ready(t: &TlsTx, dir: Direction) -> bool {
     let done = t.flags & FLAG_HANDSHAKE_DONE != 0 || t.finished;
     match dir {
         Direction::ToClient => done,
