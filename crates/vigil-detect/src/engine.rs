@@ -361,6 +361,29 @@ impl TxBuffers for TxRef<'_> {
     }
 }
 
+/// As [`TxRef`] for a protocol's live state ([`Detector::live`]): a
+/// buffer is only seen once the state reached its progress
+/// (`Transaction::buffer_ready`).
+pub struct LiveTxRef<'a>(pub &'a dyn vigil_proto::Transaction);
+
+impl TxBuffers for LiveTxRef<'_> {
+    fn transaction(&self) -> Option<&dyn vigil_proto::Transaction> {
+        Some(self.0)
+    }
+
+    fn each(&self, name: &str, to_server: bool, f: &mut dyn FnMut(&[u8]) -> bool) {
+        let dir = if to_server {
+            vigil_proto::Direction::ToServer
+        } else {
+            vigil_proto::Direction::ToClient
+        };
+        let tx_name = vigil_proto::keywords::tx_buffer_name(name);
+        if self.0.buffer_ready(tx_name, dir) {
+            TxRef(self.0).each(name, to_server, f);
+        }
+    }
+}
+
 /// What the engine knows of the packet's flow.
 #[derive(Debug, Clone, Copy)]
 pub struct PacketFlow {

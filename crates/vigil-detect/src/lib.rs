@@ -39,7 +39,9 @@ pub mod state;
 pub mod transform;
 
 pub use alert::{AlertContext, AlertOptions, write_alert};
-pub use engine::{Alert, Detector, Engine, Packet, PacketFlow, Skipped, TxBuffers, TxPhase, TxRef};
+pub use engine::{
+    Alert, Detector, Engine, LiveTxRef, Packet, PacketFlow, Skipped, TxBuffers, TxPhase, TxRef,
+};
 pub use state::{FlowDetect, RawStream};
 
 /// The prefilter backend compiled in (for `--build-info`).

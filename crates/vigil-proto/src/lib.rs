@@ -267,6 +267,15 @@ pub trait Transaction: Send {
         let _ = dir;
         self.buffer(name)
     }
+    /// Whether buffer `name` may be inspected in direction `dir` yet, for
+    /// rules inspected on the live protocol state (Suricata runs a
+    /// buffer's inspection only once the transaction reached the buffer's
+    /// progress: TLS certificate buffers wait for the certificate to be
+    /// ready). Default true.
+    fn buffer_ready(&self, name: &str, dir: Direction) -> bool {
+        let _ = (name, dir);
+        true
+    }
     /// The values of a named integer field for keywords (e.g.
     /// `s7comm.function`, `iec104.ioa`): `f` is called once per value
     /// (several for multi-valued fields), never when absent. The default

@@ -1045,7 +1045,7 @@ impl Emitter {
             &dpkt,
             detect_of(detect),
             app,
-            &vigil_detect::TxRef(tx),
+            &vigil_detect::LiveTxRef(tx),
             &mut alerts,
         );
         if !alerts.is_empty()

@@ -40,7 +40,7 @@ fn is_space(c: char) -> bool {
 /// `TLS_STATE_CERT_READY` progress (to the client: the handshake is done
 /// or the session finished; to the server: also as soon as the server
 /// certificate's subject or issuer is known).
-fn cert_ready(t: &TlsTx, dir: Direction) -> bool {
+pub(crate) fn cert_ready(t: &TlsTx, dir: Direction) -> bool {
     let done = t.flags & FLAG_HANDSHAKE_DONE != 0 || t.finished;
     match dir {
         Direction::ToClient => done,
@@ -1087,6 +1087,43 @@ mod tests {
             err("tls.cert_chain_len", "abc"),
             "tls.cert_chain_len: invalid integer condition 'abc'"
         );
+    }
+
+    #[test]
+    fn arbitrary_arguments_never_panic() {
+        // Pseudo-random arguments from the characters the parsers care
+        // about (and some multi-byte ones): an error or a matcher, never a
+        // panic.
+        let chars: Vec<char> = "0129-:TW <>!|,.x\"_azé\u{10ffff}\t=*@".chars().collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let t = with_cert();
+        for _ in 0..5000 {
+            let len = (next() % 40) as usize;
+            let arg: String = (0..len)
+                .map(|_| chars[(next() % chars.len() as u64) as usize])
+                .collect();
+            for kw in [
+                "ssl_state",
+                "ssl_version",
+                "tls.version",
+                "tls_cert_notbefore",
+                "tls_cert_notafter",
+                "tls.subject",
+                "tls.issuerdn",
+                "tls.cert_chain_len",
+            ] {
+                if let Some(Ok((_, m))) = compile(kw, &arg) {
+                    let ctx = MatchCtx::default();
+                    let _ = m.matches_in(&t, TS, &ctx) | m.matches_in(&t, TC, &ctx);
+                }
+            }
+        }
     }
 
     #[test]

@@ -311,8 +311,13 @@ impl AppParser for TlsParser {
         self.skip[d] = skip;
         match result {
             Ok(_) => {
+                // Suricata's end-of-parse check runs only when the data
+                // ended on a record boundary: a parse stopping in a record
+                // returns "incomplete" before it.
+                if pending.is_empty() {
+                    self.state.check_handshake_done();
+                }
                 self.pending[d] = pending;
-                self.state.check_handshake_done();
             }
             Err(_) => self.stop(),
         }
@@ -602,6 +607,13 @@ impl Transaction for TlsTx {
             "tls.random_bytes" => random.and_then(|r| r.get(4..)),
             _ => self.buffer(name),
         }
+    }
+
+    /// The certificate buffers wait for Suricata's `TLS_STATE_CERT_READY`
+    /// (see [`detect`]); the others are ready from the start.
+    fn buffer_ready(&self, name: &str, dir: Direction) -> bool {
+        !(name.starts_with("tls.cert") || name == "tls.subjectaltname")
+            || detect::cert_ready(self, dir)
     }
 
     fn buffers(&self, name: &str, f: &mut dyn FnMut(&[u8])) {

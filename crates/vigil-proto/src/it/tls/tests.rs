@@ -2,7 +2,7 @@
 //! "reference" were produced by Suricata 7.0.10 on the same bytes.
 
 use super::*;
-use crate::{Direction, ParseOutput};
+use crate::{AppParser, Direction, ParseOutput};
 
 const LEAF: &[u8] = include_bytes!("testdata/tls-leaf.der");
 const CA: &[u8] = include_bytes!("testdata/tls-ca.der");
@@ -975,7 +975,6 @@ fn client_version_is_the_first_known_supported_version() {
 
 #[test]
 fn live_snapshot_follows_the_state() {
-    use crate::AppParser;
     let mut p = parser(false, false);
     let mut out = ParseOutput::default();
     assert!(p.live_tx_owned().is_none());
@@ -998,4 +997,34 @@ fn live_snapshot_follows_the_state() {
     );
     assert_eq!(flags(&mut p), Some((FLAG_SERVER_HELLO, TLS_VERSION_12)));
     assert!(p.live_tx_owned().is_some());
+}
+
+#[test]
+fn handshake_done_waits_for_a_record_boundary() {
+    // Suricata's end-of-parse check (certificate decoded: handshake done)
+    // is skipped when the parse stops inside a record; the certificate
+    // buffers wait for it on the live state.
+    let mut p = parser(false, false);
+    let mut out = ParseOutput::default();
+    p.parse(C, &reference_client_hello(), &mut out);
+    let mut data = rec(22, 0x0303, &server_hello(0x0303, &[], 0xc02f, &[]));
+    data.extend(rec(22, 0x0303, &certificate(&[LEAF])));
+    let next = rec(22, 0x0303, &hs(14, &[]));
+    data.extend(&next[..3]);
+    p.parse(S, &data, &mut out);
+    assert!(p.state().server.cert0.subject.is_some());
+    assert_eq!(p.state().flags & FLAG_HANDSHAKE_DONE, 0);
+    let tx = p.live_tx().map(|t| t.buffer_ready("tls.cert_subject", S));
+    assert_eq!(tx, Some(false));
+    assert!(out.txs.is_empty(), "not logged yet");
+    p.parse(S, &next[3..], &mut out);
+    assert_ne!(p.state().flags & FLAG_HANDSHAKE_DONE, 0);
+    let ready = p.live_tx().map(|t| {
+        (
+            t.buffer_ready("tls.cert_subject", S),
+            t.buffer_ready("tls.sni", C),
+        )
+    });
+    assert_eq!(ready, Some((true, true)));
+    assert_eq!(out.txs.len(), 1);
 }
