@@ -748,8 +748,11 @@ impl Http2Parser {
         };
         let mut frag = payload;
         if ftype != CONTINUATION && flags & FLAG_PADDED != 0 {
-            match unpad(frag) {
-                Some(f) => frag = f,
+            // Suricata skips the pad length but decodes the padding as
+            // header block bytes (zeros: an empty literal per 3 bytes, and
+            // a cut one makes the frame invalid), measured on 7.0.10.
+            match frag.split_first() {
+                Some((_, rest)) => frag = rest,
                 None => return invalid(self, out),
             }
         }
@@ -893,20 +896,13 @@ impl Http2Parser {
     /// Hands over the files that ended and the transactions that are
     /// complete (`dir`: the direction whose data was just parsed), or all
     /// of them at the flow's end (`None`; open files truncated).
+    ///
+    /// A file is logged once data of the other direction was parsed (on
+    /// the next packet of its own direction, as Suricata's file logger
+    /// sees it), with its transaction as it stands then.
     fn emit(&mut self, out: &mut ParseOutput, dir: Option<Direction>) {
         for (name, id) in self.queued.drain(..) {
             out.tx_event(AppProto::Http2, name, id);
-        }
-        if let Some(d) = dir {
-            let mut freed = 0;
-            self.streams.retain(|s| {
-                let keep = s.handed_over != Some(d.reverse());
-                if !keep {
-                    freed += s.body.iter().map(|b| b.sink().body.len()).sum::<usize>();
-                }
-                keep
-            });
-            self.body_kept = self.body_kept.saturating_sub(freed);
         }
         for s in self.streams.iter_mut() {
             if dir.is_none() {
@@ -919,9 +915,13 @@ impl Http2Parser {
                     }
                 }
             }
-            if !s.ended.is_empty() {
+            let due = |f: Direction| dir.is_none_or(|d| f == d.reverse());
+            if s.ended.iter().any(|(f, _, _)| due(*f)) {
                 let snap = s.snapshot(false);
-                for (direction, state, size) in s.ended.drain(..) {
+                let (now, later): (Vec<_>, Vec<_>) =
+                    s.ended.drain(..).partition(|(f, _, _)| due(*f));
+                s.ended = later;
+                for (direction, state, size) in now {
                     out.tx(Http2FileInfo {
                         tx: snap.clone(),
                         direction,
@@ -930,6 +930,19 @@ impl Http2Parser {
                     });
                 }
             }
+        }
+        if let Some(d) = dir {
+            let mut freed = 0;
+            self.streams.retain(|s| {
+                let keep = s.handed_over != Some(d.reverse()) || !s.ended.is_empty();
+                if !keep {
+                    freed += s.body.iter().map(|b| b.sink().body.len()).sum::<usize>();
+                }
+                keep
+            });
+            self.body_kept = self.body_kept.saturating_sub(freed);
+        }
+        for s in self.streams.iter_mut() {
             if s.handed_over.is_none() && (dir.is_none() || s.complete()) {
                 let mut tx = s.snapshot(true);
                 tx.finalize();

@@ -422,6 +422,35 @@ fn bad_preface_and_stream_reuse() {
 }
 
 #[test]
+fn headers_padding_is_decoded_as_suricata_does() {
+    // Padding bytes are header block bytes for Suricata: 3 zeros are one
+    // empty literal, 1 zero a cut field (an invalid frame).
+    let block = [0x82, 0x84];
+    let mut client = PREFACE.to_vec();
+    client.extend(settings(&[(3, 100)]));
+    let mut p3 = vec![3];
+    p3.extend(block);
+    p3.extend([0, 0, 0]);
+    client.extend(frame(1, 0x8 | 0x5, 1, &p3));
+    let mut p1 = vec![1];
+    p1.extend(block);
+    p1.push(0);
+    client.extend(frame(1, 0x8 | 0x5, 3, &p1));
+    let mut p = Http2Parser::new();
+    let mut out = ParseOutput::default();
+    p.parse(S, &client, &mut out);
+    p.finish(&mut out);
+    let recs = records(&out);
+    assert!(
+        recs.iter().any(|(_, b)| b.contains(
+            r#""request_headers":[{"name":":method","value":"GET"},{"name":":path","value":"/"},{"name":"","value":""}]"#
+        )),
+        "{recs:?}"
+    );
+    assert_eq!(events(&out), ["invalid_frame_data"]);
+}
+
+#[test]
 fn header_block_continues_in_continuation_frames() {
     let mut block = vec![0x82, 0x86, 0x84];
     block.extend(lit("namename", "valuevaluevalue"));
