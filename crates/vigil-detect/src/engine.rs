@@ -581,7 +581,8 @@ impl Detector {
         let g = &engine.groups[b];
         let start = out.len();
         let dir = pkt.flow.map(|f| usize::from(!f.to_server));
-        // (rule, source): 0 packet, 1 packet payload, 2 stream.
+        // (rule, source): 0 packet, 1 stream, 2 packet payload: a payload
+        // rule tries the stream chunk first, as Suricata.
         let mut work: Vec<(u32, u8)> = std::mem::take(&mut self.work);
         work.clear();
         // IP-only: first packet of each flow direction.
@@ -607,7 +608,7 @@ impl Detector {
         }
         work.extend(g.packet.iter().map(|&n| (n, 0)));
         // Payload rules: the stream chunk, and the packet payload.
-        let srcs: [(u8, &[u8]); 2] = [(1, pkt.payload), (2, stream.unwrap_or(&[]))];
+        let srcs: [(u8, &[u8]); 2] = [(1, stream.unwrap_or(&[])), (2, pkt.payload)];
         for (code, data) in srcs {
             if data.is_empty() {
                 continue;
@@ -635,9 +636,9 @@ impl Detector {
             for &n in &self.cand {
                 let s = &engine.sigs[n as usize];
                 let ok = if code == 1 {
-                    !s.require_stream && (!pkt.stream_tracked || s.require_packet)
+                    !s.require_packet || s.stream_and_packet
                 } else {
-                    !s.require_packet
+                    !s.require_stream && (!pkt.stream_tracked || s.require_packet)
                 };
                 if ok {
                     work.push((n, code));
@@ -651,9 +652,8 @@ impl Detector {
                 continue;
             }
             let src = match code {
-                0 => Src::Packet,
-                1 => Src::Packet,
-                _ => Src::Stream(stream.unwrap_or(&[])),
+                1 => Src::Stream(stream.unwrap_or(&[])),
+                _ => Src::Packet,
             };
             match self.eval_emit(&engine, n, pkt, fd.as_deref_mut(), src, None, false, out) {
                 Outcome::NoMatch => {}

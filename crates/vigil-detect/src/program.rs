@@ -396,7 +396,7 @@ fn run(ops: &[Op], i: usize, buf: &[u8], st: &mut Insp<'_>) -> R {
             if target < 0 {
                 target = 0;
             }
-            if target > len {
+            if target >= len {
                 return R::NoMatch;
             }
             st.cursor = target as usize;

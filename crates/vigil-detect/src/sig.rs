@@ -298,6 +298,11 @@ pub struct Sig {
     pub require_packet: bool,
     /// Requires the stream (only_stream).
     pub require_stream: bool,
+    /// A TCP payload rule inspected on the reassembled stream and, when
+    /// that does not match, on the packet payload too (Suricata sets both
+    /// `SIG_FLAG_REQUIRE_STREAM` and `SIG_FLAG_REQUIRE_PACKET` for payload
+    /// rules with a `depth`/`offset` content or `stream_size`).
+    pub stream_and_packet: bool,
     /// Uses a protocol keyword inspected on every packet
     /// (`TxMatch::per_packet`: `ssl_state`, `tls.version`, ...): the rule
     /// runs on the parser's live state, not on handed-over transactions.
@@ -574,6 +579,7 @@ pub fn compile(
         fast: None,
         require_packet: false,
         require_stream: matches!(rule.protocol, Protocol::TcpStream),
+        stream_and_packet: false,
         live: false,
         live_dir: None,
         live_staged: false,
@@ -592,6 +598,7 @@ pub fn compile(
     let mut only_flowbit_set = true;
     let mut other_match_keywords = false;
     let mut has_alp = false;
+    let mut stream_size_seen = false;
 
     // A multi-instance buffer selected again after it has matches: its
     // next match starts a new instance (list).
@@ -1015,8 +1022,8 @@ pub fn compile(
             }
             RuleOption::StreamSize(ss) => {
                 other_match_keywords = true;
-                // Suricata inspects such rules on packets (as `dsize`).
-                s.require_packet = true;
+                // With payload: inspected on packets as well as the stream.
+                stream_size_seen = true;
                 let side = match ss.side.as_str() {
                     "server" => 0,
                     "client" => 1,
@@ -1217,6 +1224,24 @@ pub fn compile(
         }
     }
     let _ = payload_idx;
+    // Suricata's rule validation: a TCP payload rule without an explicit
+    // stream/packet choice is a stream rule, also inspected on each packet's
+    // payload when a content is anchored (depth/offset: the anchor may be the
+    // packet's start) or it uses stream_size.
+    if let Some(prog) = &s.payload
+        && proto.mask & bucket::TCP != 0
+        && !s.require_packet
+        && !s.require_stream
+    {
+        let anchored = prog
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::Content(c) if c.depth.is_some() || c.offset.is_some()));
+        if anchored || stream_size_seen {
+            s.require_packet = true;
+            s.stream_and_packet = true;
+        }
+    }
     // `app-layer-event:PROTO.EVENT` matches events of the transaction being
     // inspected (Suricata 7 keeps protocol events on transactions); without
     // payload the rule is a transaction rule of that protocol.

@@ -120,7 +120,7 @@ pub static INFO: ProtoInfo = ProtoInfo {
 };
 
 const PARSER: Modbus = Modbus {
-    probe_strict: false,
+    probe_strict: true,
 };
 
 /// Prober: a complete, error-free Modbus message at the start. As in
