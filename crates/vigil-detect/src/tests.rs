@@ -219,3 +219,33 @@ fn protocol_keyword_lists_agree() {
         );
     }
 }
+
+#[test]
+fn byte_jump_to_the_buffer_end_does_not_match() {
+    // Modbus length 6 after the 6-byte header: the jump lands on the end.
+    let one_adu = b"\x00\x00\x00\x00\x00\x06\x0a\x08\x00\x04\x00\x00";
+    assert!(!m("byte_jump:2,4; isdataat:0,relative;", one_adu));
+    // More data after the message: the jump lands inside, isdataat holds.
+    let mut two = one_adu.to_vec();
+    two.extend_from_slice(one_adu);
+    assert!(m("byte_jump:2,4; isdataat:0,relative;", &two));
+}
+
+#[test]
+fn anchored_tcp_payload_rules_inspect_stream_and_packet() {
+    // Suricata's validation: a TCP payload rule with depth/offset (or
+    // stream_size) is a stream rule that also inspects packets.
+    let s = sig(r#"content:"|00 00|"; offset:2; depth:2;"#);
+    assert!(s.require_packet && s.stream_and_packet && !s.require_stream);
+    let s = sig(r#"content:"abc";"#);
+    assert!(!s.require_packet && !s.stream_and_packet);
+    let s = sig(r#"content:"abc"; stream_size:client,>,10;"#);
+    assert!(s.stream_and_packet);
+    // An explicit choice stays: packet only, stream only.
+    let s = sig(r#"flow:no_stream; content:"abc"; depth:3;"#);
+    assert!(s.require_packet && !s.stream_and_packet);
+    let s = sig(r#"flow:only_stream; content:"abc"; depth:3;"#);
+    assert!(s.require_stream && !s.stream_and_packet);
+    let s = sig(r#"dsize:>10; content:"abc"; depth:3;"#);
+    assert!(s.require_packet && !s.stream_and_packet);
+}

@@ -167,6 +167,8 @@ pub struct TcpOptions {
     pub sack_blocks: u8,
     /// Timestamp value and echo reply.
     pub timestamp: Option<(u32, u32)>,
+    /// TCP Fast Open option (kind 34, or the experimental form).
+    pub tfo: bool,
 }
 
 /// TCP flag bits as they appear in the header's flags byte.

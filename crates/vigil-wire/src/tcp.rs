@@ -157,6 +157,7 @@ fn decode_options(cx: &mut Cx, mut rest: &[u8]) -> TcpOptions {
         }
         rest = rest.get(olen..).unwrap_or(&[]);
     }
+    o.tfo = have_tfo;
     o
 }
 

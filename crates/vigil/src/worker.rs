@@ -78,12 +78,6 @@ pub struct WorkerReport {
     pub goose: GooseStats,
 }
 
-/// Application protocols whose TCP packets keep their own payload
-/// inspection after detection (observed with Suricata 7: OT parsers and
-/// flows whose detection failed), besides the reassembled stream.
-const PACKET_INSPECTED_PROTOS: &[&str] =
-    &["dnp3", "enip", "iec104", "s7comm", "mms", "bacnet", "opcua"];
-
 /// Most alerts written per packet (Suricata's `packet-alert-max`).
 const MAX_ALERTS_PER_PACKET: usize = 15;
 
@@ -727,6 +721,7 @@ fn flow_packet(
         app.set_flow(flow.flow_id, flow.src, flow.dst);
         flow.app = Some(Box::new(app));
     }
+    let mut stream_added = false;
     {
         let Flow {
             tcp, app, detect, ..
@@ -752,7 +747,7 @@ fn flow_packet(
                     raw: detect_of(detect).map(|d| &mut d.raw),
                     reversed,
                 };
-                session.on_packet(
+                stream_added = session.on_packet(
                     ts,
                     dir,
                     &info,
@@ -779,26 +774,9 @@ fn flow_packet(
     flow.sync_tcp_state();
     sync_app_fields(flow);
     let pcap_cnt = emit.pcap_cnt;
-    // Suricata inspects a TCP packet's own payload only while the flow's
-    // application protocol is still being detected; after that (detected
-    // or failed) payload rules see the reassembled stream only.
-    let stream_tracked = matches!(decoded.transport, Transport::Tcp(_))
-        && flow
-            .tcp
-            .as_ref()
-            .is_some_and(|t| t.state() != TcpState::None)
-        && match flow.app_proto {
-            Some(a) => !PACKET_INSPECTED_PROTOS.contains(&a),
-            // Undecided: a direction whose detection is over (nothing
-            // recognises it) is inspected on its stream like a failed flow.
-            None => {
-                let session_dir = match flow.tcp.as_ref() {
-                    Some(t) if t.reversed() => dir.reverse(),
-                    _ => dir,
-                };
-                app_of(&mut flow.app).is_some_and(|a| a.stream_detection_done(session_dir))
-            }
-        };
+    // A TCP segment added to the stream: payload rules see the reassembled
+    // stream (and the packet itself only when the rule asks for both).
+    let stream_tracked = stream_added;
     let pkt = PktRef {
         decoded,
         frame,

@@ -24,17 +24,17 @@ const EXPECTED: &[(u64, &str, usize)] = &[
     ),
     (
         9200003,
-        "modbus/ITI+ICS-Security-Tools__pcaps_ModbusTCP_modbus_test_data_part2.pcap",
-        1,
+        "modbus/zeek+zeek__testing_btest_Traces_modbus_modbus-eit.pcap",
+        2,
     ),
     (
         9200004,
-        "modbus/ITI+ICS-Security-Tools__pcaps_ModbusTCP_modbus_test_data_part2.pcap",
+        "modbus/cisagov+icsnpp-modbus__testing_traces_modbus_example.pcap",
         1,
     ),
     (
         9200005,
-        "modbus/ITI+ICS-Security-Tools__pcaps_ModbusTCP_modbus_test_data_part2.pcap",
+        "modbus/cisagov+icsnpp-modbus__testing_traces_modbus_example.pcap",
         1,
     ),
     (

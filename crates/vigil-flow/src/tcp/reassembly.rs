@@ -48,6 +48,9 @@ pub(crate) struct Io<'a> {
     pub(crate) mem: &'a mut StreamMemory,
     pub(crate) sink: &'a mut dyn StreamSink,
     pub(crate) events: Option<&'a mut StreamEvents>,
+    /// Set when the packet's payload went to a reassembly stream
+    /// (Suricata's `PKT_STREAM_ADD`).
+    pub(crate) added: bool,
 }
 
 impl Io<'_> {
@@ -224,6 +227,9 @@ impl Reassembler {
     pub(crate) fn segment(&mut self, seq: u32, data: &[u8], policy: OsPolicy, io: &mut Io<'_>) {
         if self.closed || data.is_empty() {
             return;
+        }
+        if !self.depth_hit {
+            io.added = true;
         }
         let delivered = self.delivered as i64;
         let start = self.offset(seq);

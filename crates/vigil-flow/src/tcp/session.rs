@@ -321,6 +321,9 @@ impl TcpSession {
     /// One packet of this flow, `dir` relative to the flow's initiator (the
     /// flow table decides it). `payload` is the TCP payload. Reassembled
     /// data goes to `sink`, anomalies to `events`, counters to `mem.stats`.
+    /// Returns whether the payload was added to the stream (Suricata's
+    /// `PKT_STREAM_ADD`: payload rules then inspect the stream, not the
+    /// packet; SYN data and data past the depth are not added).
     #[allow(clippy::too_many_arguments)]
     pub fn on_packet(
         &mut self,
@@ -331,7 +334,7 @@ impl TcpSession {
         mem: &mut StreamMemory,
         sink: &mut dyn StreamSink,
         events: &mut StreamEvents,
-    ) {
+    ) -> bool {
         use tcp_flags::{ACK, RST, SYN};
         self.last_seen = ts;
         if has(tcp.flags, SYN) {
@@ -348,6 +351,7 @@ impl TcpSession {
             mem,
             sink,
             events: Some(events),
+            added: false,
         };
         if self.state == TcpState::None {
             self.packet_none(dir, tcp, payload, &mut io);
@@ -355,12 +359,12 @@ impl TcpSession {
                 let d = if self.reversed { dir.reverse() } else { dir };
                 self.release_acked(d, tcp.flags, &mut io);
             }
-            return;
+            return io.added;
         }
         let d = if self.reversed { dir.reverse() } else { dir };
         let accepted = if self.state == TcpState::Closed {
             if has(tcp.flags, RST) || self.rst_from != Some(d) {
-                return;
+                return false;
             }
             // The sender of the RST that closed the session goes on: if the
             // state before the RST takes the packet, the RST was likely
@@ -389,6 +393,7 @@ impl TcpSession {
         if !self.lossy && self.streams.iter().any(|s| s.reasm.had_gap()) {
             self.lossy = true;
         }
+        io.added
     }
 
     /// Acknowledged delivery after an accepted packet from `d` (session
@@ -512,6 +517,7 @@ impl TcpSession {
             mem,
             sink,
             events: None,
+            added: false,
         };
         self.close_streams(&mut io);
     }
@@ -561,10 +567,11 @@ impl TcpSession {
         }
     }
 
-    /// Takes the client's SYN. Data on a SYN is taken as TCP Fast Open data
-    /// (the decoder does not report the TFO option; a server that did not
-    /// accept the data acknowledges only the SYN, and the client sends the
-    /// data again after the handshake, where it is a plain retransmission).
+    /// Takes the client's SYN. Data on a SYN with the Fast Open option goes
+    /// to the stream (a server that did not accept it acknowledges only the
+    /// SYN, and the client sends it again after the handshake, where it is
+    /// a plain retransmission); as Suricata, other SYN data is not stream
+    /// data (rules see it on the packet only).
     fn client_syn(&mut self, tcp: &TcpInfo, payload: &[u8], io: &mut Io<'_>) {
         let now = self.last_seen.secs;
         if self.state == TcpState::None || tcp.seq != self.streams[0].isn {
@@ -579,7 +586,7 @@ impl TcpSession {
         let policy = self.receiver_policy(0);
         let client = &mut self.streams[0];
         client.syn(tcp.seq, &tcp.options, now);
-        if !payload.is_empty() {
+        if !payload.is_empty() && tcp.options.tfo {
             let data_seq = tcp.seq.wrapping_add(1);
             client.next_seq = data_seq.wrapping_add(payload.len() as u32);
             client.reasm.segment(data_seq, payload, policy, io);

@@ -828,6 +828,7 @@ fn options_recorded() {
         sack_permitted: true,
         sack_blocks: 0,
         timestamp: Some((111, 0)),
+        tfo: false,
     };
     let synack_opts = TcpOptions {
         window_scale: Some(8),
@@ -1008,8 +1009,16 @@ fn stream_events_list() {
 
 #[test]
 fn syn_with_data_fast_open() {
+    let tfo = TcpOptions {
+        tfo: true,
+        ..TcpOptions::default()
+    };
     let mut h = Harness::new(imm());
-    h.pkt(ToServer, SYN, C, 0, b"GET / HTTP/1.1\r\n\r\n");
+    h.full(
+        ToServer,
+        tcp(SYN, C, 0, 1000, tfo),
+        b"GET / HTTP/1.1\r\n\r\n",
+    );
     assert_eq!(h.rec.stream(ToServer), "GET / HTTP/1.1\r\n\r\n");
     // The server accepts the data: its SYN/ACK acknowledges it.
     assert!(h.pkt(ToClient, SYN | ACK, S, C + 19, b"").is_empty());
@@ -1022,12 +1031,22 @@ fn syn_with_data_fast_open() {
     // A server ignoring the data acknowledges the SYN only; the client
     // resends the data after the handshake.
     let mut h = Harness::new(imm());
-    h.pkt(ToServer, SYN, C, 0, b"data");
+    h.full(ToServer, tcp(SYN, C, 0, 1000, tfo), b"data");
     h.pkt(ToClient, SYN | ACK, S, C + 1, b"");
     h.pkt(ToServer, ACK, C + 1, S + 1, b"");
     h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"data");
     assert_eq!(h.s.state(), TcpState::Established);
     assert_eq!(h.rec.stream(ToServer), "data");
+}
+
+#[test]
+fn syn_data_without_fast_open_is_not_stream_data() {
+    let mut h = Harness::new(imm());
+    h.pkt(ToServer, SYN, C, 0, b"hidden");
+    h.pkt(ToClient, SYN | ACK, S, C + 1, b"");
+    h.pkt(ToServer, ACK, C + 1, S + 1, b"");
+    h.pkt(ToServer, PSH | ACK, C + 1, S + 1, b"seen");
+    assert_eq!(h.rec.stream(ToServer), "seen");
 }
 
 #[test]

@@ -119,9 +119,7 @@ pub static INFO: ProtoInfo = ProtoInfo {
     new_parser,
 };
 
-const PARSER: Modbus = Modbus {
-    probe_strict: true,
-};
+const PARSER: Modbus = Modbus { probe_strict: true };
 
 /// Prober: a complete, error-free Modbus message at the start. As in
 /// Suricata, a prober still undecided past 16 bytes gives up.
