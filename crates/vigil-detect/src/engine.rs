@@ -729,8 +729,21 @@ impl Detector {
         let mut cands = std::mem::take(&mut self.cand);
         cands.sort_unstable();
         let pkt_to_server = pkt.flow.is_none_or(|f| f.to_server);
+        // A request in progress: only the rules its progress allows; a rule
+        // that matched it in progress does not run on it again.
+        // A rule that can run on a request in progress matches each
+        // transaction once, whichever copy it sees first.
+        let partial = tx.transaction().and_then(|t| t.partial_request());
         for &n in &cands {
             let s = &engine.sigs[n as usize];
+            if let Some(level) = partial
+                && (s.partial_level == 0 || s.partial_level > level)
+            {
+                continue;
+            }
+            if s.partial_level > 0 && fd.as_deref().is_some_and(|f| f.partial_done(tx_id, n)) {
+                continue;
+            }
             // Orientation: the rule's direction, else its buffers' side.
             let want = if s.flow.to_server && !s.flow.to_client {
                 Some(true)
@@ -754,6 +767,12 @@ impl Detector {
                 if outcome != Outcome::NoMatch {
                     break;
                 }
+            }
+            if s.partial_level > 0
+                && outcome != Outcome::NoMatch
+                && let Some(f) = fd.as_deref_mut()
+            {
+                f.set_partial_done(tx_id, n);
             }
             if outcome == Outcome::Pass {
                 if let Some(f) = fd.as_deref_mut() {

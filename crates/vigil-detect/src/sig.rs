@@ -303,6 +303,11 @@ pub struct Sig {
     /// `SIG_FLAG_REQUIRE_STREAM` and `SIG_FLAG_REQUIRE_PACKET` for payload
     /// rules with a `depth`/`offset` content or `stream_size`).
     pub stream_and_packet: bool,
+    /// The request progress an HTTP/1 request in progress needs for this
+    /// rule to run on it (`Transaction::partial_request`): 1 for rules on
+    /// the request line and headers only, 2 when they need the hostname
+    /// (known once the headers are complete); 0: only complete requests.
+    pub partial_level: u8,
     /// Uses a protocol keyword inspected on every packet
     /// (`TxMatch::per_packet`: `ssl_state`, `tls.version`, ...): the rule
     /// runs on the parser's live state, not on handed-over transactions.
@@ -452,6 +457,62 @@ pub const HEADER_BUFFERS: &[&str] = &[
     "icmpv6.hdr",
 ];
 
+/// See [`Sig::partial_level`]: HTTP/1 to-server rules made of request line
+/// and header buffers only (Suricata's inspection engines registered at
+/// libhtp's request-line and request-headers progress).
+fn partial_request_level(s: &Sig) -> u8 {
+    const LINE_AND_HEADERS: &[&str] = &[
+        "http.uri",
+        "http.uri.raw",
+        "http.method",
+        "http.request_line",
+        "http.protocol",
+        "http.cookie",
+        "http.user_agent",
+        "http.accept",
+        "http.accept_lang",
+        "http.accept_enc",
+        "http.referer",
+        "http.request_header",
+        "http.header",
+        "http.header.raw",
+        "http.header_names",
+        "http.content_type",
+        "http.content_len",
+        "http.connection",
+        "http.start",
+    ];
+    const AFTER_HEADERS: &[&str] = &["http.host", "http.host.raw"];
+    let http = matches!(s.app_proto.as_deref(), Some("http" | "http1"));
+    let to_server = if s.flow.to_server || s.flow.to_client {
+        s.flow.to_server && !s.flow.to_client
+    } else {
+        s.bufs
+            .iter()
+            .any(|b| buffer_direction(b.name) == Some(true))
+    };
+    if !http
+        || !to_server
+        || s.bufs.is_empty()
+        || !s.tx_kws.is_empty()
+        || !s.app_events.is_empty()
+        || s.payload.is_some()
+        || s.b64.is_some()
+        || !s.hdr_bufs.is_empty()
+    {
+        return 0;
+    }
+    let mut level = 1;
+    for b in &s.bufs {
+        if AFTER_HEADERS.contains(&b.name) {
+            level = 2;
+        } else if !LINE_AND_HEADERS.contains(&b.name) {
+            return 0;
+        }
+    }
+    level
+}
+
 /// Buffer names the engine can inspect on transactions map to a request
 /// (to-server) or response (to-client) side; `None` for either.
 pub fn buffer_direction(name: &str) -> Option<bool> {
@@ -580,6 +641,7 @@ pub fn compile(
         require_packet: false,
         require_stream: matches!(rule.protocol, Protocol::TcpStream),
         stream_and_packet: false,
+        partial_level: 0,
         live: false,
         live_dir: None,
         live_staged: false,
@@ -1260,6 +1322,7 @@ pub fn compile(
         let live_kws = || s.tx_kws.iter().filter(|k| k.per_packet());
         s.live_staged = live_kws().any(|k| k.stage() == 0) && live_kws().any(|k| k.stage() > 0);
     }
+    s.partial_level = partial_request_level(&s);
     if !s.bufs.is_empty() || !s.tx_kws.is_empty() || tx_events {
         s.kind = SigKind::App;
         if s.app_proto.is_none() {

@@ -11,6 +11,9 @@ use vigil_rules::{ThresholdConfig, ThresholdEntryKind, ThresholdType, Track};
 pub const MAX_FLOW_BITS: usize = 512;
 /// Most (live rule, direction) matches remembered per flow.
 pub const MAX_LIVE_MATCHES: usize = 4096;
+/// Most (transaction, rule) matches on requests in progress remembered per
+/// flow.
+pub const MAX_PARTIAL_MATCHES: usize = 256;
 /// Most flowints on one flow.
 pub const MAX_FLOW_INTS: usize = 128;
 /// Most app-layer events remembered per flow.
@@ -136,6 +139,10 @@ pub struct FlowDetect {
     /// stage-0 keywords), per direction: `rule << 2 | stage0 << 1 |
     /// to_server`, sorted.
     live_done: Vec<u64>,
+    /// (transaction, rule) matches of rules that can run on a request in
+    /// progress (`Transaction::partial_request`): each matches a
+    /// transaction once, on whichever copy it sees first.
+    partial_done: Vec<(u64, u32)>,
 }
 
 impl FlowDetect {
@@ -159,6 +166,21 @@ impl FlowDetect {
             *k ^= 1;
         }
         self.live_done.sort_unstable();
+    }
+
+    /// Whether rule `sig` (one that can run on requests in progress)
+    /// already matched transaction `tx`.
+    pub fn partial_done(&self, tx: u64, sig: u32) -> bool {
+        self.partial_done.contains(&(tx, sig))
+    }
+
+    /// Records that rule `sig` matched transaction `tx` (the oldest record
+    /// goes past [`MAX_PARTIAL_MATCHES`]).
+    pub fn set_partial_done(&mut self, tx: u64, sig: u32) {
+        if self.partial_done.len() >= MAX_PARTIAL_MATCHES {
+            self.partial_done.remove(0);
+        }
+        self.partial_done.push((tx, sig));
     }
 
     fn live_key(sig: u32, stage0: bool, to_server: bool) -> u64 {

@@ -249,3 +249,52 @@ fn anchored_tcp_payload_rules_inspect_stream_and_packet() {
     let s = sig(r#"dsize:>10; content:"abc"; depth:3;"#);
     assert!(s.require_packet && !s.stream_and_packet);
 }
+
+fn http_sig(opts: &str) -> Sig {
+    let text = format!("alert http any any -> any any ({opts} sid:1;)");
+    let vars = Vars::suricata_default();
+    let rule = parse_rule(&text, &vars, &Classifications::suricata_default())
+        .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+        .rule;
+    compile(
+        &rule,
+        0,
+        "",
+        &mut Names::default(),
+        &mut Names::default(),
+        &vars,
+    )
+    .unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+#[test]
+fn rules_on_requests_in_progress() {
+    // Request line and headers: from the first progress step.
+    let s = http_sig(r#"flow:to_server; http.method; content:"POST"; http.header; content:!"x";"#);
+    assert_eq!(s.partial_level, 1);
+    // No direction given: the buffers' side decides.
+    assert_eq!(http_sig(r#"http.uri; content:"/a";"#).partial_level, 1);
+    // The hostname is known once the headers are complete.
+    assert_eq!(
+        http_sig(r#"flow:to_server; http.host; content:"a";"#).partial_level,
+        2
+    );
+    // `urilen` checks the uri buffer (as Suricata's): no later.
+    assert_eq!(
+        http_sig(r#"flow:to_server; urilen:5; http.uri; content:"a";"#).partial_level,
+        1
+    );
+    // Bodies and responses wait for the complete message.
+    assert_eq!(
+        http_sig(r#"flow:to_server; http.request_body; content:"a";"#).partial_level,
+        0
+    );
+    assert_eq!(
+        http_sig(r#"flow:to_client; http.header; content:"a";"#).partial_level,
+        0
+    );
+    assert_eq!(
+        http_sig(r#"flow:to_server; http.stat_code; content:"2";"#).partial_level,
+        0
+    );
+}

@@ -208,6 +208,16 @@ pub trait Transaction: Send {
     fn request_side_inspected(&self) -> bool {
         false
     }
+    /// For an [`Transaction::inspect_only`] snapshot of a request still
+    /// being parsed, how far it got: 1 while its headers are parsed (the
+    /// request line and the headers so far are known), 2 once the headers
+    /// are complete and a body follows. Rules that need no more than that
+    /// run on it, as Suricata inspects an HTTP transaction at each
+    /// progress step; a rule that matches does not run again on the same
+    /// transaction. `None` (default): a complete message.
+    fn partial_request(&self) -> Option<u8> {
+        None
+    }
     /// Whether a record is written for it (default yes; Suricata's HTTP/2
     /// logger skips a PING or WINDOW_UPDATE transaction, which rules still
     /// inspect).

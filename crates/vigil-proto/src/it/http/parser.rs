@@ -165,6 +165,9 @@ struct Slot {
     /// Files that ended, logged with the transaction's record (Suricata
     /// logs a transaction's files in the same pass as the transaction).
     files: Vec<(Direction, FileTrack, FileState)>,
+    /// Progress of the request at its last partial snapshot: raw header
+    /// bytes seen and whether the headers were complete.
+    partial_seen: Option<(usize, bool)>,
 }
 
 impl Slot {
@@ -188,6 +191,7 @@ impl Slot {
             uri_host: None,
             uri_port: None,
             files: Vec::new(),
+            partial_seen: None,
         }
     }
 }
@@ -1154,6 +1158,38 @@ impl HttpParser {
         self.txs.push_back(Slot::new(id));
         self.req_tx = Some(id);
         self.request_line(util::chomp(&line), data.get(pos..), out);
+    }
+
+    /// After request data: a request still being parsed whose line is
+    /// complete is handed over (inspection only) when it progressed since
+    /// its last snapshot, so rules on its line and headers run now, as
+    /// Suricata inspects a transaction in progress (libhtp's request
+    /// progress is "headers" once the line is parsed, "body" after them).
+    fn partial_request_snapshot(&mut self, out: &mut ParseOutput) {
+        let headers_done = match self.req_state {
+            ReqState::Headers => false,
+            ReqState::BodyIdentity
+            | ReqState::ChunkLen
+            | ReqState::ChunkData
+            | ReqState::ChunkDataEnd
+            | ReqState::Finalize => true,
+            _ => return,
+        };
+        let Some(s) = self.slot(self.req_tx) else {
+            return;
+        };
+        if s.req.complete || s.tx.part != TxPart::Whole {
+            return;
+        }
+        let progress = (s.tx.req.raw_headers.len(), headers_done);
+        if s.partial_seen == Some(progress) {
+            return;
+        }
+        s.partial_seen = Some(progress);
+        let mut snap = s.tx.clone();
+        snap.part = TxPart::PartialRequest { headers_done };
+        snap.finalize();
+        out.tx(snap);
     }
 
     /// The request side of the current transaction is done.
@@ -2260,7 +2296,10 @@ fn file_info(tx: &HttpTx, dir: Direction, file: FileTrack, state: FileState) -> 
 impl AppParser for HttpParser {
     fn parse(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
         match dir {
-            Direction::ToServer => self.parse_request(data, out),
+            Direction::ToServer => {
+                self.parse_request(data, out);
+                self.partial_request_snapshot(out);
+            }
             Direction::ToClient => self.parse_response(data, out),
         }
         self.ask_handover(out);

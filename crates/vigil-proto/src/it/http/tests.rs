@@ -607,6 +607,42 @@ fn probes() {
     assert_eq!(probe(C, b"BASELINE-CONTROL "), Probe::Match);
 }
 
+/// A request cut inside its headers is handed over as it stands (its line
+/// and the headers so far, progress 1), again once its headers are done
+/// and a body follows (progress 2), and whole when complete; nothing is
+/// handed over again without progress.
+#[test]
+fn request_in_progress_snapshots() {
+    let mut p = HttpParser::new();
+    let mut out = ParseOutput::default();
+    p.parse(C, b"POST /up HTTP/1.1\r\nUser-Agent: t\r\nHo", &mut out);
+    assert_eq!(out.txs.len(), 1);
+    let snap = &out.txs[0];
+    assert!(snap.inspect_only());
+    assert_eq!(snap.partial_request(), Some(1));
+    assert_eq!(snap.message_dir(), Some(Direction::ToServer));
+    assert_eq!(snap.buffer("http.method"), Some(&b"POST"[..]));
+    assert_eq!(snap.buffer("http.user_agent"), Some(&b"t"[..]));
+    assert_eq!(snap.tx_id(), Some(0));
+    out.txs.clear();
+    // The Host line is complete only when the next line starts.
+    p.parse(C, b"st: a\r\nContent-Length: 4\r\n", &mut out);
+    assert_eq!(out.txs.len(), 1);
+    assert_eq!(out.txs[0].partial_request(), Some(1));
+    out.txs.clear();
+    p.parse(C, b"\r\nab", &mut out);
+    assert_eq!(out.txs.len(), 1);
+    assert_eq!(out.txs[0].partial_request(), Some(2));
+    out.txs.clear();
+    p.parse(C, b"c", &mut out);
+    assert!(out.txs.is_empty(), "body bytes alone are no progress");
+    p.parse(C, b"d", &mut out);
+    assert_eq!(out.txs.len(), 1);
+    assert!(out.txs[0].inspect_only());
+    assert_eq!(out.txs[0].partial_request(), None);
+    assert_eq!(out.txs[0].buffer("http.request_body"), Some(&b"abcd"[..]));
+}
+
 /// A complete request is handed over at once for the to-server rules (a
 /// snapshot, no record); the whole transaction follows with its response
 /// and says its request side was inspected.

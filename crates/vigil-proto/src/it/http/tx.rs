@@ -182,6 +182,10 @@ pub(crate) enum TxPart {
     RequestSnapshot,
     /// The whole transaction after its request snapshot.
     WholeAfterRequest,
+    /// A copy of a request still being parsed, for the to-server rules
+    /// that need no more than its line and headers: `headers_done` once
+    /// the headers are complete (a body follows).
+    PartialRequest { headers_done: bool },
 }
 
 /// Buffers composed from several fields.
@@ -379,11 +383,21 @@ impl Transaction for HttpTx {
     }
 
     fn message_dir(&self) -> Option<Direction> {
-        (self.part == TxPart::RequestSnapshot).then_some(Direction::ToServer)
+        self.inspect_only().then_some(Direction::ToServer)
     }
 
     fn inspect_only(&self) -> bool {
-        self.part == TxPart::RequestSnapshot
+        matches!(
+            self.part,
+            TxPart::RequestSnapshot | TxPart::PartialRequest { .. }
+        )
+    }
+
+    fn partial_request(&self) -> Option<u8> {
+        match self.part {
+            TxPart::PartialRequest { headers_done } => Some(1 + u8::from(headers_done)),
+            _ => None,
+        }
     }
 
     fn request_side_inspected(&self) -> bool {

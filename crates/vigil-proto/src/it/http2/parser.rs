@@ -237,6 +237,8 @@ struct Stream {
     /// the other direction was parsed (Suricata frees a transaction once
     /// both directions' packets inspected it).
     handed_over: Option<Direction>,
+    /// A partial copy was handed over for the request's header rules.
+    request_shown: bool,
 }
 
 impl Stream {
@@ -253,6 +255,7 @@ impl Stream {
             files: [FileTrack::default(), FileTrack::default()],
             ended: Vec::new(),
             handed_over: None,
+            request_shown: false,
         }
     }
 
@@ -943,6 +946,25 @@ impl Http2Parser {
             self.body_kept = self.body_kept.saturating_sub(freed);
         }
         for s in self.streams.iter_mut() {
+            // A request under way: its header rules run now.
+            if s.handed_over.is_none()
+                && dir.is_some()
+                && !s.complete()
+                && !s.request_shown
+                && matches!(
+                    s.state,
+                    State::DataClient
+                        | State::HalfClosedClient
+                        | State::DataServer
+                        | State::HalfClosedServer
+                )
+            {
+                s.request_shown = true;
+                let mut tx = s.snapshot(false);
+                tx.partial = true;
+                tx.finalize();
+                out.tx(tx);
+            }
             if s.handed_over.is_none() && (dir.is_none() || s.complete()) {
                 let mut tx = s.snapshot(true);
                 tx.finalize();

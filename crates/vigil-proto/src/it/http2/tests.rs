@@ -214,7 +214,7 @@ fn transaction_ids_follow_suricata() {
     let mut ids: Vec<(u64, String)> = out
         .txs
         .iter()
-        .filter(|t| t.event_type() == "http")
+        .filter(|t| t.event_type() == "http" && !t.inspect_only())
         .map(|t| (t.tx_id().unwrap(), eve(t.as_ref())))
         .collect();
     ids.sort();
@@ -498,10 +498,9 @@ fn gzip_body_is_decoded_for_the_file() {
             .any(|(t, b)| t == "fileinfo" && b.contains(r#""size":1000"#)),
         "{recs:?}"
     );
-    let tx = out
-        .txs
-        .iter()
-        .find(|t| t.event_type() == "http" && t.buffer("http.method").is_some());
+    let tx = out.txs.iter().find(|t| {
+        t.event_type() == "http" && !t.inspect_only() && t.buffer("http.method").is_some()
+    });
     let tx = tx.expect("stream 1");
     assert_eq!(tx.buffer("file.data").map(<[u8]>::len), Some(1000));
     assert_eq!(tx.buffer("http.uri"), Some(&b"/"[..]));
@@ -669,4 +668,30 @@ fn gaps_and_garbage_do_not_panic() {
         p.parse(C, chunk, &mut out);
     }
     p.finish(&mut out);
+}
+
+/// A request whose headers are sent and whose data follows is handed over
+/// once for the header rules (no record), before its stream ends.
+#[test]
+fn request_under_way_is_shown_to_header_rules() {
+    let mut p = Http2Parser::new();
+    let mut out = ParseOutput::default();
+    let mut client = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    client.extend(frame(4, 0, 0, &[]));
+    let mut block = lit(":method", "POST");
+    block.extend(lit(":path", "/up"));
+    block.extend(lit("user-agent", "t"));
+    client.extend(frame(1, 0x4, 1, &block));
+    client.extend(frame(0, 0, 1, b"abc"));
+    p.parse(S, &client, &mut out);
+    let shown: Vec<_> = out.txs.iter().filter(|t| t.inspect_only()).collect();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].partial_request(), Some(2));
+    assert!(!shown[0].has_record());
+    assert_eq!(shown[0].buffer("http.method"), Some(&b"POST"[..]));
+    assert_eq!(shown[0].buffer("http.user_agent"), Some(&b"t"[..]));
+    // More data: not shown again.
+    out.txs.clear();
+    p.parse(S, &frame(0, 0, 1, b"def"), &mut out);
+    assert!(out.txs.iter().all(|t| !t.inspect_only()));
 }

@@ -195,6 +195,11 @@ pub struct Http2Tx {
     /// To-server and to-client sides.
     pub(crate) sides: [Side; 2],
     pub(crate) bufs: Buffers,
+    /// A copy of a stream whose request is under way (headers sent, data
+    /// or its end coming), handed over for the to-server rules on its
+    /// headers only (Suricata inspects HTTP/2 request buffers from the
+    /// "data client" state on).
+    pub(crate) partial: bool,
 }
 
 fn side_idx(dir: Direction) -> usize {
@@ -456,6 +461,18 @@ impl Transaction for Http2Tx {
         "http2"
     }
 
+    fn message_dir(&self) -> Option<Direction> {
+        self.partial.then_some(Direction::ToServer)
+    }
+
+    fn inspect_only(&self) -> bool {
+        self.partial
+    }
+
+    fn partial_request(&self) -> Option<u8> {
+        self.partial.then_some(2)
+    }
+
     fn tx_id(&self) -> Option<u64> {
         Some(self.id)
     }
@@ -463,7 +480,7 @@ impl Transaction for Http2Tx {
     /// Suricata does not log a transaction without headers, settings, error
     /// code or priority (a PING, a WINDOW_UPDATE); rules still see it.
     fn has_record(&self) -> bool {
-        self.loggable()
+        !self.partial && self.loggable()
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
