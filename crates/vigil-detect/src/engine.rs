@@ -413,6 +413,10 @@ pub struct Packet<'a> {
     /// The packet's payload went into TCP reassembly: payload rules look
     /// at the reassembled stream instead of the packet.
     pub stream_tracked: bool,
+    /// The raw stream chunk ready for inspection at this packet, for the
+    /// payload part of application rules that also match payload
+    /// (Suricata runs it on the packet where the transaction is inspected).
+    pub stream: Option<&'a [u8]>,
 }
 
 impl Packet<'_> {
@@ -1221,13 +1225,41 @@ impl Detector {
             b64_done: false,
         };
         if let Some(p) = &s.payload {
-            let data: &[u8] = match src {
-                Src::Packet => pkt.payload,
-                Src::Stream(d) => d,
-                Src::Tx => return false,
-            };
-            if !run_prog(p, data, &mut insp, &mut self.tbuf, &mut self.tmp) {
-                return false;
+            match src {
+                Src::Packet => {
+                    if !run_prog(p, pkt.payload, &mut insp, &mut self.tbuf, &mut self.tmp) {
+                        return false;
+                    }
+                }
+                Src::Stream(d) => {
+                    if !run_prog(p, d, &mut insp, &mut self.tbuf, &mut self.tmp) {
+                        return false;
+                    }
+                }
+                Src::Tx => {
+                    // An application rule with payload matches: the stream
+                    // chunk ready at this packet first, then the packet's
+                    // own payload where the rule may see it.
+                    let mut ok = false;
+                    if let Some(chunk) = pkt.stream
+                        && (!s.require_packet || s.stream_and_packet)
+                    {
+                        ok = run_prog(p, chunk, &mut insp, &mut self.tbuf, &mut self.tmp);
+                    }
+                    if !ok
+                        && !pkt.payload.is_empty()
+                        && !s.require_stream
+                        && (!pkt.stream_tracked || s.require_packet)
+                    {
+                        insp.cursor = 0;
+                        insp.vars = [0; MAX_VARS];
+                        ok = run_prog(p, pkt.payload, &mut insp, &mut self.tbuf, &mut self.tmp);
+                    }
+                    if !ok {
+                        return false;
+                    }
+                    insp.cursor = 0;
+                }
             }
         }
         for p in &s.hdr_bufs {

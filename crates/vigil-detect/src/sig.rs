@@ -1329,11 +1329,6 @@ pub fn compile(
             // Buffers imply their protocol (file.data, ...): keep it open.
             s.app_proto = None;
         }
-        if s.payload.is_some() {
-            return Err(
-                "rules mixing payload and application buffers are not supported yet".into(),
-            );
-        }
     } else if s.payload.is_some() {
         s.kind = SigKind::Payload;
     } else if !s.hdr_bufs.is_empty() {

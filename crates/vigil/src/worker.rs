@@ -199,6 +199,9 @@ struct Emitter {
     /// Transactions with pending alerts.
     held: Vec<Held>,
     chunk: Vec<u8>,
+    /// The packet whose raw stream chunk `chunk` holds, and whether one
+    /// was ready (see `take_ready_chunk`).
+    chunk_of: Option<(u64, bool)>,
     alert_records: u64,
 }
 
@@ -233,12 +236,27 @@ impl Emitter {
             for ev in &self.parse_out.events {
                 fd.add_event(ev.proto.name(), ev.name, ev.tx_id);
             }
-            // A finished HTTP transaction asks for raw stream inspection
-            // (Suricata's HTTP parser triggers raw reassembly; most other
-            // parsers leave raw inspection to the chunk size).
-            if !self.parse_out.txs.is_empty() && flow.app_proto == Some("http") {
-                fd.raw[0].trigger = true;
-                fd.raw[1].trigger = true;
+            // A finished HTTP request or response asks for raw inspection
+            // of its direction's stream (Suricata's HTTP parser triggers
+            // raw reassembly there; most other parsers leave raw inspection
+            // to the chunk size). A request still in progress does not.
+            if flow.app_proto == Some("http") {
+                for tx in self
+                    .parse_out
+                    .txs
+                    .iter()
+                    .filter(|t| t.event_type() == "http")
+                {
+                    if tx.partial_request().is_some() {
+                        continue;
+                    }
+                    if !tx.request_side_inspected() {
+                        fd.raw[0].trigger = true;
+                    }
+                    if !tx.inspect_only() {
+                        fd.raw[1].trigger = true;
+                    }
+                }
             }
         }
         // Flow end: transactions are inspected on a header-only packet from
@@ -277,6 +295,11 @@ impl Emitter {
         }
         self.parse_out.events = events;
         self.parse_out.events.clear();
+        // Rules that also match payload see this packet's stream chunk.
+        let (chunk, have_chunk) = match (pkt, pcap_cnt) {
+            (Some(p), Some(cnt)) if self.detector.is_some() => self.take_ready_chunk(flow, cnt, &p),
+            _ => (std::mem::take(&mut self.chunk), false),
+        };
         let mut txs = std::mem::take(&mut self.parse_out.txs);
         for tx in txs.drain(..) {
             let tx_id = match tx.tx_id() {
@@ -342,7 +365,8 @@ impl Emitter {
                 } else {
                     TxPhase::Whole
                 };
-                let dpkt = detect_packet(&p, flow, ts);
+                let stream = (have_chunk && pkt.is_some()).then_some(chunk.as_slice());
+                let dpkt = detect_packet(&p, flow, ts, stream);
                 let mut alerts = std::mem::take(&mut self.alerts);
                 alerts.clear();
                 det.transaction(
@@ -393,6 +417,7 @@ impl Emitter {
         }
         // Hand the (empty) allocation back for reuse.
         self.parse_out.txs = txs;
+        self.chunk = chunk;
         self.flush_if_full();
     }
 }
@@ -507,6 +532,7 @@ impl Worker {
                 pending: Vec::new(),
                 held: Vec::new(),
                 chunk: Vec::new(),
+                chunk_of: None,
                 alert_records: 0,
                 options,
             },
@@ -814,6 +840,7 @@ fn inspect_link_layer(
         ts_secs: ts.secs,
         flow: None,
         stream_tracked: false,
+        stream: None,
     };
     alerts.clear();
     det.transaction(
@@ -921,7 +948,12 @@ fn pseudo_decoded(flow: &Flow, dir: Direction) -> Decoded {
 }
 
 /// The engine's view of a packet.
-fn detect_packet<'a>(p: &PktRef<'a>, flow: &Flow, ts: Timestamp) -> vigil_detect::Packet<'a> {
+fn detect_packet<'a>(
+    p: &PktRef<'a>,
+    flow: &Flow,
+    ts: Timestamp,
+    stream: Option<&'a [u8]>,
+) -> vigil_detect::Packet<'a> {
     let stream_bytes = flow
         .detect
         .as_ref()
@@ -939,6 +971,7 @@ fn detect_packet<'a>(p: &PktRef<'a>, flow: &Flow, ts: Timestamp) -> vigil_detect
             stream_bytes,
         }),
         stream_tracked: p.stream_tracked,
+        stream,
     }
 }
 
@@ -948,7 +981,7 @@ impl Emitter {
     fn inspect_deferred(&mut self, flow: &mut Flow, ts: Timestamp, p: &PktRef<'_>) {
         let ready = take_deferred(flow, p.dir);
         if !ready.is_empty() {
-            self.inspect_txs(flow, ts, p, ready);
+            self.inspect_txs(flow, ts, p, ready, true);
         }
     }
 
@@ -960,11 +993,23 @@ impl Emitter {
         ts: Timestamp,
         p: &PktRef<'_>,
         txs: Vec<DeferredTx>,
+        real_packet: bool,
     ) {
+        if self.detector.is_none() || flow.app_proto.is_none() {
+            return;
+        }
+        // Rules that also match payload see this packet's stream chunk.
+        let (chunk, have_chunk) = if real_packet {
+            let cnt = self.pcap_cnt;
+            self.take_ready_chunk(flow, cnt, p)
+        } else {
+            (std::mem::take(&mut self.chunk), false)
+        };
         let (Some(det), Some(app)) = (self.detector.as_mut(), flow.app_proto) else {
+            self.chunk = chunk;
             return;
         };
-        let dpkt = detect_packet(p, flow, ts);
+        let dpkt = detect_packet(p, flow, ts, have_chunk.then_some(chunk.as_slice()));
         let mut alerts = std::mem::take(&mut self.alerts);
         for d in txs {
             alerts.clear();
@@ -992,6 +1037,7 @@ impl Emitter {
             }
         }
         self.alerts = alerts;
+        self.chunk = chunk;
     }
 
     /// Runs the rules inspected on every packet (`ssl_state`,
@@ -1005,7 +1051,7 @@ impl Emitter {
         if !det.engine().has_live_rules(app) || (flow.proto == 6 && !p.established) {
             return;
         }
-        let dpkt = detect_packet(p, flow, ts);
+        let dpkt = detect_packet(p, flow, ts, None);
         let Flow {
             app: app_state,
             detect,
@@ -1101,20 +1147,30 @@ impl Emitter {
                 established: true,
                 stream_tracked: true,
             };
-            self.inspect_txs(flow, ts, &p, ready);
+            self.inspect_txs(flow, ts, &p, ready, false);
             self.flush_alerts(flow, ts, None, &p, None);
         }
     }
 
-    /// Runs packet (and ready raw stream) detection for one packet.
-    fn detect_packet(&mut self, flow: &mut Flow, ts: Timestamp, pcap_cnt: u64, p: &PktRef<'_>) {
-        let Some(opts) = self.options.detect.as_ref() else {
-            return;
-        };
-        let Some(det) = self.detector.as_mut() else {
-            return;
-        };
+    /// The raw stream chunk ready for inspection at packet `pcap_cnt`
+    /// (taken from the flow's raw stream once per packet: transaction
+    /// inspection and packet detection of the same packet share it). The
+    /// caller puts the buffer back into `self.chunk`.
+    fn take_ready_chunk(
+        &mut self,
+        flow: &mut Flow,
+        pcap_cnt: u64,
+        p: &PktRef<'_>,
+    ) -> (Vec<u8>, bool) {
         let mut chunk = std::mem::take(&mut self.chunk);
+        if let Some((cnt, have)) = self.chunk_of
+            && cnt == pcap_cnt
+        {
+            return (chunk, have);
+        }
+        let (Some(opts), Some(det)) = (self.options.detect.as_ref(), self.detector.as_ref()) else {
+            return (chunk, false);
+        };
         let mut have_chunk = false;
         if let Some(session) = flow.tcp.as_ref()
             && session.state() != TcpState::None
@@ -1155,7 +1211,21 @@ impl Emitter {
                 have_chunk = raw.take(upto, det.engine().min_inspect_depth as u64, &mut chunk);
             }
         }
-        let dpkt = detect_packet(p, flow, ts);
+        self.chunk_of = Some((pcap_cnt, have_chunk));
+        (chunk, have_chunk)
+    }
+
+    /// Runs packet (and ready raw stream) detection for one packet.
+    fn detect_packet(&mut self, flow: &mut Flow, ts: Timestamp, pcap_cnt: u64, p: &PktRef<'_>) {
+        if self.options.detect.is_none() || self.detector.is_none() {
+            return;
+        }
+        let (chunk, have_chunk) = self.take_ready_chunk(flow, pcap_cnt, p);
+        let Some(det) = self.detector.as_mut() else {
+            self.chunk = chunk;
+            return;
+        };
+        let dpkt = detect_packet(p, flow, ts, have_chunk.then_some(chunk.as_slice()));
         let mut alerts = std::mem::take(&mut self.alerts);
         alerts.clear();
         det.packet(
@@ -1264,7 +1334,7 @@ impl Emitter {
                     established: true,
                     stream_tracked: true,
                 };
-                let dpkt = detect_packet(&p, flow, now);
+                let dpkt = detect_packet(&p, flow, now, None);
                 let mut alerts = std::mem::take(&mut self.alerts);
                 alerts.clear();
                 det.packet(

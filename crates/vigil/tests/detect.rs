@@ -245,3 +245,66 @@ fn init_errors_fatal_on_bad_rule() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn anchored_payload_rules_inspect_each_packet_and_the_stream() {
+    let dir = TempDir::new("det-anchored");
+    let frames = TcpConversation::new(client(), server(502))
+        .start(Timestamp::new(T0, 0))
+        .client(b"\x00\x01\x00\x00\x00\x02\x01\x2b")
+        .server(b"\x00\x01\x00\x00\x00\x02\x01\xab")
+        .client(b"\x00\x02\x00\x00\x00\x02\x01\x2b")
+        .server(b"\x00\x02\x00\x00\x00\x02\x01\xab")
+        .close(Close::Fin(Direction::ToServer))
+        .frames();
+    let run = run_rules(
+        &dir,
+        &pcap(&frames),
+        concat!(
+            // depth/offset: each request packet, and the stream at its end.
+            "alert tcp any any -> any 502 (msg:\"anchored\"; flow:established,to_server; content:\"|00 00|\"; offset:2; depth:2; content:\"|2b|\"; offset:7; depth:1; sid:30;)\n",
+            // No anchor: the stream only.
+            "alert tcp any any -> any 502 (msg:\"floating\"; flow:established,to_server; content:\"|01 2b|\"; sid:31;)\n",
+        ),
+    );
+    let got: Vec<(u64, Value)> = run
+        .records("alert")
+        .iter()
+        .map(|a| (uu(&a["alert"]["signature_id"]), a["pcap_cnt"].clone()))
+        .collect();
+    // As Suricata 7.0.10 on the same capture: the anchored rule on both
+    // request packets (4, 6) and on the stream when the client's FIN
+    // flushes it (8); the floating one on that stream chunk only.
+    let want = [(30, 4), (30, 6), (30, 8), (31, 8)];
+    let want: Vec<(u64, Value)> = want.iter().map(|&(s, c)| (s, Value::from(c))).collect();
+    assert_eq!(got, want, "{}", run.eve_text);
+}
+
+#[test]
+fn application_rules_with_payload_match_both() {
+    let dir = TempDir::new("det-mixed");
+    let frames = TcpConversation::new(client(), server(80))
+        .start(Timestamp::new(T0, 0))
+        .client(b"GET /a HTTP/1.1\r\nHost: x\r\nUser-Agent: ZZ\r\n\r\n")
+        .server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        .close(Close::Fin(Direction::ToServer))
+        .frames();
+    let run = run_rules(
+        &dir,
+        &pcap(&frames),
+        concat!(
+            "alert http any any -> any any (msg:\"mixed\"; flow:to_server; content:\"User-Agent: ZZ\"; http.uri; content:\"/a\"; sid:20;)\n",
+            "alert http any any -> any any (msg:\"mixed, payload absent\"; flow:to_server; content:\"nothere\"; http.uri; content:\"/a\"; sid:21;)\n",
+        ),
+    );
+    let got: Vec<(u64, Value)> = run
+        .records("alert")
+        .iter()
+        .map(|a| (uu(&a["alert"]["signature_id"]), a["pcap_cnt"].clone()))
+        .collect();
+    // As Suricata 7.0.10: the request's payload part is found on the
+    // stream chunk its completion triggers (client packet 6, after the
+    // server's response acknowledged it); the rule whose payload part is
+    // absent stays silent.
+    assert_eq!(got, vec![(20, Value::from(6))], "{}", run.eve_text);
+}
