@@ -116,17 +116,55 @@ impl Engine {
         threshold_config: ThresholdConfig,
         vars: &vigil_rules::Vars,
     ) -> Engine {
-        let mut order: Vec<usize> = (0..rules.len()).collect();
-        order.sort_by_key(|&i| {
-            let r = &rules[i];
-            (action_rank(r.action), flowbits_rank(r), r.priority, i)
-        });
+        Self::build_from(
+            rules.iter().map(Some).collect(),
+            classes,
+            threshold_config,
+            vars,
+        )
+    }
+
+    /// As [`Engine::build`], consuming the parsed rules: each rule's syntax
+    /// tree is freed once compiled, so a large rule set does not hold both
+    /// forms in memory at once.
+    pub fn build_owned(
+        rules: Vec<Rule>,
+        classes: &Classifications,
+        threshold_config: ThresholdConfig,
+        vars: &vigil_rules::Vars,
+    ) -> Engine {
+        Self::build_from(
+            rules.into_iter().map(Some).collect(),
+            classes,
+            threshold_config,
+            vars,
+        )
+    }
+
+    fn build_from<R: std::borrow::Borrow<Rule>>(
+        mut rules: Vec<Option<R>>,
+        classes: &Classifications,
+        threshold_config: ThresholdConfig,
+        vars: &vigil_rules::Vars,
+    ) -> Engine {
+        let mut order: Vec<(u8, u8, u32, usize)> = rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let r = r.as_ref()?.borrow();
+                Some((action_rank(r.action), flowbits_rank(r), r.priority, i))
+            })
+            .collect();
+        order.sort_unstable();
         let mut names = Names::default();
         let mut ints = Names::default();
         let mut sigs = Vec::with_capacity(rules.len());
         let mut skipped = Vec::new();
-        for i in order {
-            let r = &rules[i];
+        for (_, _, _, i) in order {
+            let Some(owned) = rules.get_mut(i).and_then(Option::take) else {
+                continue;
+            };
+            let r: &Rule = owned.borrow();
             if r.action == Action::Config {
                 continue;
             }

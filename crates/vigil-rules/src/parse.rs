@@ -207,6 +207,14 @@ fn parse_rule_body(text: &str, vars: &Vars, classes: &Classifications) -> PResul
     };
     let priority = b.priority.or(class_prio).unwrap_or(3);
     let noalert = b.noalert;
+    // Large rule sets keep every parsed rule until it is compiled: no
+    // spare capacity.
+    let mut options = b.options;
+    options.shrink_to_fit();
+    let mut metadata = b.metadata;
+    metadata.shrink_to_fit();
+    let mut references = b.references;
+    references.shrink_to_fit();
     Ok(ParsedRule {
         rule: Rule {
             action,
@@ -220,15 +228,15 @@ fn parse_rule_body(text: &str, vars: &Vars, classes: &Classifications) -> PResul
             src_port_set,
             dst_set,
             dst_port_set,
-            options: b.options,
+            options,
             sid,
             rev: b.rev.unwrap_or(0),
             gid: b.gid.unwrap_or(1),
             msg: b.msg.unwrap_or_default(),
             classtype: b.classtype,
             priority,
-            references: b.references,
-            metadata: b.metadata,
+            references,
+            metadata,
             target: b.target,
             app_proto: b.app_proto.map(str::to_string),
             noalert,

@@ -138,9 +138,10 @@ pub fn setup(
     let started = Instant::now();
     let vars = vars_from(conf);
     let classes = classifications(conf, fatal)?;
-    let set = RuleSet::load(&files, &vars, &classes);
+    let mut set = RuleSet::load(&files, &vars, &classes);
     let tconf = threshold_config(conf, &vars, fatal)?;
-    let engine = Engine::build(&set.rules, &classes, tconf, &vars);
+    let loaded = set.rules.len();
+    let engine = Engine::build_owned(std::mem::take(&mut set.rules), &classes, tconf, &vars);
     if let Some(dir) = log_dir {
         write_rule_log(dir, &files, &set, &engine);
     }
@@ -164,7 +165,7 @@ pub fn setup(
     if !quiet {
         eprintln!(
             "vigil: {} rules loaded ({} evaluated, {} not evaluated yet), {} failed, in {:.2} s",
-            set.rules.len(),
+            loaded,
             engine.len(),
             engine.skipped.len(),
             set.errors.len(),
@@ -224,16 +225,22 @@ pub fn rules_check(conf: &ConfigMap, files: &[PathBuf], verbose: bool) -> Result
     let started = Instant::now();
     let vars = vars_from(conf);
     let classes = Classifications::suricata_default();
-    let set = RuleSet::load(files, &vars, &classes);
+    let mut set = RuleSet::load(files, &vars, &classes);
     let parsed = started.elapsed();
-    let engine = Engine::build(&set.rules, &classes, ThresholdConfig::default(), &vars);
+    let loaded = set.rules.len();
+    let engine = Engine::build_owned(
+        std::mem::take(&mut set.rules),
+        &classes,
+        ThresholdConfig::default(),
+        &vars,
+    );
     let built = started.elapsed();
     for f in &set.files {
         println!("{}: {} loaded, {} failed", f.file, f.loaded, f.failed);
     }
     println!(
         "total: {} loaded, {} failed; {} evaluated, {} not evaluated yet (parse {:.2} s, compile {:.2} s)",
-        set.rules.len(),
+        loaded,
         set.errors.len(),
         engine.len(),
         engine.skipped.len(),

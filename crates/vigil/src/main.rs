@@ -102,6 +102,12 @@ struct Cli {
     /// --engine-analysis; vigil prints the `rules check` summary).
     #[arg(long = "engine-analysis", hide = true)]
     engine_analysis: bool,
+
+    /// Test the configuration and rules, then exit: loads and compiles
+    /// every rule as a run would (Suricata's -T); exit 1 on a rule error
+    /// with --init-errors-fatal.
+    #[arg(short = 'T', long = "test-config")]
+    test_config: bool,
     #[arg(short = 'v', action = clap::ArgAction::Count, hide = true)]
     verbose: u8,
 
@@ -186,6 +192,32 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         } else {
             ExitCode::from(1)
         });
+    }
+    if cli.test_config {
+        let mut conf = match &cli.config {
+            Some(path) => ConfigMap::load_file(path)?,
+            None => ConfigMap::default(),
+        };
+        for s in &cli.set {
+            conf.set(s)?;
+        }
+        for f in cli.rules.iter().chain(&cli.extra_rules) {
+            detect::check_readable(f)?;
+        }
+        let loaded = detect::setup(
+            &conf,
+            &cli.rules,
+            &cli.extra_rules,
+            cli.init_errors_fatal,
+            cli.quiet,
+            None,
+        )?;
+        if loaded.is_none() && !cli.quiet {
+            eprintln!("vigil: configuration OK, no rule files");
+        } else if !cli.quiet {
+            eprintln!("vigil: configuration OK");
+        }
+        return Ok(ExitCode::SUCCESS);
     }
     if cli.engine_analysis {
         let mut conf = match &cli.config {
