@@ -490,7 +490,6 @@ pub struct Detector {
     pcre: Scratch,
     cand: Vec<u32>,
     work: Vec<(u32, u8)>,
-    hits: Vec<u32>,
     stamp: Vec<u32>,
     epoch: u32,
     tbuf: Vec<u8>,
@@ -566,7 +565,6 @@ impl Detector {
             pcre: Scratch::default(),
             cand: Vec::new(),
             work: Vec::new(),
-            hits: Vec::new(),
             stamp: vec![0; n],
             epoch: 0,
             tbuf: Vec::new(),
@@ -589,6 +587,23 @@ impl Detector {
             self.stamp.iter_mut().for_each(|s| *s = 0);
             self.epoch = 1;
         }
+    }
+
+    /// Adds the rules of every fast pattern found in `data` to the
+    /// candidates (each once: a pattern found many times costs a stamp
+    /// check per hit, no sorting).
+    fn scan_candidates(&mut self, pf: &Prefilter, data: &[u8]) {
+        let (stamp, cand, epoch) = (&mut self.stamp, &mut self.cand, self.epoch);
+        pf.scan(data, &mut |id| {
+            for &n in pf.rules.get(id as usize).map_or(&[][..], Vec::as_slice) {
+                if let Some(s) = stamp.get_mut(n as usize)
+                    && *s != epoch
+                {
+                    *s = epoch;
+                    cand.push(n);
+                }
+            }
+        });
     }
 
     fn add_cand(&mut self, num: u32) {
@@ -661,19 +676,7 @@ impl Detector {
                 self.add_cand(n);
             }
             if let Some(pf) = &g.payload_pf {
-                let mut hits = std::mem::take(&mut self.hits);
-                hits.clear();
-                pf.scan(data, &mut |id| hits.push(id));
-                hits.sort_unstable();
-                hits.dedup();
-                for &id in &hits {
-                    if let Some(rs) = pf.rules.get(id as usize) {
-                        for &n in rs {
-                            self.add_cand(n);
-                        }
-                    }
-                }
-                self.hits = hits;
+                self.scan_candidates(pf, data);
             }
             for &n in &self.cand {
                 let s = &engine.sigs[n as usize];
@@ -748,23 +751,13 @@ impl Detector {
                 self.add_cand(n);
             }
             for (name, pf) in &g.by_buf {
-                let mut hits: Vec<u32> = Vec::new();
                 // Both sides' instances: the rule's direction is checked
                 // in the full evaluation.
                 for to_server in [true, false] {
                     tx.each(name, to_server, &mut |buf| {
-                        pf.scan(buf, &mut |id| hits.push(id));
+                        self.scan_candidates(pf, buf);
                         false
                     });
-                }
-                hits.sort_unstable();
-                hits.dedup();
-                for id in hits {
-                    if let Some(rs) = pf.rules.get(id as usize) {
-                        for &n in rs {
-                            self.add_cand(n);
-                        }
-                    }
                 }
             }
         }
