@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod alert;
+pub mod asn1;
 pub mod engine;
 pub mod pcre;
 pub mod prefilter;

@@ -207,6 +207,9 @@ pub enum Op {
     },
     /// `bsize`.
     Bsize(UintMatch),
+    /// `asn1`: BER objects from the cursor (or an absolute offset) checked
+    /// for malformations; does not move the cursor.
+    Asn1(Box<crate::asn1::Asn1Check>),
     /// `base64_decode`.
     Base64Decode {
         /// `bytes`.
@@ -231,6 +234,7 @@ impl Op {
             Op::IsDataAt { relative, .. } => *relative,
             Op::Base64Decode { relative, .. } => *relative,
             Op::Bsize(_) => false,
+            Op::Asn1(c) => c.relative_offset.is_some(),
         }
     }
 }
@@ -470,6 +474,13 @@ fn run(ops: &[Op], i: usize, buf: &[u8], st: &mut Insp<'_>) -> R {
         }
         Op::Bsize(m) => {
             if uint_match(*m, buf.len() as u64) {
+                next(ops, i, buf, st)
+            } else {
+                R::NoMatch
+            }
+        }
+        Op::Asn1(c) => {
+            if c.matches(buf, st.cursor) {
                 next(ops, i, buf, st)
             } else {
                 R::NoMatch

@@ -594,7 +594,7 @@ pub fn compile(
 ) -> Result<Sig, String> {
     if let Some(k) = rule
         .unsupported_keywords()
-        .find(|k| !matches!(*k, "bypass" | "filestore"))
+        .find(|k| !matches!(*k, "bypass" | "filestore" | "asn1"))
     {
         return Err(format!("keyword '{k}' is not supported yet"));
     }
@@ -1183,6 +1183,23 @@ pub fn compile(
             // Keywords without effect on whether a rule alerts.
             RuleOption::Unsupported { keyword, .. }
                 if matches!(keyword.as_str(), "bypass" | "filestore") => {}
+            // `asn1` checks the packet payload from the last match (a
+            // packet-level keyword in Suricata, after the payload matches).
+            RuleOption::Unsupported { keyword, value } if keyword == "asn1" => {
+                let check = crate::asn1::Asn1Check::parse(value.as_deref().unwrap_or(""))?;
+                let relative = check.relative_offset.is_some();
+                let pi = pick(
+                    &mut progs,
+                    "pkt_data",
+                    relative,
+                    None,
+                    &cur_transforms,
+                    last_pi,
+                    &mut new_instance,
+                );
+                last_pi = Some(pi);
+                progs[pi].2.push(Op::Asn1(Box::new(check)));
+            }
             RuleOption::Unsupported { keyword, .. } => {
                 return Err(format!("keyword '{keyword}' is not supported yet"));
             }

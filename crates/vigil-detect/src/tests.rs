@@ -298,3 +298,16 @@ fn rules_on_requests_in_progress() {
         0
     );
 }
+
+#[test]
+fn asn1_keyword_runs_after_the_payload_match() {
+    // Kerberos-style: the object starts one byte before the match's end.
+    let rule = r#"content:"|A1|"; asn1:oversize_length 3, relative_offset -1;"#;
+    assert!(m(rule, b"xx\xA1\x05hello"));
+    assert!(!m(rule, b"xx\xA1\x02hi"));
+    assert!(m(
+        "asn1:bitstring_overflow, absolute_offset 1;",
+        b"Z\x03\x01\xFF"
+    ));
+    assert!(!m("asn1:bitstring_overflow;", b"Z\x03\x01\xFF"));
+}
