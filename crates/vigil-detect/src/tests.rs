@@ -7,7 +7,12 @@ use crate::sig::{Names, Sig, compile};
 use vigil_rules::{Classifications, Vars, parse_rule};
 
 fn sig(opts: &str) -> Sig {
-    let text = format!("alert tcp any any -> any any ({opts} sid:1;)");
+    sig_for("tcp", opts)
+}
+
+/// Compiles `alert PROTO any any -> any any (OPTS sid:1;)`.
+fn sig_for(proto: &str, opts: &str) -> Sig {
+    let text = format!("alert {proto} any any -> any any ({opts} sid:1;)");
     let vars = Vars::suricata_default();
     let rule = parse_rule(&text, &vars, &Classifications::suricata_default())
         .unwrap_or_else(|e| panic!("{text}: {e:?}"))
@@ -251,20 +256,7 @@ fn anchored_tcp_payload_rules_inspect_stream_and_packet() {
 }
 
 fn http_sig(opts: &str) -> Sig {
-    let text = format!("alert http any any -> any any ({opts} sid:1;)");
-    let vars = Vars::suricata_default();
-    let rule = parse_rule(&text, &vars, &Classifications::suricata_default())
-        .unwrap_or_else(|e| panic!("{text}: {e:?}"))
-        .rule;
-    compile(
-        &rule,
-        0,
-        "",
-        &mut Names::default(),
-        &mut Names::default(),
-        &vars,
-    )
-    .unwrap_or_else(|e| panic!("{text}: {e}"))
+    sig_for("http", opts)
 }
 
 #[test]

@@ -169,6 +169,18 @@ fn build_info() -> String {
     )
 }
 
+/// The configuration file (or the defaults) with the `--set` overrides.
+fn config_with_overrides(cli: &Cli) -> Result<ConfigMap> {
+    let mut conf = match &cli.config {
+        Some(path) => ConfigMap::load_file(path)?,
+        None => ConfigMap::default(),
+    };
+    for s in &cli.set {
+        conf.set(s)?;
+    }
+    Ok(conf)
+}
+
 fn real_main(cli: Cli) -> Result<ExitCode> {
     if cli.version {
         println!("This is vigil version {}", env!("CARGO_PKG_VERSION"));
@@ -194,13 +206,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         });
     }
     if cli.test_config {
-        let mut conf = match &cli.config {
-            Some(path) => ConfigMap::load_file(path)?,
-            None => ConfigMap::default(),
-        };
-        for s in &cli.set {
-            conf.set(s)?;
-        }
+        let conf = config_with_overrides(&cli)?;
         for f in cli.rules.iter().chain(&cli.extra_rules) {
             detect::check_readable(f)?;
         }
@@ -220,13 +226,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if cli.engine_analysis {
-        let mut conf = match &cli.config {
-            Some(path) => ConfigMap::load_file(path)?,
-            None => ConfigMap::default(),
-        };
-        for s in &cli.set {
-            conf.set(s)?;
-        }
+        let conf = config_with_overrides(&cli)?;
         let files = detect::rule_files(&conf, &cli.rules, &cli.extra_rules);
         detect::setup(
             &conf,

@@ -49,6 +49,14 @@ fn sids(run: &Run) -> Vec<u64> {
         .collect()
 }
 
+/// (sid, pcap_cnt) of each alert, in output order.
+fn sids_and_packets(run: &Run) -> Vec<(u64, Value)> {
+    run.records("alert")
+        .iter()
+        .map(|a| (uu(&a["alert"]["signature_id"]), a["pcap_cnt"].clone()))
+        .collect()
+}
+
 fn client() -> Endpoint {
     Endpoint::new(CMAC, Ipv4Addr::new(10, 0, 0, 1), 40000)
 }
@@ -267,11 +275,7 @@ fn anchored_payload_rules_inspect_each_packet_and_the_stream() {
             "alert tcp any any -> any 502 (msg:\"floating\"; flow:established,to_server; content:\"|01 2b|\"; sid:31;)\n",
         ),
     );
-    let got: Vec<(u64, Value)> = run
-        .records("alert")
-        .iter()
-        .map(|a| (uu(&a["alert"]["signature_id"]), a["pcap_cnt"].clone()))
-        .collect();
+    let got = sids_and_packets(&run);
     // As Suricata 7.0.10 on the same capture: the anchored rule on both
     // request packets (4, 6) and on the stream when the client's FIN
     // flushes it (8); the floating one on that stream chunk only.
@@ -297,11 +301,7 @@ fn application_rules_with_payload_match_both() {
             "alert http any any -> any any (msg:\"mixed, payload absent\"; flow:to_server; content:\"nothere\"; http.uri; content:\"/a\"; sid:21;)\n",
         ),
     );
-    let got: Vec<(u64, Value)> = run
-        .records("alert")
-        .iter()
-        .map(|a| (uu(&a["alert"]["signature_id"]), a["pcap_cnt"].clone()))
-        .collect();
+    let got = sids_and_packets(&run);
     // As Suricata 7.0.10: the request's payload part is found on the
     // stream chunk its completion triggers (client packet 6, after the
     // server's response acknowledged it); the rule whose payload part is
