@@ -20,6 +20,9 @@ pub struct AlertOptions {
     pub app_metadata: bool,
     /// The pcap link type number, for `packet_info`.
     pub linktype: u32,
+    /// `tagged-packets`: packets tagged by a rule's `tag` get a `packet`
+    /// record.
+    pub tagged_packets: bool,
 }
 
 impl Default for AlertOptions {
@@ -30,6 +33,7 @@ impl Default for AlertOptions {
             packet: false,
             app_metadata: true,
             linktype: 1,
+            tagged_packets: false,
         }
     }
 }
@@ -252,6 +256,43 @@ pub fn write_alert(
         w.uint("linktype", u64::from(opts.linktype));
         w.close_object();
     }
+    w.close_object();
+    out.push(b'\n');
+}
+
+/// Appends the `packet` record of a packet a rule's `tag` follows (the
+/// frame in base64, as Suricata's alert output writes tagged packets).
+pub fn write_tagged_packet(out: &mut Vec<u8>, ctx: &AlertContext<'_>, opts: &AlertOptions) {
+    let endpoints = ctx.decoded.ip.map(|ip| {
+        let ports = match ctx.decoded.transport {
+            Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
+            Transport::Udp(u) => Some((u.src_port, u.dst_port)),
+            Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
+            _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
+            _ => None,
+        };
+        Endpoints {
+            src: ip.src,
+            dst: ip.dst,
+            ports,
+            proto: ip.proto,
+        }
+    });
+    let mut w = JsonWriter::new(out);
+    EveHeader {
+        timestamp: ctx.ts,
+        flow_id: ctx.flow.map(|f| f.flow_id),
+        pcap_cnt: ctx.pcap_cnt,
+        event_type: "packet",
+        vlan: ctx.decoded.vlans(),
+        endpoints,
+    }
+    .write_open(&mut w);
+    w.string("pkt_src", "wire/pcap");
+    w.string_with("packet", |o| push_base64(o, ctx.frame));
+    w.open_object_key("packet_info");
+    w.uint("linktype", u64::from(opts.linktype));
+    w.close_object();
     w.close_object();
     out.push(b'\n');
 }

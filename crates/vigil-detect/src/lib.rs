@@ -39,11 +39,11 @@ pub mod sig;
 pub mod state;
 pub mod transform;
 
-pub use alert::{AlertContext, AlertOptions, write_alert};
+pub use alert::{AlertContext, AlertOptions, write_alert, write_tagged_packet};
 pub use engine::{
     Alert, Detector, Engine, LiveTxRef, Packet, PacketFlow, Skipped, TxBuffers, TxPhase, TxRef,
 };
-pub use state::{FlowDetect, RawStream};
+pub use state::{FlowDetect, RawStream, TagMetric, TagSpec, TagState};
 
 /// The prefilter backend compiled in (for `--build-info`).
 pub fn prefilter_backend() -> &'static str {

@@ -292,6 +292,8 @@ pub struct Sig {
     pub detection_filter: Option<Threshold>,
     /// `noalert`.
     pub noalert: bool,
+    /// `tag`: what an alert of this rule starts logging.
+    pub tags: Vec<crate::state::TagSpec>,
     /// Fast pattern.
     pub fast: Option<FastPattern>,
     /// Requires the packet (dsize, no_stream).
@@ -637,6 +639,7 @@ pub fn compile(
         threshold: None,
         detection_filter: None,
         noalert: rule.noalert,
+        tags: Vec::new(),
         fast: None,
         require_packet: false,
         require_stream: matches!(rule.protocol, Protocol::TcpStream),
@@ -1177,9 +1180,9 @@ pub fn compile(
             | RuleOption::Reference(_)
             | RuleOption::Metadata(_)
             | RuleOption::Target(_)
-            | RuleOption::Tag(_)
             | RuleOption::Requires(_)
             | RuleOption::Prefilter => {}
+            RuleOption::Tag(t) => s.tags.push(crate::state::TagSpec::from_rule(t)),
             // Keywords without effect on whether a rule alerts.
             RuleOption::Unsupported { keyword, .. }
                 if matches!(keyword.as_str(), "bypass" | "filestore") => {}

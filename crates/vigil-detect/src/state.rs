@@ -139,6 +139,8 @@ pub struct FlowDetect {
     /// stage-0 keywords), per direction: `rule << 2 | stage0 << 1 |
     /// to_server`, sorted.
     live_done: Vec<u64>,
+    /// Session tags running on the flow (`tag:session`).
+    pub tags: Vec<TagState>,
     /// (transaction, rule) matches of rules that can run on a request in
     /// progress (`Transaction::partial_request`): each matches a
     /// transaction once, on whichever copy it sees first.
@@ -625,6 +627,94 @@ impl Thresholds {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Suricata's tag length when the rule gives none (`DETECT_TAG_MAX_PKTS`).
+pub const DEFAULT_TAG_PACKETS: u32 = 256;
+/// Most tags running on one flow (Suricata's `DETECT_TAG_MAX_TAGS`).
+pub const MAX_TAGS_PER_FLOW: usize = 50;
+
+/// What a `tag` keyword counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TagMetric {
+    /// `packets`.
+    Packets,
+    /// `seconds` after the alert.
+    Seconds,
+    /// `bytes` of the packets (frames).
+    Bytes,
+}
+
+/// A compiled `tag` keyword.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TagSpec {
+    /// `host` tags follow an address (`Some(true)`: the alerting packet's
+    /// destination, `Some(false)`: its source); `None`: the session.
+    pub host_dst: Option<bool>,
+    /// Unit of `count`.
+    pub metric: TagMetric,
+    /// How many units, the alerting packet included.
+    pub count: u32,
+}
+
+impl TagSpec {
+    /// From the parsed keyword (defaults: 256 packets, host source).
+    pub fn from_rule(t: &vigil_rules::Tag) -> TagSpec {
+        let (count, metric) = match &t.count {
+            Some((n, unit)) => (
+                *n,
+                match unit.as_str() {
+                    "seconds" => TagMetric::Seconds,
+                    "bytes" => TagMetric::Bytes,
+                    _ => TagMetric::Packets,
+                },
+            ),
+            None => (DEFAULT_TAG_PACKETS, TagMetric::Packets),
+        };
+        TagSpec {
+            host_dst: t.host.then(|| t.direction.as_deref() == Some("dst")),
+            metric,
+            count,
+        }
+    }
+}
+
+/// A running tag: the packets after an alert that are logged (EVE
+/// `packet` records, with `tagged-packets` on) until its count is used up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TagState {
+    spec: TagSpec,
+    start_secs: i64,
+    packets: u64,
+    bytes: u64,
+}
+
+impl TagState {
+    /// Started by an alert on a packet of `len` bytes at `ts_secs` (that
+    /// packet counts, but is not logged as tagged).
+    pub fn new(spec: TagSpec, ts_secs: i64, len: usize) -> TagState {
+        TagState {
+            spec,
+            start_secs: ts_secs,
+            packets: 1,
+            bytes: len as u64,
+        }
+    }
+
+    /// Counts a later packet; `false` when the tag is over (the packet is
+    /// not tagged and the tag can go).
+    pub fn next(&mut self, ts_secs: i64, len: usize) -> bool {
+        self.packets += 1;
+        self.bytes += len as u64;
+        let count = u64::from(self.spec.count);
+        match self.spec.metric {
+            TagMetric::Packets => self.packets <= count,
+            TagMetric::Bytes => self.bytes <= count,
+            TagMetric::Seconds => {
+                ts_secs.saturating_sub(self.start_secs) <= i64::from(self.spec.count)
             }
         }
     }

@@ -303,3 +303,31 @@ fn asn1_keyword_runs_after_the_payload_match() {
     ));
     assert!(!m("asn1:bitstring_overflow;", b"Z\x03\x01\xFF"));
 }
+
+#[test]
+fn tags_count_the_alerting_packet() {
+    use crate::state::{TagMetric, TagSpec, TagState};
+    let spec = |metric, count| TagSpec {
+        host_dst: None,
+        metric,
+        count,
+    };
+    // 3 packets: the alerting one and two more.
+    let mut t = TagState::new(spec(TagMetric::Packets, 3), 100, 60);
+    assert!(t.next(100, 60));
+    assert!(t.next(100, 60));
+    assert!(!t.next(100, 60));
+    // 150 bytes: the alerting 60 and one more 60-byte packet.
+    let mut t = TagState::new(spec(TagMetric::Bytes, 150), 100, 60);
+    assert!(t.next(100, 60));
+    assert!(!t.next(100, 60));
+    // 10 seconds after the alert.
+    let mut t = TagState::new(spec(TagMetric::Seconds, 10), 100, 60);
+    assert!(t.next(110, 60));
+    assert!(!t.next(111, 60));
+    // Defaults: 256 packets; host tags follow the source unless told.
+    let rule = sig("tag:session;");
+    assert_eq!(rule.tags, vec![spec(TagMetric::Packets, 256)]);
+    let rule = sig("tag:host,9,packets,dst;");
+    assert_eq!(rule.tags[0].host_dst, Some(true));
+}

@@ -117,6 +117,7 @@ fn alert_options(conf: &ConfigMap) -> AlertOptions {
             o.payload_printable = b("payload-printable").unwrap_or(false);
             o.packet = b("packet").unwrap_or(false);
             o.app_metadata = b("metadata").unwrap_or(true);
+            o.tagged_packets = b("tagged-packets").unwrap_or(false);
         }
     }
     o

@@ -6,10 +6,13 @@ use crate::detect::DetectOptions;
 use crate::goose::{GooseLogger, GooseStats};
 use crate::output::EveQueue;
 use crate::stats::DecoderCounters;
+use std::collections::HashMap;
+use std::net::IpAddr;
 use vigil_detect::state::DeferredTx;
 use vigil_detect::{
     Alert, AlertContext, Detector, FlowDetect, PacketFlow, RawStream, TxPhase, TxRef,
 };
+use vigil_detect::{TagSpec, TagState};
 use vigil_eve::{Endpoints, EveHeader, JsonWriter};
 use vigil_flow::defrag::{DefragConfig, DefragOutcome, DefragStats, Defragmenter};
 use vigil_flow::eve::{FlowRecordOptions, write_flow_record};
@@ -77,6 +80,9 @@ pub struct WorkerReport {
     /// IEC 61850 GOOSE counters.
     pub goose: GooseStats,
 }
+
+/// Most host tags running per worker (new ones are not started past it).
+const MAX_HOST_TAGS: usize = 4096;
 
 /// Most alerts written per packet (Suricata's `packet-alert-max`).
 const MAX_ALERTS_PER_PACKET: usize = 15;
@@ -199,6 +205,8 @@ struct Emitter {
     /// Transactions with pending alerts.
     held: Vec<Held>,
     chunk: Vec<u8>,
+    /// Host tags (`tag:host`) running, by address.
+    host_tags: HashMap<IpAddr, TagState>,
     /// The packet whose raw stream chunk `chunk` holds, and whether one
     /// was ready (see `take_ready_chunk`).
     chunk_of: Option<(u64, bool)>,
@@ -533,6 +541,7 @@ impl Worker {
                 held: Vec::new(),
                 chunk: Vec::new(),
                 chunk_of: None,
+                host_tags: HashMap::new(),
                 alert_records: 0,
                 options,
             },
@@ -1239,6 +1248,10 @@ impl Emitter {
         }
         self.pending.extend(alerts.drain(..).map(|a| (a, None)));
         self.alerts = alerts;
+        // Tags: this packet continues the running ones; its alerts start
+        // new ones (it is counted by them, not logged as tagged).
+        let tagged = self.continue_tags(flow, p, ts);
+        let new_tags = self.tags_of_pending();
         self.flush_alerts(
             flow,
             ts,
@@ -1247,6 +1260,90 @@ impl Emitter {
             have_chunk.then_some(chunk.as_slice()),
         );
         self.chunk = chunk;
+        if tagged && let Some(opts) = self.options.detect.as_ref() {
+            let ctx = AlertContext {
+                ts,
+                pcap_cnt: Some(pcap_cnt),
+                decoded: p.decoded,
+                frame: p.frame,
+                payload: p.payload,
+                flow: Some(flow),
+                to_server: Some(p.dir == Direction::ToServer),
+                tx: None,
+                stream: None,
+            };
+            if opts.alert.tagged_packets {
+                vigil_detect::write_tagged_packet(&mut self.out, &ctx, &opts.alert);
+            }
+        }
+        for spec in new_tags {
+            self.start_tag(flow, p, ts, spec);
+        }
+    }
+
+    /// The `tag` keywords of the rules alerting on this packet.
+    fn tags_of_pending(&self) -> Vec<TagSpec> {
+        let Some(det) = self.detector.as_ref() else {
+            return Vec::new();
+        };
+        let sigs = &det.engine().sigs;
+        self.pending
+            .iter()
+            .filter_map(|(a, _)| sigs.get(a.sig as usize))
+            .flat_map(|s| s.tags.iter().copied())
+            .collect()
+    }
+
+    /// Counts packet `p` against the flow's session tags and its
+    /// addresses' host tags; whether one of them tags it. Tags that are
+    /// used up go.
+    fn continue_tags(&mut self, flow: &mut Flow, p: &PktRef<'_>, ts: Timestamp) -> bool {
+        let len = p.frame.len();
+        let mut tagged = false;
+        if let Some(fd) = detect_of(&mut flow.detect)
+            && !fd.tags.is_empty()
+        {
+            fd.tags.retain_mut(|t| {
+                let live = t.next(ts.secs, len);
+                tagged |= live;
+                live
+            });
+        }
+        if !self.host_tags.is_empty()
+            && let Some(ip) = p.decoded.ip
+        {
+            for addr in [ip.src, ip.dst] {
+                if let Some(t) = self.host_tags.get_mut(&addr) {
+                    if t.next(ts.secs, len) {
+                        tagged = true;
+                    } else {
+                        self.host_tags.remove(&addr);
+                    }
+                }
+            }
+        }
+        tagged
+    }
+
+    /// Starts a tag from an alert on packet `p`.
+    fn start_tag(&mut self, flow: &mut Flow, p: &PktRef<'_>, ts: Timestamp, spec: TagSpec) {
+        let state = TagState::new(spec, ts.secs, p.frame.len());
+        match spec.host_dst {
+            None => {
+                if let Some(fd) = detect_of(&mut flow.detect)
+                    && fd.tags.len() < vigil_detect::state::MAX_TAGS_PER_FLOW
+                {
+                    fd.tags.push(state);
+                }
+            }
+            Some(dst) => {
+                let Some(ip) = p.decoded.ip else { return };
+                let addr = if dst { ip.dst } else { ip.src };
+                if self.host_tags.len() < MAX_HOST_TAGS || self.host_tags.contains_key(&addr) {
+                    self.host_tags.insert(addr, state);
+                }
+            }
+        }
     }
 
     /// Writes the alerts of one packet: in rule order (a rule matching

@@ -308,3 +308,50 @@ fn application_rules_with_payload_match_both() {
     // absent stays silent.
     assert_eq!(got, vec![(20, Value::from(6))], "{}", run.eve_text);
 }
+
+#[test]
+fn tag_logs_the_following_packets_of_the_session() {
+    let dir = TempDir::new("det-tag");
+    let frames = TcpConversation::new(client(), server(22))
+        .start(Timestamp::new(T0, 0))
+        .client(b"SSH-2.0-x\r\n")
+        .server(b"SSH-2.0-y\r\n")
+        .close(Close::Fin(Direction::ToServer))
+        .frames();
+    let conf = dir.join("tag.yaml");
+    std::fs::write(
+        &conf,
+        "%YAML 1.1\n---\noutputs:\n  - eve-log:\n      enabled: yes\n      filetype: regular\n      filename: eve.json\n      types:\n        - alert:\n            tagged-packets: yes\n        - flow\n",
+    )
+    .expect("write config");
+    let rules = dir.join("tag.rules");
+    std::fs::write(
+        &rules,
+        "alert tcp any any -> any any (msg:\"syn\"; flags:S; tag:session,3,packets; sid:40;)\n",
+    )
+    .expect("write rules");
+    let run = run_bytes(
+        &dir,
+        &pcap(&frames),
+        &[
+            "-c",
+            conf.to_str().expect("utf8 path"),
+            "-S",
+            rules.to_str().expect("utf8 path"),
+            "-k",
+            "none",
+        ],
+    );
+    run.assert_ok();
+    assert_eq!(sids(&run), vec![40]);
+    // Three packets counting the SYN: the SYN/ACK and the ACK are logged.
+    let tagged: Vec<u64> = run
+        .records("packet")
+        .iter()
+        .map(|p| uu(&p["pcap_cnt"]))
+        .collect();
+    assert_eq!(tagged, vec![2, 3], "{}", run.eve_text);
+    let first = run.records("packet")[0];
+    assert_eq!(uu(&first["packet_info"]["linktype"]), 1);
+    assert!(!ss(&first["packet"]).is_empty());
+}
