@@ -34,6 +34,8 @@ pub mod asn1;
 pub mod engine;
 pub mod pcre;
 pub mod prefilter;
+#[cfg(vigil_hyperscan)]
+mod prefilter_hs;
 pub mod program;
 pub mod sig;
 pub mod state;

@@ -12,7 +12,10 @@ pub trait MultiPattern: Send + Sync + std::fmt::Debug {
 }
 
 /// Name of the prefilter backend in use (for `--build-info`).
+#[cfg(not(vigil_hyperscan))]
 pub const BACKEND: &str = "aho-corasick (pure Rust, ASCII case-insensitive)";
+#[cfg(vigil_hyperscan)]
+pub use crate::prefilter_hs::BACKEND;
 
 /// The default backend: `aho-corasick`, ASCII case-insensitive (patterns
 /// that are case-sensitive are verified by the full match).
@@ -39,6 +42,24 @@ impl MultiPattern for AcMatcher {
             hit(m.pattern().as_u32());
         }
     }
+}
+
+/// Pattern sets smaller than this stay with aho-corasick.
+#[cfg(vigil_hyperscan)]
+const HS_MIN_PATTERNS: usize = 100;
+
+/// The matcher of the backend built in (Hyperscan/Vectorscan when the
+/// build found it, with aho-corasick as the fallback should it refuse a
+/// pattern set).
+fn new_matcher(patterns: &[Vec<u8>]) -> Result<Box<dyn MultiPattern>, String> {
+    // Small sets scan fast enough with aho-corasick and cost less memory.
+    #[cfg(vigil_hyperscan)]
+    if patterns.len() >= HS_MIN_PATTERNS
+        && let Ok(m) = crate::prefilter_hs::HsMatcher::new(patterns)
+    {
+        return Ok(Box::new(m));
+    }
+    Ok(Box::new(AcMatcher::new(patterns)?))
 }
 
 /// A prefilter: distinct patterns and, per pattern, the rules using it.
@@ -68,7 +89,7 @@ impl Prefilter {
             rules[id].push(*r);
         }
         Ok(Some(Prefilter {
-            matcher: Box::new(AcMatcher::new(&pats)?),
+            matcher: new_matcher(&pats)?,
             rules,
         }))
     }

@@ -59,6 +59,9 @@ pub struct RuleSet {
     /// Counts per file, in load order.
     pub files: Vec<FileStats>,
     by_id: HashMap<(u32, u32), usize>,
+    /// Keep no rule text ([`Rule::text`] stays empty): for loading large
+    /// sets that are compiled right away (see [`RuleSet::load_compact`]).
+    drop_text: bool,
 }
 
 impl RuleSet {
@@ -81,6 +84,23 @@ impl RuleSet {
     /// Like [`RuleSet::load_files`], keeping warnings and per-file counts.
     pub fn load<P: AsRef<Path>>(paths: &[P], vars: &Vars, classes: &Classifications) -> RuleSet {
         let mut s = RuleSet::new();
+        for p in paths {
+            s.add_file(p.as_ref(), vars, classes);
+        }
+        s
+    }
+
+    /// As [`RuleSet::load`], without keeping each rule's text (about a
+    /// third of a parsed rule set's memory), for rules compiled at once.
+    pub fn load_compact<P: AsRef<Path>>(
+        paths: &[P],
+        vars: &Vars,
+        classes: &Classifications,
+    ) -> RuleSet {
+        let mut s = RuleSet {
+            drop_text: true,
+            ..RuleSet::new()
+        };
         for p in paths {
             s.add_file(p.as_ref(), vars, classes);
         }
@@ -152,6 +172,9 @@ impl RuleSet {
             match result {
                 Ok(parsed) => {
                     let mut rule = parsed.rule;
+                    if self.drop_text {
+                        rule.text = String::new();
+                    }
                     rule.file = file_arc.clone();
                     rule.line = raw.line;
                     for w in parsed.warnings {

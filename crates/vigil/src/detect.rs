@@ -139,7 +139,7 @@ pub fn setup(
     let started = Instant::now();
     let vars = vars_from(conf);
     let classes = classifications(conf, fatal)?;
-    let mut set = RuleSet::load(&files, &vars, &classes);
+    let mut set = RuleSet::load_compact(&files, &vars, &classes);
     let tconf = threshold_config(conf, &vars, fatal)?;
     let loaded = set.rules.len();
     let engine = Engine::build_owned(std::mem::take(&mut set.rules), &classes, tconf, &vars);
@@ -226,7 +226,7 @@ pub fn rules_check(conf: &ConfigMap, files: &[PathBuf], verbose: bool) -> Result
     let started = Instant::now();
     let vars = vars_from(conf);
     let classes = Classifications::suricata_default();
-    let mut set = RuleSet::load(files, &vars, &classes);
+    let mut set = RuleSet::load_compact(files, &vars, &classes);
     let parsed = started.elapsed();
     let loaded = set.rules.len();
     let engine = Engine::build_owned(
