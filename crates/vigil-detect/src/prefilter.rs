@@ -131,4 +131,37 @@ mod tests {
         hits.sort();
         assert_eq!(hits, vec![1, 2, 3]);
     }
+
+    /// Both backends report the same pattern ids (case-insensitive, NUL
+    /// bytes, overlapping and repeated occurrences).
+    #[cfg(vigil_hyperscan)]
+    #[test]
+    fn hyperscan_and_aho_corasick_agree() {
+        let pats: Vec<Vec<u8>> = vec![
+            b"\0\x01\0\0".to_vec(),
+            b"smb".to_vec(),
+            b"SMB\xff".to_vec(),
+            b"a".to_vec(),
+            b"aa".to_vec(),
+            b"|".to_vec(),
+        ];
+        let hs = crate::prefilter_hs::HsMatcher::new(&pats).expect("compile");
+        let ac = AcMatcher::new(&pats).expect("build");
+        for hay in [
+            &b"xx\0\x01\0\0 SmB\xff aaa |"[..],
+            b"",
+            b"nothing here",
+            b"\0\x01\0",
+        ] {
+            let mut a = Vec::new();
+            ac.scan(hay, &mut |id| a.push(id));
+            a.sort_unstable();
+            a.dedup();
+            let mut h = Vec::new();
+            hs.scan(hay, &mut |id| h.push(id));
+            h.sort_unstable();
+            h.dedup();
+            assert_eq!(a, h, "{hay:?}");
+        }
+    }
 }
