@@ -739,10 +739,12 @@ impl Detector {
         self.next_gen();
         self.cand.clear();
         // `http` rules apply to HTTP/2 too (Suricata's http keywords
-        // inspect both), `http1` rules to HTTP/1.
+        // inspect both), `http1` rules to HTTP/1, `dcerpc` rules to SMB
+        // (DCERPC over named pipes).
         let http = match app_proto {
             "http2" => engine.apps.get("http"),
             "http" => engine.apps.get("http1"),
+            "smb" => engine.apps.get("dcerpc"),
             _ => None,
         };
         let groups = [engine.apps.get(app_proto), http, Some(&engine.app_any)];
@@ -1432,6 +1434,8 @@ fn proto_eq(want: &str, have: &str) -> bool {
     want == have
         || (want == "http" && (have == "http1" || have == "http2"))
         || (want == "http1" && have == "http")
+        // Suricata's AppProtoEquals: a dcerpc rule also runs on SMB.
+        || (want == "dcerpc" && have == "smb")
 }
 
 fn cmp_mod(modifier: Option<char>, have: u64, want: u64) -> bool {
