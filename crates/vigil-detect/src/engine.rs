@@ -771,6 +771,9 @@ impl Detector {
         // A rule that can run on a request in progress matches each
         // transaction once, whichever copy it sees first.
         let partial = tx.transaction().and_then(|t| t.partial_request());
+        let per_side = tx
+            .transaction()
+            .is_some_and(|t| t.directionless_rules_per_side());
         for &n in &cands {
             let s = &engine.sigs[n as usize];
             if let Some(level) = partial
@@ -790,8 +793,23 @@ impl Detector {
                 s.bufs.iter().find_map(|b| buffer_direction(b.name))
             };
             // A rule without a side is tried on the packet's side, then on
-            // the other (a transaction is handed over whole).
+            // the other (a transaction is handed over whole); for a
+            // transaction inspected per side, on each side in its phase.
             let orientations: &[bool] = match (want, phase) {
+                (None, _) if per_side => match phase {
+                    TxPhase::Whole => &[false, true],
+                    TxPhase::Now | TxPhase::Later => &[false],
+                    // The request side ran already: the response side only.
+                    TxPhase::NowResponse if pkt_to_server => continue,
+                    TxPhase::NowResponse => &[false],
+                    TxPhase::WholeResponse => {
+                        if pkt_to_server {
+                            &[true]
+                        } else {
+                            &[false]
+                        }
+                    }
+                },
                 (Some(true), TxPhase::NowResponse | TxPhase::WholeResponse) => continue,
                 (Some(w), _) if w == pkt_to_server => &[false],
                 (Some(_), TxPhase::Whole | TxPhase::WholeResponse) => &[true],
@@ -801,7 +819,8 @@ impl Detector {
             let mut outcome = Outcome::NoMatch;
             for &swapped in orientations {
                 outcome = self.eval_tx(&engine, n, pkt, fd.as_deref_mut(), tx, tx_id, swapped, out);
-                if outcome != Outcome::NoMatch {
+                // Per side, each side may alert.
+                if outcome != Outcome::NoMatch && !(per_side && outcome == Outcome::Matched) {
                     break;
                 }
             }

@@ -197,6 +197,15 @@ pub trait Transaction: Send {
     fn inspect_sides_separately(&self) -> bool {
         false
     }
+    /// Whether a rule without a direction (no `flow` direction, no
+    /// one-sided buffer) is inspected on each side of the transaction, on
+    /// a packet of that side, and may alert once per side, as Suricata's
+    /// per-direction inspection does (a `dcerpc.iface` rule alerts to the
+    /// server and to the client). `false` (default): such a rule is tried
+    /// on the packet's side, then the other, and alerts at most once.
+    fn directionless_rules_per_side(&self) -> bool {
+        false
+    }
     /// A snapshot handed over for rule inspection only (no record is
     /// written): one side of a transaction whose other side is still to
     /// come, e.g. an HTTP request once complete. Only the rules of its

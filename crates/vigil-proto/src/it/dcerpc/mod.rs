@@ -432,8 +432,12 @@ impl TcpParser {
                 tx.frag_cnt_ts = tx.frag_cnt_ts.saturating_add(1);
                 // Fragments of a call make one transaction, complete with
                 // its last fragment (Suricata 7 logs each fragment as a
-                // call of its own: see the module documentation).
-                tx.req_done |= last_fragment(rec);
+                // call of its own: see the module documentation). As in
+                // Suricata, a fragment without stub data completes nothing
+                // (its call is logged REQUEST_LOST).
+                if !stub.is_empty() {
+                    tx.req_done |= last_fragment(rec);
+                }
             }
             pdu::RESPONSE => {
                 let tx = self.tx_for(rec, false, out);
@@ -710,6 +714,10 @@ impl Transaction for DcerpcRecord {
 
     fn request_side_inspected(&self) -> bool {
         self.part == Part::WholeAfterRequest
+    }
+
+    fn directionless_rules_per_side(&self) -> bool {
+        true
     }
 
     /// Suricata's `dcerpc` records carry no `tx_id`; its alerts do.

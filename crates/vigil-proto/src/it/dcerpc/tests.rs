@@ -190,7 +190,7 @@ fn iface_any_frag_marker() {
     let chunks = vec![
         (S, bind(1, 2, &[(0, 1)])),
         (C, bindack(1, &[0])),
-        (S, request(2, 3, 0, 1, b"")),
+        (S, request(2, 3, 0, 1, b"a")),
         (C, response(2, 3, b"")),
     ];
     let txs = all_txs(&chunks);
@@ -313,6 +313,20 @@ fn multiple_pdus_per_segment() {
 }
 
 #[test]
+fn request_without_stub_is_not_done() {
+    // Suricata never marks such a request done: it is logged lost.
+    let (recs, snaps) = run(
+        Transport::Tcp,
+        &[(S, &request(1, 3, 0, 69, b"")), (C, &response(1, 3, b"ok"))],
+    );
+    assert_eq!(snaps, 0);
+    assert_eq!(
+        recs,
+        vec![r#"{"dcerpc":{"request":"REQUEST_LOST","response":"RESPONSE","res":{"frag_cnt":1,"stub_data_size":10},"call_id":1,"rpc_version":"5.0"}}"#.to_string()]
+    );
+}
+
+#[test]
 fn unknown_pdu_type_stops_parsing() {
     let (recs, _) = run(
         Transport::Tcp,
@@ -330,7 +344,7 @@ fn open_transactions_are_capped() {
     let mut out = ParseOutput::default();
     let mut ts = Vec::new();
     for id in 0..(MAX_TXS as u32 + 10) {
-        ts.extend(request(id, 3, 0, 1, b""));
+        ts.extend(request(id, 3, 0, 1, b"a"));
     }
     p.parse(S, &ts, &mut out);
     assert!(p.txs.open.len() <= MAX_TXS);
