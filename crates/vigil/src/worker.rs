@@ -242,12 +242,7 @@ impl Emitter {
             // parsers leave raw inspection to the chunk size). A request
             // still in progress does not.
             if let Some(app @ ("http" | "dcerpc")) = flow.app_proto {
-                for tx in self
-                    .parse_out
-                    .txs
-                    .iter()
-                    .filter(|t| t.event_type() == app)
-                {
+                for tx in self.parse_out.txs.iter().filter(|t| t.event_type() == app) {
                     if tx.partial_request().is_some() {
                         continue;
                     }

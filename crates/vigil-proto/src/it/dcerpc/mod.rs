@@ -264,7 +264,9 @@ impl Txs {
     fn flush(&mut self, bind: &[Iface], accepted: &[Iface], out: &mut ParseOutput) {
         let mut i = 0;
         while i < self.open.len() {
-            let Some(tx) = self.open.get_mut(i) else { break };
+            let Some(tx) = self.open.get_mut(i) else {
+                break;
+            };
             if tx.req_done && tx.resp_done {
                 if let Some(mut tx) = self.open.remove(i) {
                     tx.set_ifaces(bind, accepted);
@@ -355,8 +357,7 @@ impl TcpParser {
                 return pos;
             };
             let frag_len = usize::from(rec.frag_len);
-            if rec.version_major != 5 || rec.version_minor > 1 || frag_len < pdu::CO_HEADER_LEN
-            {
+            if rec.version_major != 5 || rec.version_minor > 1 || frag_len < pdu::CO_HEADER_LEN {
                 side.resync = true;
                 pos += 1;
                 continue;

@@ -117,12 +117,7 @@ pub fn parse_record(data: &[u8]) -> Option<Record<'_>> {
     let packet_type = c.u8()?;
     let flags = c.u8()?;
     let d = c.take(4)?;
-    let drep = [
-        *d.first()?,
-        *d.get(1)?,
-        *d.get(2)?,
-        *d.get(3)?,
-    ];
+    let drep = [*d.first()?, *d.get(1)?, *d.get(2)?, *d.get(3)?];
     let little_endian = drep[0] & 0x10 != 0;
     let frag_len = u16e(&mut c, little_endian)?;
     let auth_len = u16e(&mut c, little_endian)?;

@@ -11,7 +11,9 @@ pub(crate) use crate::it::dcerpc::pdu::{
     BIND as DCERPC_BIND, BINDACK as DCERPC_BINDACK, Iface, REQUEST as DCERPC_REQUEST,
     RESPONSE as DCERPC_RESPONSE, type_name, uuid_string,
 };
-use crate::it::dcerpc::pdu::{Record, parse_bind, parse_bindack, parse_record, parse_request, parse_response};
+use crate::it::dcerpc::pdu::{
+    Record, parse_bind, parse_bindack, parse_record, parse_request, parse_response,
+};
 
 /// The DCERPC part of an SMB transaction.
 #[derive(Clone, Debug, Default)]
