@@ -470,11 +470,9 @@ impl TcpParser {
                 }
         });
         match idx {
+            // In bounds: a position in this very list.
             Some(i) => &mut self.txs.open[i],
-            None => {
-                let tx = self.txs.create(rec.call_id, out);
-                tx
-            }
+            None => self.txs.create(rec.call_id, out),
         }
     }
 
@@ -637,18 +635,16 @@ impl DcerpcRecord {
             w.string("request", &pdu::type_name(tx.req_cmd));
             match tx.req_cmd {
                 pdu::REQUEST => write_req(w, tx),
-                pdu::BIND => {
-                    if !tx.ifaces.is_empty() {
-                        w.open_array_key("interfaces");
-                        for i in &tx.ifaces {
-                            w.open_object();
-                            w.string("uuid", &pdu::uuid_string(&i.uuid));
-                            w.string("version", &format!("{}.{}", i.ver, i.ver_min));
-                            w.uint("ack_result", u64::from(i.ack_result));
-                            w.close_object();
-                        }
-                        w.close_array();
+                pdu::BIND if !tx.ifaces.is_empty() => {
+                    w.open_array_key("interfaces");
+                    for i in &tx.ifaces {
+                        w.open_object();
+                        w.string("uuid", &pdu::uuid_string(&i.uuid));
+                        w.string("version", &format!("{}.{}", i.ver, i.ver_min));
+                        w.uint("ack_result", u64::from(i.ack_result));
+                        w.close_object();
                     }
+                    w.close_array();
                 }
                 _ => {}
             }
