@@ -739,10 +739,12 @@ impl Detector {
         self.next_gen();
         self.cand.clear();
         // `http` rules apply to HTTP/2 too (Suricata's http keywords
-        // inspect both), `http1` rules to HTTP/1.
+        // inspect both), `http1` rules to HTTP/1, `dcerpc` rules to SMB
+        // (DCERPC over named pipes).
         let http = match app_proto {
             "http2" => engine.apps.get("http"),
             "http" => engine.apps.get("http1"),
+            "smb" => engine.apps.get("dcerpc"),
             _ => None,
         };
         let groups = [engine.apps.get(app_proto), http, Some(&engine.app_any)];
@@ -769,6 +771,9 @@ impl Detector {
         // A rule that can run on a request in progress matches each
         // transaction once, whichever copy it sees first.
         let partial = tx.transaction().and_then(|t| t.partial_request());
+        let per_side = tx
+            .transaction()
+            .is_some_and(|t| t.directionless_rules_per_side());
         for &n in &cands {
             let s = &engine.sigs[n as usize];
             if let Some(level) = partial
@@ -788,8 +793,23 @@ impl Detector {
                 s.bufs.iter().find_map(|b| buffer_direction(b.name))
             };
             // A rule without a side is tried on the packet's side, then on
-            // the other (a transaction is handed over whole).
+            // the other (a transaction is handed over whole); for a
+            // transaction inspected per side, on each side in its phase.
             let orientations: &[bool] = match (want, phase) {
+                (None, _) if per_side => match phase {
+                    TxPhase::Whole => &[false, true],
+                    TxPhase::Now | TxPhase::Later => &[false],
+                    // The request side ran already: the response side only.
+                    TxPhase::NowResponse if pkt_to_server => continue,
+                    TxPhase::NowResponse => &[false],
+                    TxPhase::WholeResponse => {
+                        if pkt_to_server {
+                            &[true]
+                        } else {
+                            &[false]
+                        }
+                    }
+                },
                 (Some(true), TxPhase::NowResponse | TxPhase::WholeResponse) => continue,
                 (Some(w), _) if w == pkt_to_server => &[false],
                 (Some(_), TxPhase::Whole | TxPhase::WholeResponse) => &[true],
@@ -799,7 +819,8 @@ impl Detector {
             let mut outcome = Outcome::NoMatch;
             for &swapped in orientations {
                 outcome = self.eval_tx(&engine, n, pkt, fd.as_deref_mut(), tx, tx_id, swapped, out);
-                if outcome != Outcome::NoMatch {
+                // Per side, each side may alert.
+                if outcome != Outcome::NoMatch && !(per_side && outcome == Outcome::Matched) {
                     break;
                 }
             }
@@ -1432,6 +1453,8 @@ fn proto_eq(want: &str, have: &str) -> bool {
     want == have
         || (want == "http" && (have == "http1" || have == "http2"))
         || (want == "http1" && have == "http")
+        // Suricata's AppProtoEquals: a dcerpc rule also runs on SMB.
+        || (want == "dcerpc" && have == "smb")
 }
 
 fn cmp_mod(modifier: Option<char>, have: u64, want: u64) -> bool {

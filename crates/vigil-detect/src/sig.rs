@@ -1072,8 +1072,9 @@ pub fn compile(
                         Err(format!("keyword '{keyword}' has no protocol module"))
                     })?;
                 match &s.app_proto {
-                    // DCERPC keywords also serve DCERPC over TCP rules.
-                    Some(p) if p == "dcerpc" && proto.name() == "smb" => {}
+                    // DCERPC keywords in an `smb` rule: the rule stays on
+                    // SMB (their transactions carry DCERPC too).
+                    Some(p) if p == "smb" && proto.name() == "dcerpc" => {}
                     Some(p) if p != proto.name() => {
                         return Err(format!(
                             "keyword '{keyword}' is for {} but the rule is for {p}",

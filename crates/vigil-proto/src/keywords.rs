@@ -130,7 +130,7 @@ const fn custom(
 
 use crate::it::http2::keywords as h2;
 use AppProto::{
-    Bacnet, Dnp3, Enip, Ftp, FtpData, Goose, Http2, Iec104, Mms, Modbus, Opcua, S7comm, Smb, Tls,
+    Bacnet, Dcerpc, Dnp3, Enip, Ftp, FtpData, Goose, Http2, Iec104, Mms, Modbus, Opcua, S7comm, Tls,
 };
 
 /// Every protocol keyword.
@@ -161,9 +161,9 @@ pub static KEYWORDS: &[KeywordDef] = &[
     custom("http2.window", Http2, h2::compile_window),
     custom("http2.size_update", Http2, h2::compile_size_update),
     custom("http2.settings", Http2, h2::compile_settings),
-    // DCERPC over SMB pipes (Suricata applies them to `dcerpc` and `smb`).
-    custom("dcerpc.iface", Smb, compile_dcerpc_iface),
-    custom("dcerpc.opnum", Smb, compile_dcerpc_opnum),
+    // DCERPC (a `dcerpc` rule also runs on SMB: DCERPC over named pipes).
+    custom("dcerpc.iface", Dcerpc, compile_dcerpc_iface),
+    custom("dcerpc.opnum", Dcerpc, compile_dcerpc_opnum),
     // Modbus fields (request).
     uint("modbus.function", Modbus),
     uint("modbus.unit", Modbus),
@@ -603,11 +603,13 @@ fn compile_cip_service(v: &str) -> Result<Box<dyn TxMatch>, String> {
 /// Suricata's `dcerpc.iface:UUID[,<VER|>VER|=VER|!VER][,any_frag]`: a
 /// bound interface (transaction buffer `dcerpc.iface`, one
 /// `uuid:major-version` per accepted interface) with this UUID and version.
-/// `any_frag` is accepted; requests are matched on their first fragment.
+/// An interface bound by a BIND that was not a first fragment (its
+/// buffer value ends in `:any`) matches only with `any_frag`.
 #[derive(Debug)]
 struct DcerpcIface {
     uuid: String,
     version: Option<(char, u16)>,
+    any_frag: bool,
 }
 
 impl TxMatch for DcerpcIface {
@@ -618,6 +620,13 @@ impl TxMatch for DcerpcIface {
                 return;
             };
             let (uuid, ver) = text.split_once(':').unwrap_or((text, ""));
+            let (ver, later_frag) = match ver.strip_suffix(":any") {
+                Some(v) => (v, true),
+                None => (ver, false),
+            };
+            if later_frag && !self.any_frag {
+                return;
+            }
             if !uuid.eq_ignore_ascii_case(&self.uuid) {
                 return;
             }
@@ -645,8 +654,10 @@ fn compile_dcerpc_iface(v: &str) -> Result<Box<dyn TxMatch>, String> {
         return Err(format!("invalid interface uuid '{uuid}'"));
     }
     let mut version = None;
+    let mut any_frag = false;
     for p in parts {
         if p == "any_frag" {
+            any_frag = true;
             continue;
         }
         let mut chars = p.chars();
@@ -661,7 +672,11 @@ fn compile_dcerpc_iface(v: &str) -> Result<Box<dyn TxMatch>, String> {
             .map_err(|_| format!("invalid version '{p}'"))?;
         version = Some((op, n));
     }
-    Ok(Box::new(DcerpcIface { uuid, version }))
+    Ok(Box::new(DcerpcIface {
+        uuid,
+        version,
+        any_frag,
+    }))
 }
 
 /// Suricata's `dcerpc.opnum:N[,N|A-B...]` (ranges inclusive).

@@ -33,6 +33,7 @@ pub enum AppProto {
     Tls,
     Ssh,
     Smb,
+    Dcerpc,
     Ftp,
     FtpData,
     Smtp,
@@ -60,6 +61,7 @@ impl AppProto {
             AppProto::Tls => "tls",
             AppProto::Ssh => "ssh",
             AppProto::Smb => "smb",
+            AppProto::Dcerpc => "dcerpc",
             AppProto::Ftp => "ftp",
             AppProto::FtpData => "ftp-data",
             AppProto::Smtp => "smtp",
@@ -193,6 +195,15 @@ pub trait Transaction: Send {
     /// two halves it parsed at different packets. `false` (default): the
     /// transaction is inspected whole when handed over.
     fn inspect_sides_separately(&self) -> bool {
+        false
+    }
+    /// Whether a rule without a direction (no `flow` direction, no
+    /// one-sided buffer) is inspected on each side of the transaction, on
+    /// a packet of that side, and may alert once per side, as Suricata's
+    /// per-direction inspection does (a `dcerpc.iface` rule alerts to the
+    /// server and to the client). `false` (default): such a rule is tried
+    /// on the packet's side, then the other, and alerts at most once.
+    fn directionless_rules_per_side(&self) -> bool {
         false
     }
     /// A snapshot handed over for rule inspection only (no record is

@@ -11,6 +11,7 @@ pub static PROTOCOLS: &[&ProtoInfo] = &[
     &it::tls::INFO,
     &it::ssh::INFO,
     &it::smb::INFO,
+    &it::dcerpc::INFO,
     &it::ftp::INFO,
     &it::ftp::DATA_INFO,
     &it::smtp::INFO,

@@ -244,17 +244,13 @@ impl Emitter {
             for ev in &self.parse_out.events {
                 fd.add_event(ev.proto.name(), ev.name, ev.tx_id);
             }
-            // A finished HTTP request or response asks for raw inspection
-            // of its direction's stream (Suricata's HTTP parser triggers
-            // raw reassembly there; most other parsers leave raw inspection
-            // to the chunk size). A request still in progress does not.
-            if flow.app_proto == Some("http") {
-                for tx in self
-                    .parse_out
-                    .txs
-                    .iter()
-                    .filter(|t| t.event_type() == "http")
-                {
+            // A finished HTTP or DCERPC request or response asks for raw
+            // inspection of its direction's stream (Suricata's HTTP and
+            // DCERPC parsers trigger raw reassembly there; most other
+            // parsers leave raw inspection to the chunk size). A request
+            // still in progress does not.
+            if let Some(app @ ("http" | "dcerpc")) = flow.app_proto {
+                for tx in self.parse_out.txs.iter().filter(|t| t.event_type() == app) {
                     if tx.partial_request().is_some() {
                         continue;
                     }

@@ -1,5 +1,6 @@
 //! IT protocols.
 
+pub mod dcerpc;
 pub mod dhcp;
 pub mod dns;
 pub mod ftp;

@@ -2,61 +2,18 @@
 //! TRANS requests and READ / IOCTL / TRANS responses hold connection-
 //! oriented PDUs. BIND negotiates interfaces (kept per flow, with the
 //! server's acceptance from BIND_ACK); REQUEST / RESPONSE carry an opnum
-//! and stub data, possibly over several fragments.
+//! and stub data, possibly over several fragments. The PDU formats are the
+//! `dcerpc` module's ([`crate::it::dcerpc::pdu`]); this file maps them
+//! onto SMB transactions.
 
 use super::state::{Key, KeyKind, MAX_STUB_DATA, SmbState, SmbTx, TxData, VerCmd};
-use crate::ot::cotp::Cursor;
-
-pub(crate) const DCERPC_REQUEST: u8 = 0;
-pub(crate) const DCERPC_RESPONSE: u8 = 2;
-pub(crate) const DCERPC_BIND: u8 = 11;
-pub(crate) const DCERPC_BINDACK: u8 = 12;
-
-/// Most interfaces kept from one BIND.
-const MAX_IFACES: usize = 64;
-
-/// Name of a DCERPC packet type as Suricata logs it.
-pub(crate) fn type_name(t: u8) -> String {
-    match t {
-        0 => "REQUEST",
-        1 => "PING",
-        2 => "RESPONSE",
-        3 => "FAULT",
-        4 => "WORKING",
-        5 => "NOCALL",
-        6 => "REJECT",
-        7 => "ACK",
-        8 => "CL_CANCEL",
-        9 => "FACK",
-        10 => "CANCEL_ACK",
-        11 => "BIND",
-        12 => "BINDACK",
-        13 => "BINDNAK",
-        14 => "ALTER_CONTEXT",
-        15 => "ALTER_CONTEXT_RESP",
-        16 => "AUTH3",
-        17 => "SHUTDOWN",
-        18 => "CO_CANCEL",
-        19 => "ORPHANED",
-        20 => "RTS",
-        _ => return t.to_string(),
-    }
-    .to_string()
-}
-
-/// An interface offered in a BIND, with the server's answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Iface {
-    /// In textual order (first three fields big-endian).
-    pub uuid: [u8; 16],
-    pub ver: u16,
-    pub ver_min: u16,
-    pub ack_result: u16,
-    pub ack_reason: u16,
-    pub acked: bool,
-    /// Always 0 over SMB (Suricata does not keep the context id there).
-    pub context_id: u16,
-}
+pub(crate) use crate::it::dcerpc::pdu::{
+    BIND as DCERPC_BIND, BINDACK as DCERPC_BINDACK, Iface, REQUEST as DCERPC_REQUEST,
+    RESPONSE as DCERPC_RESPONSE, type_name, uuid_string,
+};
+use crate::it::dcerpc::pdu::{
+    Record, parse_bind, parse_bindack, parse_record, parse_request, parse_response,
+};
 
 /// The DCERPC part of an SMB transaction.
 #[derive(Clone, Debug, Default)]
@@ -88,150 +45,6 @@ impl DcerpcTx {
         let room = MAX_STUB_DATA.saturating_sub(buf.len()).min(data.len());
         buf.extend_from_slice(data.get(..room).unwrap_or(&[]));
     }
-}
-
-/// The common header of a connection-oriented PDU.
-#[derive(Debug)]
-pub(crate) struct Record<'a> {
-    pub version_major: u8,
-    pub version_minor: u8,
-    pub packet_type: u8,
-    pub first_frag: bool,
-    pub last_frag: bool,
-    pub little_endian: bool,
-    pub frag_len: u16,
-    pub call_id: u32,
-    /// Everything after the 16-byte header.
-    pub data: &'a [u8],
-}
-
-fn u16e(c: &mut Cursor<'_>, le: bool) -> Option<u16> {
-    if le { c.u16_le() } else { c.u16() }
-}
-
-fn u32e(c: &mut Cursor<'_>, le: bool) -> Option<u32> {
-    if le { c.u32_le() } else { c.u32() }
-}
-
-/// Parses the 16-byte common header.
-pub(crate) fn parse_record(data: &[u8]) -> Option<Record<'_>> {
-    let mut c = Cursor::new(data);
-    let version_major = c.u8()?;
-    let version_minor = c.u8()?;
-    let packet_type = c.u8()?;
-    let flags = c.u8()?;
-    let drep = c.take(4)?;
-    let little_endian = drep.first().is_some_and(|b| b & 0x10 != 0);
-    let frag_len = u16e(&mut c, little_endian)?;
-    let _auth_len = u16e(&mut c, little_endian)?;
-    let call_id = u32e(&mut c, little_endian)?;
-    Some(Record {
-        version_major,
-        version_minor,
-        packet_type,
-        first_frag: flags & 1 != 0,
-        last_frag: flags & 2 != 0,
-        little_endian,
-        frag_len,
-        call_id,
-        data: c.rest(),
-    })
-}
-
-/// A REQUEST body: (context id, opnum, stub data).
-fn parse_request(data: &[u8], frag_len: u16, le: bool) -> Option<(u16, u16, &[u8])> {
-    let mut c = Cursor::new(data);
-    c.skip(4)?;
-    let ctx = u16e(&mut c, le)?;
-    let opnum = u16e(&mut c, le)?;
-    let stub = c.take(usize::from(frag_len).checked_sub(24)?)?;
-    Some((ctx, opnum, stub))
-}
-
-/// A RESPONSE body: its stub data.
-fn parse_response(data: &[u8], frag_len: u16) -> Option<&[u8]> {
-    let mut c = Cursor::new(data);
-    c.skip(8)?;
-    c.take(usize::from(frag_len).checked_sub(24)?)
-}
-
-/// The interfaces of a BIND (one transfer syntax per context assumed, as
-/// Suricata's SMB parser does).
-fn parse_bind(data: &[u8], le: bool) -> Option<Vec<Iface>> {
-    let mut c = Cursor::new(data);
-    c.skip(8)?;
-    let n = c.u8()?;
-    c.skip(3)?;
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let _ctx = u16e(&mut c, le)?;
-        let _ntrans = c.u8()?;
-        c.skip(1)?;
-        let raw = c.take(16)?;
-        let ver = u16e(&mut c, le)?;
-        let ver_min = u16e(&mut c, le)?;
-        c.skip(20)?;
-        if out.len() < MAX_IFACES {
-            out.push(Iface {
-                uuid: uuid_bytes(raw, le),
-                ver,
-                ver_min,
-                ..Default::default()
-            });
-        }
-    }
-    Some(out)
-}
-
-/// A UUID as sent (little-endian fields when `le`) in textual byte order.
-pub(crate) fn uuid_bytes(raw: &[u8], le: bool) -> [u8; 16] {
-    let mut u = [0u8; 16];
-    for (d, s) in u.iter_mut().zip(raw) {
-        *d = *s;
-    }
-    if le {
-        u.swap(0, 3);
-        u.swap(1, 2);
-        u.swap(4, 5);
-        u.swap(6, 7);
-    }
-    u
-}
-
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`.
-pub(crate) fn uuid_string(u: &[u8; 16]) -> String {
-    let mut s = String::with_capacity(36);
-    for (i, b) in u.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
-
-/// The results of a BIND_ACK: (result, reason) per context.
-fn parse_bindack(data: &[u8]) -> Option<Vec<(u16, u16)>> {
-    let mut c = Cursor::new(data);
-    c.skip(8)?;
-    let sec_len = c.u16_le()?;
-    c.skip(usize::from(sec_len))?;
-    let rem = (usize::from(sec_len) + 2) % 4;
-    if rem != 0 {
-        c.skip(4 - rem)?;
-    }
-    let n = c.u8()?;
-    c.skip(3)?;
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let result = c.u16_le()?;
-        let reason = c.u16_le()?;
-        c.skip(20)?;
-        if out.len() < MAX_IFACES {
-            out.push((result, reason));
-        }
-    }
-    Some(out)
 }
 
 /// Whether pipe data looks like DCERPC (for pipes whose open was missed).
@@ -336,7 +149,13 @@ pub(crate) fn write_record(state: &mut SmbState, vercmd: VerCmd, hdr: Key, data:
         },
         DCERPC_BIND => {
             match parse_bind(rec.data, rec.little_endian) {
-                Some(ifaces) => bind_ifaces = Some(ifaces),
+                Some(mut ifaces) => {
+                    // Suricata's SMB parser keeps no context ids.
+                    for i in &mut ifaces {
+                        i.context_id = 0;
+                    }
+                    bind_ifaces = Some(ifaces)
+                }
                 None => tx.event("malformed_data"),
             }
             tx.request_done = true;

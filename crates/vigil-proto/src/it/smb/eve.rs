@@ -389,6 +389,12 @@ impl Transaction for SmbRecord {
         Some(self.suricata_tx_id())
     }
 
+    /// DCERPC calls over a pipe: a `dcerpc` rule without a direction
+    /// alerts on each side, as on DCERPC over TCP.
+    fn directionless_rules_per_side(&self) -> bool {
+        matches!(self.tx.data, TxData::Dcerpc(_))
+    }
+
     fn write_eve(&self, w: &mut JsonWriter<'_>) {
         w.open_object_key("smb");
         write_smb(w, &self.ctx, &self.tx);
