@@ -392,6 +392,14 @@ fn val_i(v: &NumOrVar<i32>, vars: &[String]) -> Result<Val, String> {
     }
 }
 
+/// The byte count of a byte_test/byte_jump: literal, or its variable.
+fn nbytes_val(nbytes: u8, var: Option<&str>, vars: &[String]) -> Result<Val, String> {
+    match var {
+        Some(name) => var_slot(name, vars),
+        None => Ok(Val::Lit(i64::from(nbytes))),
+    }
+}
+
 fn var_slot(name: &str, vars: &[String]) -> Result<Val, String> {
     vars.iter()
         .position(|v| v == name)
@@ -821,7 +829,7 @@ pub fn compile(
                 };
                 progs[pi].2.push(Op::ByteTest {
                     read: Read {
-                        nbytes: b.nbytes,
+                        nbytes: nbytes_val(b.nbytes, b.nbytes_var.as_deref(), &vars)?,
                         offset: val_i(&b.offset, &vars)?,
                         relative: b.relative,
                         endian: b.endian,
@@ -846,7 +854,7 @@ pub fn compile(
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteJump {
                     read: Read {
-                        nbytes: b.nbytes,
+                        nbytes: nbytes_val(b.nbytes, b.nbytes_var.as_deref(), &vars)?,
                         offset: val_i(&b.offset, &vars)?,
                         relative: b.relative,
                         endian: b.endian,
@@ -877,7 +885,7 @@ pub fn compile(
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteExtract {
                     read: Read {
-                        nbytes: b.nbytes,
+                        nbytes: Val::Lit(i64::from(b.nbytes)),
                         offset: Val::Lit(i64::from(b.offset)),
                         relative: b.relative,
                         endian: b.endian,
@@ -910,7 +918,7 @@ pub fn compile(
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteMath {
                     read: Read {
-                        nbytes: b.nbytes,
+                        nbytes: Val::Lit(i64::from(b.nbytes)),
                         offset: Val::Lit(i64::from(b.offset)),
                         relative: b.relative,
                         endian: b.endian,

@@ -298,3 +298,21 @@ fn rules_on_requests_in_progress() {
         0
     );
 }
+
+#[test]
+fn byte_test_and_byte_jump_take_their_byte_count_from_a_variable() {
+    // Suricata 7: nbytes may name a byte_extract variable.
+    let test = "byte_extract:1,0,n; byte_test:n,=,0x0102,1;";
+    assert!(m(test, b"\x02\x01\x02"));
+    assert!(!m(test, b"\x01\x01\x02"));
+    // byte_jump reads 2 bytes (value 3) after the count byte, then "x".
+    let jump = r#"byte_extract:1,0,n; byte_jump:n,1; content:"x"; within:1; distance:0;"#;
+    assert!(m(jump, b"\x02\x00\x03\x00\x00\x00x"));
+    assert!(!m(jump, b"\x02\x00\x03\x00\x00\x00\x00x"));
+    // A count out of range reads nothing.
+    assert!(!m(
+        "byte_extract:1,0,n; byte_test:n,>,0,1;",
+        b"\x09\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    ));
+    assert!(!m("byte_extract:1,0,n; byte_test:n,>=,0,1;", b"\x00\x01"));
+}

@@ -265,6 +265,9 @@ pub enum ByteTestOp {
 pub struct ByteTest {
     /// Bytes read (1-8, or up to 32 with `string`).
     pub nbytes: u8,
+    /// The byte_extract/byte_math variable giving the byte count instead of
+    /// `nbytes` (Suricata 7 accepts a variable there).
+    pub nbytes_var: Option<String>,
     /// `!` before the operator.
     pub negated: bool,
     /// Comparison.
@@ -290,6 +293,9 @@ pub struct ByteTest {
 pub struct ByteJump {
     /// Bytes read.
     pub nbytes: u8,
+    /// The byte_extract/byte_math variable giving the byte count instead of
+    /// `nbytes` (Suricata 7 accepts a variable there).
+    pub nbytes_var: Option<String>,
     /// Offset of the read.
     pub offset: NumOrVar<i32>,
     /// `relative`.

@@ -319,6 +319,7 @@ pub fn parse_byte_test(v: &str, buffer: BufferName) -> VResult<ByteTest> {
     };
     let mut t = ByteTest {
         nbytes: 0,
+        nbytes_var: None,
         negated,
         op,
         value,
@@ -364,7 +365,10 @@ pub fn parse_byte_test(v: &str, buffer: BufferName) -> VResult<ByteTest> {
     if saw_string && endian_set {
         return Err("byte order cannot be combined with \"string\"".to_string());
     }
-    t.nbytes = check_nbytes(parse_unsigned(parts[0], 255)?, saw_string)?;
+    match num_or_var(parts[0]) {
+        NumOrVar::Num(n) => t.nbytes = check_nbytes(parse_unsigned(&n, 255)?, saw_string)?,
+        NumOrVar::Var(name) => t.nbytes_var = Some(name),
+    }
     Ok(t)
 }
 
@@ -382,6 +386,7 @@ pub fn parse_byte_jump(v: &str, buffer: BufferName) -> VResult<ByteJump> {
     };
     let mut j = ByteJump {
         nbytes: 0,
+        nbytes_var: None,
         offset,
         relative: false,
         multiplier: None,
@@ -439,7 +444,10 @@ pub fn parse_byte_jump(v: &str, buffer: BufferName) -> VResult<ByteJump> {
     } else if !saw_string && j.string.is_some() {
         return Err("hex/dec/oct given without \"string\"".to_string());
     }
-    j.nbytes = check_nbytes(parse_unsigned(parts[0], 255)?, saw_string)?;
+    match num_or_var(parts[0]) {
+        NumOrVar::Num(n) => j.nbytes = check_nbytes(parse_unsigned(&n, 255)?, saw_string)?,
+        NumOrVar::Var(name) => j.nbytes_var = Some(name),
+    }
     Ok(j)
 }
 

@@ -719,9 +719,8 @@ impl Builder {
         if self.vars.iter().any(|v| v == name) {
             Ok(())
         } else {
-            Err(format!(
-                "unknown byte_extract/byte_math variable \"{name}\" in {kw}"
-            ))
+            // Suricata's wording: scripts grep for it.
+            Err(format!("Unknown byte_extract var seen in {kw} - {name}"))
         }
     }
 
@@ -765,7 +764,11 @@ impl Builder {
     fn quoted<'v>(&self, info: &KeywordInfo, v: &'v str) -> VResult<&'v str> {
         match unquote(v)? {
             Some(inner) => Ok(inner),
-            None if info.quotes_required => Err("value must be double quoted".to_string()),
+            // Suricata's wording: scripts grep for it.
+            None if info.quotes_required => Err(format!(
+                "invalid formatting to {0} keyword: value must be double quoted '{0}'",
+                info.name
+            )),
             None => Ok(v),
         }
     }
@@ -866,7 +869,7 @@ impl Builder {
                 // followed by a content modifier), the sticky buffer
                 // unchanged.
                 let (negated, rest) = negation(v);
-                let inner = unquote(rest)?.ok_or("value must be double quoted")?;
+                let inner = self.quoted(info, rest)?;
                 let pattern = opts::decode_content(inner)?;
                 self.set_app_proto(&["tls"])?;
                 let c = Content {
@@ -893,8 +896,9 @@ impl Builder {
                         .iter()
                         .any(|c| c.is_ascii_whitespace() || *c == 0x0b)
                 {
+                    // Suricata's wording: scripts grep for it.
                     return Err(format!(
-                        "content \"{inner}\" contains whitespace, so it can never match after strip_whitespace"
+                        "content string \"{inner}\" incompatible with strip_whitespace transform"
                     ));
                 }
                 let c = Content {
@@ -1089,6 +1093,9 @@ impl Builder {
             "pcre" => self.pcre(v)?,
             "byte_test" => {
                 let t = opts::parse_byte_test(self.quoted(info, v)?, self.cur_buf)?;
+                if let Some(n) = &t.nbytes_var {
+                    self.check_var(n, canon)?;
+                }
                 if let NumOrVar::Var(n) = &t.value {
                     self.check_var(n, canon)?;
                 }
@@ -1099,6 +1106,9 @@ impl Builder {
             }
             "byte_jump" => {
                 let j = opts::parse_byte_jump(self.quoted(info, v)?, self.cur_buf)?;
+                if let Some(n) = &j.nbytes_var {
+                    self.check_var(n, canon)?;
+                }
                 if let NumOrVar::Var(n) = &j.offset {
                     self.check_var(n, canon)?;
                 }
@@ -1564,7 +1574,7 @@ impl Builder {
                 return Err(ParseError::kw(
                     "content",
                     format!(
-                        "the contents need at least {required} bytes of payload but dsize allows at most {max}, so the rule can never match"
+                        "signature can't match as required content length {required} exceeds dsize value {max}"
                     ),
                 ));
             }
