@@ -675,3 +675,14 @@ fn request_snapshot_before_response() {
     assert_eq!(whole[0].message_dir(), None);
     assert_eq!(whole[0].tx_id(), Some(0));
 }
+
+#[test]
+fn normalized_uri_decodes_the_query_as_suricata() {
+    // Suricata decodes `%HH` in the query of `http.uri`; `+`, `%u` and
+    // invalid encodings stay as they are.
+    let uri = util::parse_uri(b"/a%2fb/../c?d=%7Dk%BB+x%u0041%zz%4#f%41");
+    assert_eq!(
+        util::normalized_uri(&uri),
+        b"/a/c?d=}k\xbb+x%u0041%zz%4#fA".to_vec()
+    );
+}
