@@ -1217,8 +1217,9 @@ pub fn compile(
     // payload or app buffers (longest on ties).
     let mut best: Option<(usize, usize, u32, usize)> = None;
     if explicit_fp.is_none() {
-        for (pi, (name, _, ops)) in progs.iter().enumerate() {
-            if *name == "base64_data" {
+        for (pi, (name, ts, ops)) in progs.iter().enumerate() {
+            // A transformed buffer's patterns cannot prefilter (see below).
+            if *name == "base64_data" || !ts.is_empty() {
                 continue;
             }
             for (oi, op) in ops.iter().enumerate() {
@@ -1251,7 +1252,10 @@ pub fn compile(
             ops,
         };
         let fast = fp_sel.and_then(|(fpi, oi, chop)| {
-            if fpi != pi {
+            // The prefilter scans buffers as they are, so a pattern that
+            // must be found in a transformed buffer cannot prefilter the
+            // rule: it is evaluated on every buffer instead.
+            if fpi != pi || !prog.transforms.is_empty() {
                 return None;
             }
             match prog.ops.get(oi) {

@@ -188,6 +188,14 @@ fn fast_pattern_selection() {
     assert_eq!(s.fast.unwrap().pattern, b"cde");
     let s = sig(r#"content:!"neg";"#);
     assert!(s.fast.is_none());
+    // The prefilter sees buffers untransformed: a transformed buffer's
+    // content is never the fast pattern.
+    let s = sig(r#"file.data; strip_whitespace; content:"embraceholistically";"#);
+    assert!(s.fast.is_none());
+    let s = sig(r#"http.uri; content:"/get"; http.uri; xor:"0d0a"; content:"password=";"#);
+    assert_eq!(s.fast.unwrap().pattern, b"/get");
+    let s = sig(r#"http.uri; to_lowercase; content:"abcdef"; fast_pattern;"#);
+    assert!(s.fast.is_none());
 }
 
 #[test]
