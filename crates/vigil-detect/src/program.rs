@@ -591,7 +591,7 @@ fn read_value(buf: &[u8], r: &Read, st: &Insp<'_>) -> Option<(u64, usize)> {
     // A count from a variable is only known now: out of the range the
     // parser accepts for a literal, nothing is read.
     let max_bytes = if r.string.is_some() { 32 } else { 8 };
-    if !(1..=max_bytes).contains(&n) || start < 0 || start + n > buf.len() as i64 {
+    if !(0..=max_bytes).contains(&n) || start < 0 || start + n > buf.len() as i64 {
         return None;
     }
     let bytes = &buf[start as usize..(start + n) as usize];

@@ -322,5 +322,9 @@ fn byte_test_and_byte_jump_take_their_byte_count_from_a_variable() {
         "byte_extract:1,0,n; byte_test:n,>,0,1;",
         b"\x09\x01\x01\x01\x01\x01\x01\x01\x01\x01"
     ));
-    assert!(!m("byte_extract:1,0,n; byte_test:n,>=,0,1;", b"\x00\x01"));
+    // byte_jump:0 reads nothing and only moves the cursor.
+    assert!(m(
+        r#"content:"ab"; byte_jump:0,0,relative,post_offset -2; content:"ab"; within:2;"#,
+        b"xxab"
+    ));
 }
