@@ -1197,8 +1197,12 @@ impl Emitter {
                 session.state(),
                 TcpState::LastAck | TcpState::CloseWait | TcpState::Closing | TcpState::Closed
             );
-            let upto = if closing { raw.end() } else { acked };
+            // Inline (IPS) mode inspects what arrived so far on each packet,
+            // IDS mode what the receiver acknowledged, by chunks.
+            let inline = self.options.flow.tcp.delivery == vigil_flow::tcp::Delivery::Immediate;
+            let upto = if closing || inline { raw.end() } else { acked };
             let ready = closing
+                || (inline && upto > raw.progress)
                 || raw.trigger
                 || upto.saturating_sub(raw.progress) >= opts.chunk[d]
                 || raw.data.len() > vigil_detect::state::MAX_RAW_BUFFER;
