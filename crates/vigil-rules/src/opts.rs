@@ -265,6 +265,27 @@ pub fn pcre_flag_buffer(c: char) -> Option<&'static str> {
     })
 }
 
+/// Suricata's description of a pcre buffer flag's buffer (its error
+/// messages name buffers this way).
+pub fn pcre_flag_buffer_description(c: char) -> Option<&'static str> {
+    Some(match c {
+        'U' => "http request uri",
+        'I' => "raw http uri",
+        'P' => "http request body",
+        'Q' => "data from tracked files",
+        'H' => "http headers",
+        'D' => "raw http headers",
+        'M' => "http request method",
+        'C' => "http cookie header",
+        'S' => "http response status code",
+        'Y' => "http response status message",
+        'V' => "http user agent",
+        'W' => "http host",
+        'Z' => "http raw host header",
+        _ => return None,
+    })
+}
+
 fn parse_base(s: &str) -> Option<NumBase> {
     match s {
         "hex" => Some(NumBase::Hex),

@@ -1509,9 +1509,11 @@ impl Builder {
         }
         if let Some((c, b)) = flag_buf {
             if self.cur_buf != PAYLOAD && !same_buffer(self.cur_buf, b) {
+                // Suricata's wording (scripts grep for it), naming the
+                // flag's buffer by its description.
+                let desc = opts::pcre_flag_buffer_description(c).unwrap_or(b);
                 return Err(format!(
-                    "regex modifier '{c}' used while the sticky buffer \"{}\" is set; reset it with pkt_data or use the \"{b}\" buffer",
-                    self.cur_buf
+                    "Expression seen with a sticky buffer still set; either (1) reset sticky buffer with pkt_data or (2) use a sticky buffer providing \"{desc}\"."
                 ));
             }
             if p.rawbytes {

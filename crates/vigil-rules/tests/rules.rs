@@ -672,6 +672,10 @@ fn errors_are_precise() {
             "keyword 'byte_test': Unknown byte_extract var seen in byte_test - no_var",
         ),
         (
+            r#"http.header; content:"a"; pcre:"/b/P";"#,
+            "keyword 'pcre': Expression seen with a sticky buffer still set; either (1) reset sticky buffer with pkt_data or (2) use a sticky buffer providing \"http request body\".",
+        ),
+        (
             r#"content:"a"; depth:myvar;"#,
             "keyword 'depth': Unknown byte_extract var seen in depth - myvar",
         ),
