@@ -1391,7 +1391,10 @@ fn write_tx_record(
         endpoints: Some(endpoints),
     }
     .write_open_with_parent(&mut w, flow.parent_id);
-    w.string("pkt_src", "wire/pcap");
+    w.string(
+        "pkt_src",
+        vigil_detect::alert::packet_source(pcap_cnt, Some(flow)),
+    );
     if tx.logs_tx_id() {
         w.uint("tx_id", tx_id);
     }

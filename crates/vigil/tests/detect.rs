@@ -369,3 +369,25 @@ fn application_rules_with_payload_match_both() {
     // absent stays silent.
     assert_eq!(got, vec![(20, Value::from(6))], "{}", run.eve_text);
 }
+
+#[test]
+fn flow_end_alerts_name_their_pseudo_packet() {
+    // Data of a flow still open at the end of the capture is inspected on
+    // a pseudo packet: no pcap_cnt, pkt_src "stream (flow timeout)".
+    let dir = TempDir::new("det-pseudo");
+    let frames = TcpConversation::new(client(), server(7777))
+        .start(Timestamp::new(T0, 0))
+        .client(b"short MALWARE")
+        .frames();
+    // Handshake and the client's data, never acknowledged.
+    let open = frames.get(..4).expect("handshake and data");
+    let run = run_rules(
+        &dir,
+        &pcap(open),
+        "alert tcp any any -> any 7777 (flow:to_server; content:\"MALWARE\"; sid:1;)\n",
+    );
+    let alerts = run.records("alert");
+    assert_eq!(alerts.len(), 1, "{}", run.eve_text);
+    assert!(alerts[0].get("pcap_cnt").is_none(), "{}", run.eve_text);
+    assert_eq!(ss(&alerts[0]["pkt_src"]), "stream (flow timeout)");
+}
