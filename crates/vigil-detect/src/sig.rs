@@ -5,8 +5,8 @@
 use crate::program::{ContentOp, MAX_VARS, Op, PcreOp, Read, Val};
 use crate::transform::CTransform;
 use vigil_rules::{
-    Action, BitsAction, BitsCombine, FlowOpt, Flowint, FlowintOp, FragBits, IpSet, NumOrVar,
-    PortSet, Protocol, Rule, RuleOption, TcpFlags, Threshold, Transform, UintMatch,
+    Action, BitsAction, BitsCombine, ChecksumLayer, FlowOpt, Flowint, FlowintOp, FragBits, IpSet,
+    NumOrVar, PortSet, Protocol, Rule, RuleOption, TcpFlags, Threshold, Transform, UintMatch,
 };
 
 /// Which IP protocols a rule applies to.
@@ -87,6 +87,8 @@ pub enum HdrCheck {
     IpId(u16),
     /// `sameip`.
     SameIp,
+    /// `ipv4-csum` ... `icmpv6-csum`: (layer, valid).
+    Checksum(ChecksumLayer, bool),
     /// `ip_proto`.
     IpProto(Option<char>, u8),
     /// `flags`.
@@ -1114,6 +1116,7 @@ pub fn compile(
             }
             RuleOption::IpId(v) => s.hdr.push(HdrCheck::IpId(*v)),
             RuleOption::SameIp => s.hdr.push(HdrCheck::SameIp),
+            RuleOption::Checksum { layer, valid } => s.hdr.push(HdrCheck::Checksum(*layer, *valid)),
             RuleOption::IpProto { modifier, proto } => {
                 s.hdr.push(HdrCheck::IpProto(*modifier, *proto))
             }

@@ -328,3 +328,55 @@ fn byte_test_and_byte_jump_take_their_byte_count_from_a_variable() {
         b"xxab"
     ));
 }
+
+#[test]
+fn checksum_keywords_check_their_layer_only() {
+    use crate::engine::{Packet, checksum_state};
+    use vigil_rules::ChecksumLayer as L;
+    use vigil_wire::{Decoded, LinkType, decode_packet};
+    let state = |frame: &[u8], layer| {
+        let mut decoded = Decoded::default();
+        decode_packet(LinkType::Ethernet, frame, &mut decoded);
+        let pkt = Packet {
+            decoded: &decoded,
+            frame,
+            payload: &[],
+            ts_secs: 0,
+            flow: None,
+            stream_tracked: false,
+            stream: None,
+        };
+        checksum_state(layer, &pkt)
+    };
+    // A TCP SYN over IPv4 whose TCP checksum is wrong (0x1337, should be
+    // 0xe0c1): detect-chksum-01's first packet.
+    let mut syn: Vec<u8> = [
+        "000476d3d86a0024e829fa4f08004500",
+        "003cd79c40004006edb4c0a80203d155",
+        "e1699bbb0050665207c100000000a002",
+        "16d013370000020405b40402080a0087",
+        "d05d0000000001030307",
+    ]
+    .concat()
+    .as_bytes()
+    .chunks(2)
+    .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap_or("zz"), 16).unwrap_or(0))
+    .collect();
+    assert_eq!(state(&syn, L::Ipv4), Some(true));
+    assert_eq!(state(&syn, L::Tcpv4), Some(false));
+    // Other layers: neither valid nor invalid.
+    for other in [L::Tcpv6, L::Udpv4, L::Udpv6, L::Icmpv4, L::Icmpv6] {
+        assert_eq!(state(&syn, other), None);
+    }
+    syn[0x32] = 0xe0;
+    syn[0x33] = 0xc1;
+    assert_eq!(state(&syn, L::Tcpv4), Some(true));
+    // UDP over IPv4 without a checksum (0): no match either way.
+    let mut udp = syn.get(..14).map(<[u8]>::to_vec).unwrap_or_default();
+    udp.extend_from_slice(&[
+        0x45, 0, 0, 29, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x12, 0x34, 0x56, 0x78,
+        0, 9, 0, 0, b'a',
+    ]);
+    assert_eq!(state(&udp, L::Udpv4), None);
+    assert_eq!(state(&udp, L::Ipv4), Some(false));
+}

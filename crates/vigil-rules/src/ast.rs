@@ -702,6 +702,25 @@ pub struct FragBits {
     pub modifier: Option<char>,
 }
 
+/// The header a checksum keyword checks (`ipv4-csum` ... `icmpv6-csum`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksumLayer {
+    /// `ipv4-csum`: the IPv4 header.
+    Ipv4,
+    /// `tcpv4-csum`.
+    Tcpv4,
+    /// `tcpv6-csum`.
+    Tcpv6,
+    /// `udpv4-csum` (a zero checksum, "none", never matches).
+    Udpv4,
+    /// `udpv6-csum`.
+    Udpv6,
+    /// `icmpv4-csum`.
+    Icmpv4,
+    /// `icmpv6-csum`.
+    Icmpv6,
+}
+
 /// A keyword option of a rule, in rule order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleOption {
@@ -825,6 +844,14 @@ pub enum RuleOption {
     IpId(u16),
     /// `sameip`.
     SameIp,
+    /// `ipv4-csum`, `tcpv4-csum`, ... : the packet's checksum of that layer
+    /// is valid (`valid`) or not (`invalid`).
+    Checksum {
+        /// The header whose checksum is checked.
+        layer: ChecksumLayer,
+        /// `valid` (true) or `invalid`.
+        valid: bool,
+    },
     /// `ip_proto` with `!`, `<`, `>` or none.
     IpProto {
         /// Modifier.

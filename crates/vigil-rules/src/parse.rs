@@ -1393,6 +1393,32 @@ impl Builder {
                 self.options.push(RuleOption::IpId(n));
             }
             "sameip" => self.options.push(RuleOption::SameIp),
+            "ipv4-csum" | "tcpv4-csum" | "tcpv6-csum" | "udpv4-csum" | "udpv6-csum"
+            | "icmpv4-csum" | "icmpv6-csum" => {
+                let layer = match canon {
+                    "ipv4-csum" => ChecksumLayer::Ipv4,
+                    "tcpv4-csum" => ChecksumLayer::Tcpv4,
+                    "tcpv6-csum" => ChecksumLayer::Tcpv6,
+                    "udpv4-csum" => ChecksumLayer::Udpv4,
+                    "udpv6-csum" => ChecksumLayer::Udpv6,
+                    "icmpv4-csum" => ChecksumLayer::Icmpv4,
+                    _ => ChecksumLayer::Icmpv6,
+                };
+                // Suricata 7 refuses quotes here (its wording).
+                if v.starts_with('"') {
+                    return Err(format!(
+                        "quotes on {canon} keyword that doesn't support them: '{canon}'"
+                    ));
+                }
+                let valid = if v.eq_ignore_ascii_case("valid") {
+                    true
+                } else if v.eq_ignore_ascii_case("invalid") {
+                    false
+                } else {
+                    return Err(format!("invalid value \"{v}\" (valid or invalid)"));
+                };
+                self.options.push(RuleOption::Checksum { layer, valid });
+            }
             "ip_proto" => {
                 let (modifier, proto) = opts::parse_ip_proto(v)?;
                 self.options.push(RuleOption::IpProto { modifier, proto });

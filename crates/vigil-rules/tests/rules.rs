@@ -676,6 +676,14 @@ fn errors_are_precise() {
             "keyword 'pcre': Expression seen with a sticky buffer still set; either (1) reset sticky buffer with pkt_data or (2) use a sticky buffer providing \"http request body\".",
         ),
         (
+            r#"tcpv4-csum:"invalid";"#,
+            "keyword 'tcpv4-csum': quotes on tcpv4-csum keyword that doesn't support them: 'tcpv4-csum'",
+        ),
+        (
+            "ipv4-csum:vaid;",
+            "keyword 'ipv4-csum': invalid value \"vaid\" (valid or invalid)",
+        ),
+        (
             r#"content:"a"; depth:myvar;"#,
             "keyword 'depth': Unknown byte_extract var seen in depth - myvar",
         ),
