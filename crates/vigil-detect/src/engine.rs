@@ -1519,7 +1519,11 @@ fn ones_sum(parts: &[&[u8]]) -> u64 {
     sum
 }
 
-fn hdr_match(h: &HdrCheck, pkt: &Packet<'_>) -> bool {
+pub(crate) fn hdr_match(h: &HdrCheck, pkt: &Packet<'_>) -> bool {
+    // Decoder events exist on packets without a (valid) IP layer too.
+    if let HdrCheck::DecodeEvent(ev) = h {
+        return pkt.decoded.events.contains(*ev);
+    }
     let Some(ip) = pkt.decoded.ip else {
         return false;
     };
@@ -1582,6 +1586,7 @@ fn hdr_match(h: &HdrCheck, pkt: &Packet<'_>) -> bool {
         }
         HdrCheck::IpId(v) => ip.version == 4 && ip.id == u32::from(*v),
         HdrCheck::SameIp => ip.src == ip.dst,
+        HdrCheck::DecodeEvent(ev) => pkt.decoded.events.contains(*ev),
         HdrCheck::Checksum(layer, valid) => {
             checksum_state(*layer, pkt).is_some_and(|ok| ok == *valid)
         }

@@ -87,6 +87,8 @@ pub enum HdrCheck {
     IpId(u16),
     /// `sameip`.
     SameIp,
+    /// `decode-event`: the packet raised this decoder event.
+    DecodeEvent(vigil_wire::DecodeEvent),
     /// `ipv4-csum` ... `icmpv6-csum`: (layer, valid).
     Checksum(ChecksumLayer, bool),
     /// `ip_proto`.
@@ -296,6 +298,8 @@ pub struct Sig {
     pub noalert: bool,
     /// Fast pattern.
     pub fast: Option<FastPattern>,
+    /// Suricata's signature type for engine analysis (`rules.json`).
+    pub analysis_type: &'static str,
     /// Requires the packet (dsize, no_stream).
     pub require_packet: bool,
     /// Requires the stream (only_stream).
@@ -648,6 +652,7 @@ pub fn compile(
         detection_filter: None,
         noalert: rule.noalert,
         fast: None,
+        analysis_type: "pkt",
         require_packet: false,
         require_stream: matches!(rule.protocol, Protocol::TcpStream),
         stream_and_packet: false,
@@ -1116,6 +1121,13 @@ pub fn compile(
             }
             RuleOption::IpId(v) => s.hdr.push(HdrCheck::IpId(*v)),
             RuleOption::SameIp => s.hdr.push(HdrCheck::SameIp),
+            RuleOption::DecodeEvent(name) => {
+                let ev = vigil_wire::DecodeEvent::ALL
+                    .iter()
+                    .find(|e| e.name() == name)
+                    .ok_or_else(|| format!("decode-event: unknown event '{name}'"))?;
+                s.hdr.push(HdrCheck::DecodeEvent(*ev));
+            }
             RuleOption::Checksum { layer, valid } => s.hdr.push(HdrCheck::Checksum(*layer, *valid)),
             RuleOption::IpProto { modifier, proto } => {
                 s.hdr.push(HdrCheck::IpProto(*modifier, *proto))
@@ -1350,18 +1362,70 @@ pub fn compile(
         s.kind = SigKind::Packet;
     } else if has_alp && !other_match_keywords && s.bit_conds.is_empty() {
         s.kind = SigKind::PdOnly;
-    } else if s.app_proto.is_none()
+    }
+    let ip_only_keywords = s.app_proto.is_none()
         && !other_match_keywords
         && s.bit_conds.is_empty()
         && only_flowbit_set
         && !has_alp
-        && s.app_events.is_empty()
-        && !has_negation(&rule.src, address_vars, 0)
-        && !has_negation(&rule.dst, address_vars, 0)
-    {
+        && s.app_events.is_empty();
+    let has_app_layer_only = s.app_proto.is_some()
+        && !other_match_keywords
+        && s.bit_conds.is_empty()
+        && s.bit_acts.is_empty()
+        && !has_alp
+        && s.app_events.is_empty();
+    let negated_addresses =
+        has_negation(&rule.src, address_vars, 0) || has_negation(&rule.dst, address_vars, 0);
+    if s.kind == SigKind::Packet && ip_only_keywords && !negated_addresses {
         s.kind = SigKind::IpOnly;
     }
+    let like_ip_only = s.kind == SigKind::Packet && ip_only_keywords && negated_addresses;
+    s.analysis_type = analysis_type(&s, like_ip_only, has_app_layer_only);
     Ok(s)
+}
+
+/// Suricata's signature type as its engine analysis names it (`rules.json`
+/// `type`), from what vigil compiled. `like_ip_only`: IP-only keywords with
+/// negated addresses; `app_layer_only`: the rule names an application
+/// protocol and has no other match.
+fn analysis_type(s: &Sig, like_ip_only: bool, app_layer_only: bool) -> &'static str {
+    let decode_events_only = !s.hdr.is_empty()
+        && s.hdr.iter().all(|h| matches!(h, HdrCheck::DecodeEvent(_)))
+        && s.payload.is_none()
+        && s.bufs.is_empty()
+        && s.hdr_bufs.is_empty();
+    match s.kind {
+        SigKind::PdOnly => "pd_only",
+        SigKind::IpOnly => "ip_only",
+        _ if like_ip_only => "like_ip_only",
+        _ if decode_events_only => "de_only",
+        _ if !s.hdr_bufs.is_empty() => "pkt",
+        SigKind::App => "app_tx",
+        SigKind::Payload => {
+            // Suricata's flags: packet header keywords (not stream_size;
+            // and dsize, tcp-pkt) require the packet, tcp-stream the stream; else a
+            // rule that may see TCP requires the stream, and the packet
+            // too when a content is anchored; else neither (pkt_stream).
+            let anchored = s.payload.as_ref().is_some_and(|p| {
+                p.ops.iter().any(
+                    |op| matches!(op, Op::Content(c) if c.depth.is_some() || c.offset.is_some()),
+                )
+            });
+            let header_keywords = s.hdr.iter().any(|h| !matches!(h, HdrCheck::StreamSize(..)));
+            if (s.require_packet && !s.stream_and_packet) || header_keywords {
+                "pkt"
+            } else if s.require_stream {
+                "stream"
+            } else if s.proto.mask & bucket::TCP == 0 || s.stream_and_packet || anchored {
+                "pkt_stream"
+            } else {
+                "stream"
+            }
+        }
+        _ if app_layer_only => "app_layer",
+        _ => "pkt",
+    }
 }
 
 /// The direction of a rule with per-packet protocol keywords: its `flow`

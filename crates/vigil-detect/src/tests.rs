@@ -380,3 +380,130 @@ fn checksum_keywords_check_their_layer_only() {
     assert_eq!(state(&udp, L::Udpv4), None);
     assert_eq!(state(&udp, L::Ipv4), Some(false));
 }
+
+#[test]
+fn analysis_types_follow_suricata() {
+    // Suricata 7's engine analysis types (rules.json), checked against the
+    // reference on suricata-verify's rule-types case and ET Open.
+    let vars = Vars::suricata_default();
+    let ty = |text: &str| {
+        let rule = parse_rule(text, &vars, &Classifications::suricata_default())
+            .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+            .rule;
+        compile(
+            &rule,
+            0,
+            "",
+            &mut Names::default(),
+            &mut Names::default(),
+            &vars,
+        )
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .analysis_type
+    };
+    for (rule, want) in [
+        ("alert tcp any any -> any any (sid:1;)", "ip_only"),
+        (
+            "alert tcp !192.168.0.1 any -> any any (sid:1;)",
+            "like_ip_only",
+        ),
+        (
+            "alert tcp-stream any any -> any any (content:\"abc\"; sid:1;)",
+            "stream",
+        ),
+        (
+            "alert tcp-pkt any any -> any any (content:\"abc\"; sid:1;)",
+            "pkt",
+        ),
+        (
+            "alert tcp any any -> any any (content:\"abc\"; sid:1;)",
+            "stream",
+        ),
+        (
+            "alert tcp any any -> any any (content:\"abc\"; depth:4; sid:1;)",
+            "pkt_stream",
+        ),
+        (
+            "alert tcp any any -> any any (flags:PA; content:\"abc\"; sid:1;)",
+            "pkt",
+        ),
+        (
+            "alert udp any any -> any any (content:\"abc\"; sid:1;)",
+            "pkt_stream",
+        ),
+        (
+            "alert icmp any any -> any any (itype:8; content:\"abc\"; sid:1;)",
+            "pkt",
+        ),
+        (
+            "alert tcp any any -> any any (app-layer-protocol:http; sid:1;)",
+            "pd_only",
+        ),
+        ("alert http any any -> any any (sid:1;)", "app_layer"),
+        (
+            "alert http any any -> any any (http.uri; content:\"a\"; sid:1;)",
+            "app_tx",
+        ),
+        ("alert tcp any any -> any any (ttl:123; sid:1;)", "pkt"),
+        (
+            "alert udp any any -> any any (flow:to_server; sid:1;)",
+            "pkt",
+        ),
+        (
+            "alert pkthdr any any -> any any (decode-event:ipv6.exthdr_dupl_hh; sid:1;)",
+            "de_only",
+        ),
+    ] {
+        assert_eq!(ty(rule), want, "{rule}");
+    }
+}
+
+#[test]
+fn decode_event_matches_packets_that_raised_it() {
+    use crate::engine::{Packet, hdr_match};
+    use crate::sig::HdrCheck;
+    use vigil_wire::{DecodeEvent, Decoded, LinkType, decode_packet};
+    let s = sig("decode-event:ipv4.hlen_too_small;");
+    assert!(matches!(
+        s.hdr.as_slice(),
+        [HdrCheck::DecodeEvent(DecodeEvent::Ipv4HlenTooSmall)]
+    ));
+    // An IPv4 header claiming 16 bytes (IHL 4): no IP layer, the event only.
+    let mut frame = vec![0u8; 12];
+    frame.extend_from_slice(&[0x08, 0x00, 0x44, 0, 0, 20]);
+    frame.resize(14 + 20, 0);
+    let mut decoded = Decoded::default();
+    decode_packet(LinkType::Ethernet, &frame, &mut decoded);
+    let pkt = Packet {
+        decoded: &decoded,
+        frame: &frame,
+        payload: &[],
+        ts_secs: 0,
+        flow: None,
+        stream_tracked: false,
+        stream: None,
+    };
+    assert!(hdr_match(&s.hdr[0], &pkt));
+    let other = sig("decode-event:ipv4.trunc_pkt;");
+    assert!(!hdr_match(&other.hdr[0], &pkt));
+    // Unknown names are refused, as Suricata refuses them.
+    let vars = Vars::suricata_default();
+    let rule = parse_rule(
+        "alert ip any any -> any any (decode-event:ipv4.nope; sid:1;)",
+        &vars,
+        &Classifications::suricata_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"))
+    .rule;
+    assert!(
+        compile(
+            &rule,
+            0,
+            "",
+            &mut Names::default(),
+            &mut Names::default(),
+            &vars
+        )
+        .is_err()
+    );
+}

@@ -852,6 +852,9 @@ pub enum RuleOption {
         /// `valid` (true) or `invalid`.
         valid: bool,
     },
+    /// `decode-event:NAME`: the packet raised decoder event
+    /// `decoder.NAME` (Suricata's full name, resolved by the engine).
+    DecodeEvent(String),
     /// `ip_proto` with `!`, `<`, `>` or none.
     IpProto {
         /// Modifier.

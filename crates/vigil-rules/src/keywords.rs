@@ -357,7 +357,7 @@ pub const KEYWORDS: &[KeywordInfo] = &[
     kw!("icmpv6-csum", S, REQ),
     kw!("dataset", N, REQ),
     kw!("datarep", N, REQ),
-    kw!("decode-event", N, REQ),
+    kw!("decode-event", S, REQ),
     kw!("nfq_set_mark", N, REQ),
     kw!("flow.age", N, REQ),
     kw!("tls_store", N, NO),

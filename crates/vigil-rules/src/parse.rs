@@ -1393,6 +1393,15 @@ impl Builder {
                 self.options.push(RuleOption::IpId(n));
             }
             "sameip" => self.options.push(RuleOption::SameIp),
+            "decode-event" => {
+                // Suricata prefixes the value with "decoder.".
+                let name = v.trim();
+                if name.is_empty() || name.starts_with('"') {
+                    return Err(format!("invalid decoder event \"{name}\""));
+                }
+                self.options
+                    .push(RuleOption::DecodeEvent(format!("decoder.{name}")));
+            }
             "ipv4-csum" | "tcpv4-csum" | "tcpv6-csum" | "udpv4-csum" | "udpv6-csum"
             | "icmpv4-csum" | "icmpv6-csum" => {
                 let layer = match canon {

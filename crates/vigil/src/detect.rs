@@ -235,6 +235,29 @@ fn write_rule_log(dir: &Path, files: &[PathBuf], set: &RuleSet, engine: &Engine,
     }
 }
 
+/// Writes `rules.json` (Suricata's engine analysis of each rule, one JSON
+/// object a line) with the fields vigil knows: `id`, `gid`, `rev`, `msg`
+/// and Suricata's signature `type` (`ip_only`, `pkt`, `stream`, `app_tx`,
+/// ...). Rules vigil cannot evaluate are not listed.
+pub fn write_rules_json(dir: &Path, engine: &Engine) -> Result<()> {
+    let mut out = Vec::new();
+    for s in &engine.sigs {
+        let mut w = vigil_eve::JsonWriter::new(&mut out);
+        w.open_object();
+        w.uint("id", u64::from(s.sid));
+        w.uint("gid", u64::from(s.gid));
+        w.uint("rev", u64::from(s.rev));
+        w.string("msg", &s.msg);
+        w.string("type", s.analysis_type);
+        w.close_object();
+        out.push(b'\n');
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("rules.json");
+    std::fs::write(&path, out).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
 /// Rule text echoed into the log, shortened so a hostile rule cannot
 /// produce a huge line.
 fn clip_for_log(s: &str) -> &str {

@@ -228,7 +228,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             conf.set(s)?;
         }
         let files = detect::rule_files(&conf, &cli.rules, &cli.extra_rules);
-        detect::setup(
+        let loaded = detect::setup(
             &conf,
             &files,
             &[],
@@ -236,6 +236,9 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             true,
             Some(&cli.log_dir),
         )?;
+        if let Some(d) = loaded {
+            detect::write_rules_json(&cli.log_dir, &d.engine)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if cli.interface.is_some() {
