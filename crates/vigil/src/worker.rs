@@ -1273,6 +1273,16 @@ impl Emitter {
             self.release_held(flow);
             return;
         };
+        // A request snapshot is logged as its transaction is now (with the
+        // response parsed so far), as Suricata logs it at the alert.
+        let current: Vec<Option<Box<dyn Transaction>>> = match app_of(&mut flow.app) {
+            Some(app) => self
+                .held
+                .iter()
+                .map(|h| h.tx.inspect_only().then(|| app.tx_state(h.tx_id)).flatten())
+                .collect(),
+            None => Vec::new(),
+        };
         let held = &self.held;
         let tx_of = |i: Option<usize>| i.and_then(|i| held.get(i)).map(|h| h.tx_id);
         self.pending
@@ -1280,9 +1290,11 @@ impl Emitter {
         self.pending.truncate(MAX_ALERTS_PER_PACKET);
         flow.alerted = true;
         for (a, i) in &self.pending {
-            let tx = i
-                .and_then(|i| held.get(i))
-                .map(|h| (h.tx.as_ref(), h.tx_id));
+            let tx = i.and_then(|i| {
+                let h = held.get(i)?;
+                let view = current.get(i).and_then(|c| c.as_deref());
+                Some((view.unwrap_or(h.tx.as_ref()), h.tx_id))
+            });
             let ctx = AlertContext {
                 ts,
                 pcap_cnt,
