@@ -507,3 +507,19 @@ fn decode_event_matches_packets_that_raised_it() {
         .is_err()
     );
 }
+
+#[test]
+fn track_by_both_counts_both_directions_of_an_ip_pair() {
+    // Suricata keeps by_both trackers on its IP-pair table, which matches
+    // the addresses in either order.
+    use crate::state::Thresholds;
+    use std::net::{IpAddr, Ipv4Addr};
+    let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+    let b = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+    let c = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3));
+    let s = sig("threshold:type limit, track by_both, count 1, seconds 60;");
+    let mut t = Thresholds::new(&vigil_rules::ThresholdConfig::default());
+    assert!(t.check(&s, a, b, 0, None));
+    assert!(!t.check(&s, b, a, 1, None));
+    assert!(t.check(&s, a, c, 1, None));
+}
