@@ -85,6 +85,17 @@ fn push_base64(out: &mut Vec<u8>, data: &[u8]) {
     }
 }
 
+/// Suricata's `pkt_src`: a TCP flow-end inspection runs on a pseudo
+/// packet (no `pcap_cnt`), which Suricata names after the flow timeout
+/// that creates it (also at shutdown).
+pub fn packet_source(pcap_cnt: Option<u64>, flow: Option<&Flow>) -> &'static str {
+    if pcap_cnt.is_none() && flow.is_some_and(|f| f.proto == 6) {
+        "stream (flow timeout)"
+    } else {
+        "wire/pcap"
+    }
+}
+
 /// Appends one `alert` record (with its newline).
 pub fn write_alert(
     out: &mut Vec<u8>,
@@ -132,7 +143,7 @@ pub fn write_alert(
         w.uint("icmp_type", u64::from(i.icmp_type));
         w.uint("icmp_code", u64::from(i.code));
     }
-    w.string("pkt_src", "wire/pcap");
+    w.string("pkt_src", packet_source(ctx.pcap_cnt, ctx.flow));
     if endpoints.is_none()
         && let Some(e) = ctx.decoded.ether
     {

@@ -10,7 +10,9 @@ use crate::sig::{BitAct, HdrCheck, IntOperand, Names, Sig, SigKind, bucket, buff
 use crate::state::{FlowDetect, Thresholds};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use vigil_rules::{Action, Classifications, FlowintOp, Rule, ThresholdConfig, UintMatch};
+use vigil_rules::{
+    Action, ChecksumLayer, Classifications, FlowintOp, Rule, ThresholdConfig, UintMatch,
+};
 use vigil_wire::{Decoded, Transport};
 
 /// (pattern, rule number) pairs for a prefilter.
@@ -1476,7 +1478,75 @@ fn ipv4_header<'a>(pkt: &Packet<'a>) -> Option<&'a [u8]> {
     h.get(..ihl.max(20))
 }
 
-fn hdr_match(h: &HdrCheck, pkt: &Packet<'_>) -> bool {
+/// Whether the packet's checksum of `layer` is valid, as Suricata's
+/// checksum keywords compute it; `None` when the packet has no such layer
+/// (the keyword then matches neither `valid` nor `invalid`), and for a UDP
+/// over IPv4 datagram without checksum (0).
+pub(crate) fn checksum_state(layer: ChecksumLayer, pkt: &Packet<'_>) -> Option<bool> {
+    let ip = pkt.decoded.ip?;
+    let transport_ok = match (layer, pkt.decoded.transport) {
+        (ChecksumLayer::Ipv4, _) => ip.version == 4,
+        (ChecksumLayer::Tcpv4, Transport::Tcp(_)) => ip.version == 4,
+        (ChecksumLayer::Tcpv6, Transport::Tcp(_)) => ip.version == 6,
+        (ChecksumLayer::Udpv4, Transport::Udp(_)) => ip.version == 4,
+        (ChecksumLayer::Udpv6, Transport::Udp(_)) => ip.version == 6,
+        (ChecksumLayer::Icmpv4, Transport::Icmpv4(_)) => ip.version == 4,
+        (ChecksumLayer::Icmpv6, Transport::Icmpv6(_)) => ip.version == 6,
+        _ => false,
+    };
+    if !transport_ok {
+        return None;
+    }
+    if layer == ChecksumLayer::Ipv4 {
+        return Some(ip.checksum_ok);
+    }
+    let segment = pkt
+        .frame
+        .get(ip.l4_offset..ip.l4_offset.checked_add(ip.l4_len)?)?;
+    if layer == ChecksumLayer::Udpv4 && segment.get(6..8)? == [0, 0] {
+        return None;
+    }
+    let len = u32::try_from(segment.len()).ok()?;
+    let mut sum = match layer {
+        // ICMPv4 has no pseudo header.
+        ChecksumLayer::Icmpv4 => 0,
+        _ => {
+            let addrs = match (ip.src, ip.dst) {
+                (IpAddr::V4(s), IpAddr::V4(d)) => ones_sum(&[&s.octets()[..], &d.octets()[..]]),
+                (IpAddr::V6(s), IpAddr::V6(d)) => ones_sum(&[&s.octets()[..], &d.octets()[..]]),
+                _ => return None,
+            };
+            addrs + u64::from(ip.proto) + u64::from(len >> 16) + u64::from(len & 0xffff)
+        }
+    };
+    sum += ones_sum(&[segment]);
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    Some(sum == 0xffff)
+}
+
+/// The unfolded sum of the 16-bit big-endian words of `parts` (each part
+/// but the last has an even length; an odd last byte is padded with 0).
+fn ones_sum(parts: &[&[u8]]) -> u64 {
+    let mut sum = 0u64;
+    for part in parts {
+        let mut words = part.chunks_exact(2);
+        for w in &mut words {
+            sum += u64::from(u16::from_be_bytes([w[0], w[1]]));
+        }
+        if let [last] = words.remainder() {
+            sum += u64::from(*last) << 8;
+        }
+    }
+    sum
+}
+
+pub(crate) fn hdr_match(h: &HdrCheck, pkt: &Packet<'_>) -> bool {
+    // Decoder events exist on packets without a (valid) IP layer too.
+    if let HdrCheck::DecodeEvent(ev) = h {
+        return pkt.decoded.events.contains(*ev);
+    }
     let Some(ip) = pkt.decoded.ip else {
         return false;
     };
@@ -1539,6 +1609,10 @@ fn hdr_match(h: &HdrCheck, pkt: &Packet<'_>) -> bool {
         }
         HdrCheck::IpId(v) => ip.version == 4 && ip.id == u32::from(*v),
         HdrCheck::SameIp => ip.src == ip.dst,
+        HdrCheck::DecodeEvent(ev) => pkt.decoded.events.contains(*ev),
+        HdrCheck::Checksum(layer, valid) => {
+            checksum_state(*layer, pkt).is_some_and(|ok| ok == *valid)
+        }
         HdrCheck::IpProto(m, p) => cmp_mod(*m, u64::from(ip.proto), u64::from(*p)),
         HdrCheck::TcpFlags(f) => {
             let Some(t) = tcp else { return false };

@@ -127,8 +127,8 @@ pub struct PcreOp {
 /// How a number is read from the buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct Read {
-    /// Bytes read.
-    pub nbytes: u8,
+    /// Bytes read: a literal, or a variable for byte_test/byte_jump.
+    pub nbytes: Val,
     /// Offset.
     pub offset: Val,
     /// Relative to the cursor.
@@ -598,8 +598,11 @@ fn content(c: &ContentOp, ops: &[Op], i: usize, buf: &[u8], st: &mut Insp<'_>) -
 fn read_value(buf: &[u8], r: &Read, st: &Insp<'_>) -> Option<(u64, usize)> {
     let base = if r.relative { st.cursor as i64 } else { 0 };
     let start = base + st.val(r.offset);
-    let n = i64::from(r.nbytes);
-    if start < 0 || start + n > buf.len() as i64 {
+    let n = st.val(r.nbytes);
+    // A count from a variable is only known now: out of the range the
+    // parser accepts for a literal, nothing is read.
+    let max_bytes = if r.string.is_some() { 32 } else { 8 };
+    if !(0..=max_bytes).contains(&n) || start < 0 || start + n > buf.len() as i64 {
         return None;
     }
     let bytes = &buf[start as usize..(start + n) as usize];

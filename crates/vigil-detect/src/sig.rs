@@ -5,8 +5,8 @@
 use crate::program::{ContentOp, MAX_VARS, Op, PcreOp, Read, Val};
 use crate::transform::CTransform;
 use vigil_rules::{
-    Action, BitsAction, BitsCombine, FlowOpt, Flowint, FlowintOp, FragBits, IpSet, NumOrVar,
-    PortSet, Protocol, Rule, RuleOption, TcpFlags, Threshold, Transform, UintMatch,
+    Action, BitsAction, BitsCombine, ChecksumLayer, FlowOpt, Flowint, FlowintOp, FragBits, IpSet,
+    NumOrVar, PortSet, Protocol, Rule, RuleOption, TcpFlags, Threshold, Transform, UintMatch,
 };
 
 /// Which IP protocols a rule applies to.
@@ -87,6 +87,10 @@ pub enum HdrCheck {
     IpId(u16),
     /// `sameip`.
     SameIp,
+    /// `decode-event`: the packet raised this decoder event.
+    DecodeEvent(vigil_wire::DecodeEvent),
+    /// `ipv4-csum` ... `icmpv6-csum`: (layer, valid).
+    Checksum(ChecksumLayer, bool),
     /// `ip_proto`.
     IpProto(Option<char>, u8),
     /// `flags`.
@@ -296,6 +300,8 @@ pub struct Sig {
     pub tags: Vec<crate::state::TagSpec>,
     /// Fast pattern.
     pub fast: Option<FastPattern>,
+    /// Suricata's signature type for engine analysis (`rules.json`).
+    pub analysis_type: &'static str,
     /// Requires the packet (dsize, no_stream).
     pub require_packet: bool,
     /// Requires the stream (only_stream).
@@ -391,6 +397,14 @@ fn val_i(v: &NumOrVar<i32>, vars: &[String]) -> Result<Val, String> {
     match v {
         NumOrVar::Num(n) => Ok(Val::Lit(i64::from(*n))),
         NumOrVar::Var(name) => var_slot(name, vars),
+    }
+}
+
+/// The byte count of a byte_test/byte_jump: literal, or its variable.
+fn nbytes_val(nbytes: u8, var: Option<&str>, vars: &[String]) -> Result<Val, String> {
+    match var {
+        Some(name) => var_slot(name, vars),
+        None => Ok(Val::Lit(i64::from(nbytes))),
     }
 }
 
@@ -641,6 +655,7 @@ pub fn compile(
         noalert: rule.noalert,
         tags: Vec::new(),
         fast: None,
+        analysis_type: "pkt",
         require_packet: false,
         require_stream: matches!(rule.protocol, Protocol::TcpStream),
         stream_and_packet: false,
@@ -824,7 +839,7 @@ pub fn compile(
                 };
                 progs[pi].2.push(Op::ByteTest {
                     read: Read {
-                        nbytes: b.nbytes,
+                        nbytes: nbytes_val(b.nbytes, b.nbytes_var.as_deref(), &vars)?,
                         offset: val_i(&b.offset, &vars)?,
                         relative: b.relative,
                         endian: b.endian,
@@ -849,7 +864,7 @@ pub fn compile(
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteJump {
                     read: Read {
-                        nbytes: b.nbytes,
+                        nbytes: nbytes_val(b.nbytes, b.nbytes_var.as_deref(), &vars)?,
                         offset: val_i(&b.offset, &vars)?,
                         relative: b.relative,
                         endian: b.endian,
@@ -880,7 +895,7 @@ pub fn compile(
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteExtract {
                     read: Read {
-                        nbytes: b.nbytes,
+                        nbytes: Val::Lit(i64::from(b.nbytes)),
                         offset: Val::Lit(i64::from(b.offset)),
                         relative: b.relative,
                         endian: b.endian,
@@ -913,7 +928,7 @@ pub fn compile(
                 last_pi = Some(pi);
                 progs[pi].2.push(Op::ByteMath {
                     read: Read {
-                        nbytes: b.nbytes,
+                        nbytes: Val::Lit(i64::from(b.nbytes)),
                         offset: Val::Lit(i64::from(b.offset)),
                         relative: b.relative,
                         endian: b.endian,
@@ -1110,6 +1125,14 @@ pub fn compile(
             }
             RuleOption::IpId(v) => s.hdr.push(HdrCheck::IpId(*v)),
             RuleOption::SameIp => s.hdr.push(HdrCheck::SameIp),
+            RuleOption::DecodeEvent(name) => {
+                let ev = vigil_wire::DecodeEvent::ALL
+                    .iter()
+                    .find(|e| e.name() == name)
+                    .ok_or_else(|| format!("decode-event: unknown event '{name}'"))?;
+                s.hdr.push(HdrCheck::DecodeEvent(*ev));
+            }
+            RuleOption::Checksum { layer, valid } => s.hdr.push(HdrCheck::Checksum(*layer, *valid)),
             RuleOption::IpProto { modifier, proto } => {
                 s.hdr.push(HdrCheck::IpProto(*modifier, *proto))
             }
@@ -1230,8 +1253,9 @@ pub fn compile(
     // payload or app buffers (longest on ties).
     let mut best: Option<(usize, usize, u32, usize)> = None;
     if explicit_fp.is_none() {
-        for (pi, (name, _, ops)) in progs.iter().enumerate() {
-            if *name == "base64_data" {
+        for (pi, (name, ts, ops)) in progs.iter().enumerate() {
+            // A transformed buffer's patterns cannot prefilter (see below).
+            if *name == "base64_data" || !ts.is_empty() {
                 continue;
             }
             for (oi, op) in ops.iter().enumerate() {
@@ -1264,7 +1288,10 @@ pub fn compile(
             ops,
         };
         let fast = fp_sel.and_then(|(fpi, oi, chop)| {
-            if fpi != pi {
+            // The prefilter scans buffers as they are, so a pattern that
+            // must be found in a transformed buffer cannot prefilter the
+            // rule: it is evaluated on every buffer instead.
+            if fpi != pi || !prog.transforms.is_empty() {
                 return None;
             }
             match prog.ops.get(oi) {
@@ -1356,18 +1383,70 @@ pub fn compile(
         s.kind = SigKind::Packet;
     } else if has_alp && !other_match_keywords && s.bit_conds.is_empty() {
         s.kind = SigKind::PdOnly;
-    } else if s.app_proto.is_none()
+    }
+    let ip_only_keywords = s.app_proto.is_none()
         && !other_match_keywords
         && s.bit_conds.is_empty()
         && only_flowbit_set
         && !has_alp
-        && s.app_events.is_empty()
-        && !has_negation(&rule.src, address_vars, 0)
-        && !has_negation(&rule.dst, address_vars, 0)
-    {
+        && s.app_events.is_empty();
+    let has_app_layer_only = s.app_proto.is_some()
+        && !other_match_keywords
+        && s.bit_conds.is_empty()
+        && s.bit_acts.is_empty()
+        && !has_alp
+        && s.app_events.is_empty();
+    let negated_addresses =
+        has_negation(&rule.src, address_vars, 0) || has_negation(&rule.dst, address_vars, 0);
+    if s.kind == SigKind::Packet && ip_only_keywords && !negated_addresses {
         s.kind = SigKind::IpOnly;
     }
+    let like_ip_only = s.kind == SigKind::Packet && ip_only_keywords && negated_addresses;
+    s.analysis_type = analysis_type(&s, like_ip_only, has_app_layer_only);
     Ok(s)
+}
+
+/// Suricata's signature type as its engine analysis names it (`rules.json`
+/// `type`), from what vigil compiled. `like_ip_only`: IP-only keywords with
+/// negated addresses; `app_layer_only`: the rule names an application
+/// protocol and has no other match.
+fn analysis_type(s: &Sig, like_ip_only: bool, app_layer_only: bool) -> &'static str {
+    let decode_events_only = !s.hdr.is_empty()
+        && s.hdr.iter().all(|h| matches!(h, HdrCheck::DecodeEvent(_)))
+        && s.payload.is_none()
+        && s.bufs.is_empty()
+        && s.hdr_bufs.is_empty();
+    match s.kind {
+        SigKind::PdOnly => "pd_only",
+        SigKind::IpOnly => "ip_only",
+        _ if like_ip_only => "like_ip_only",
+        _ if decode_events_only => "de_only",
+        _ if !s.hdr_bufs.is_empty() => "pkt",
+        SigKind::App => "app_tx",
+        SigKind::Payload => {
+            // Suricata's flags: packet header keywords (not stream_size;
+            // and dsize, tcp-pkt) require the packet, tcp-stream the stream; else a
+            // rule that may see TCP requires the stream, and the packet
+            // too when a content is anchored; else neither (pkt_stream).
+            let anchored = s.payload.as_ref().is_some_and(|p| {
+                p.ops.iter().any(
+                    |op| matches!(op, Op::Content(c) if c.depth.is_some() || c.offset.is_some()),
+                )
+            });
+            let header_keywords = s.hdr.iter().any(|h| !matches!(h, HdrCheck::StreamSize(..)));
+            if (s.require_packet && !s.stream_and_packet) || header_keywords {
+                "pkt"
+            } else if s.require_stream {
+                "stream"
+            } else if s.proto.mask & bucket::TCP == 0 || s.stream_and_packet || anchored {
+                "pkt_stream"
+            } else {
+                "stream"
+            }
+        }
+        _ if app_layer_only => "app_layer",
+        _ => "pkt",
+    }
 }
 
 /// The direction of a rule with per-packet protocol keywords: its `flow`

@@ -313,6 +313,17 @@ enum TrackKey {
     Flow(u64),
 }
 
+/// `track by_both`: Suricata keeps these on its IP-pair table, whose
+/// entries match the two addresses in either order, so both directions of
+/// a conversation share one tracker.
+fn ip_pair(a: IpAddr, b: IpAddr) -> TrackKey {
+    if a <= b {
+        TrackKey::Pair(a, b)
+    } else {
+        TrackKey::Pair(b, a)
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Tracker {
     count: u32,
@@ -497,7 +508,7 @@ impl Thresholds {
             Track::BySrc => TrackKey::Ip(src),
             Track::ByDst => TrackKey::Ip(dst),
             Track::ByRule => TrackKey::Rule,
-            Track::ByBoth | Track::ByEither => TrackKey::Pair(src, dst),
+            Track::ByBoth | Track::ByEither => ip_pair(src, dst),
             Track::ByFlow => TrackKey::Flow(flow.unwrap_or(0)),
         };
         if self.rates.len() >= MAX_TRACKERS {
@@ -543,7 +554,7 @@ impl Thresholds {
             Track::BySrc => TrackKey::Ip(src),
             Track::ByDst => TrackKey::Ip(dst),
             Track::ByRule => TrackKey::Rule,
-            Track::ByBoth => TrackKey::Pair(src, dst),
+            Track::ByBoth => ip_pair(src, dst),
             Track::ByFlow => TrackKey::Flow(flow.unwrap_or(0)),
             Track::ByEither => TrackKey::Ip(src),
         };

@@ -193,6 +193,14 @@ fn fast_pattern_selection() {
     assert_eq!(s.fast.unwrap().pattern, b"cde");
     let s = sig(r#"content:!"neg";"#);
     assert!(s.fast.is_none());
+    // The prefilter sees buffers untransformed: a transformed buffer's
+    // content is never the fast pattern.
+    let s = sig(r#"file.data; strip_whitespace; content:"embraceholistically";"#);
+    assert!(s.fast.is_none());
+    let s = sig(r#"http.uri; content:"/get"; http.uri; xor:"0d0a"; content:"password=";"#);
+    assert_eq!(s.fast.unwrap().pattern, b"/get");
+    let s = sig(r#"http.uri; to_lowercase; content:"abcdef"; fast_pattern;"#);
+    assert!(s.fast.is_none());
 }
 
 #[test]
@@ -330,4 +338,221 @@ fn tags_count_the_alerting_packet() {
     assert_eq!(rule.tags, vec![spec(TagMetric::Packets, 256)]);
     let rule = sig("tag:host,9,packets,dst;");
     assert_eq!(rule.tags[0].host_dst, Some(true));
+}
+
+#[test]
+fn byte_test_and_byte_jump_take_their_byte_count_from_a_variable() {
+    // Suricata 7: nbytes may name a byte_extract variable.
+    let test = "byte_extract:1,0,n; byte_test:n,=,0x0102,1;";
+    assert!(m(test, b"\x02\x01\x02"));
+    assert!(!m(test, b"\x01\x01\x02"));
+    // byte_jump reads 2 bytes (value 3) after the count byte, then "x".
+    let jump = r#"byte_extract:1,0,n; byte_jump:n,1; content:"x"; within:1; distance:0;"#;
+    assert!(m(jump, b"\x02\x00\x03\x00\x00\x00x"));
+    assert!(!m(jump, b"\x02\x00\x03\x00\x00\x00\x00x"));
+    // A count out of range reads nothing.
+    assert!(!m(
+        "byte_extract:1,0,n; byte_test:n,>,0,1;",
+        b"\x09\x01\x01\x01\x01\x01\x01\x01\x01\x01"
+    ));
+    // byte_jump:0 reads nothing and only moves the cursor.
+    assert!(m(
+        r#"content:"ab"; byte_jump:0,0,relative,post_offset -2; content:"ab"; within:2;"#,
+        b"xxab"
+    ));
+}
+
+#[test]
+fn checksum_keywords_check_their_layer_only() {
+    use crate::engine::{Packet, checksum_state};
+    use vigil_rules::ChecksumLayer as L;
+    use vigil_wire::{Decoded, LinkType, decode_packet};
+    let state = |frame: &[u8], layer| {
+        let mut decoded = Decoded::default();
+        decode_packet(LinkType::Ethernet, frame, &mut decoded);
+        let pkt = Packet {
+            decoded: &decoded,
+            frame,
+            payload: &[],
+            ts_secs: 0,
+            flow: None,
+            stream_tracked: false,
+            stream: None,
+        };
+        checksum_state(layer, &pkt)
+    };
+    // A TCP SYN over IPv4 whose TCP checksum is wrong (0x1337, should be
+    // 0xe0c1): detect-chksum-01's first packet.
+    let mut syn: Vec<u8> = [
+        "000476d3d86a0024e829fa4f08004500",
+        "003cd79c40004006edb4c0a80203d155",
+        "e1699bbb0050665207c100000000a002",
+        "16d013370000020405b40402080a0087",
+        "d05d0000000001030307",
+    ]
+    .concat()
+    .as_bytes()
+    .chunks(2)
+    .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap_or("zz"), 16).unwrap_or(0))
+    .collect();
+    assert_eq!(state(&syn, L::Ipv4), Some(true));
+    assert_eq!(state(&syn, L::Tcpv4), Some(false));
+    // Other layers: neither valid nor invalid.
+    for other in [L::Tcpv6, L::Udpv4, L::Udpv6, L::Icmpv4, L::Icmpv6] {
+        assert_eq!(state(&syn, other), None);
+    }
+    syn[0x32] = 0xe0;
+    syn[0x33] = 0xc1;
+    assert_eq!(state(&syn, L::Tcpv4), Some(true));
+    // UDP over IPv4 without a checksum (0): no match either way.
+    let mut udp = syn.get(..14).map(<[u8]>::to_vec).unwrap_or_default();
+    udp.extend_from_slice(&[
+        0x45, 0, 0, 29, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 0x12, 0x34, 0x56, 0x78,
+        0, 9, 0, 0, b'a',
+    ]);
+    assert_eq!(state(&udp, L::Udpv4), None);
+    assert_eq!(state(&udp, L::Ipv4), Some(false));
+}
+
+#[test]
+fn analysis_types_follow_suricata() {
+    // Suricata 7's engine analysis types (rules.json), checked against the
+    // reference on suricata-verify's rule-types case and ET Open.
+    let vars = Vars::suricata_default();
+    let ty = |text: &str| {
+        let rule = parse_rule(text, &vars, &Classifications::suricata_default())
+            .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+            .rule;
+        compile(
+            &rule,
+            0,
+            "",
+            &mut Names::default(),
+            &mut Names::default(),
+            &vars,
+        )
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .analysis_type
+    };
+    for (rule, want) in [
+        ("alert tcp any any -> any any (sid:1;)", "ip_only"),
+        (
+            "alert tcp !192.168.0.1 any -> any any (sid:1;)",
+            "like_ip_only",
+        ),
+        (
+            "alert tcp-stream any any -> any any (content:\"abc\"; sid:1;)",
+            "stream",
+        ),
+        (
+            "alert tcp-pkt any any -> any any (content:\"abc\"; sid:1;)",
+            "pkt",
+        ),
+        (
+            "alert tcp any any -> any any (content:\"abc\"; sid:1;)",
+            "stream",
+        ),
+        (
+            "alert tcp any any -> any any (content:\"abc\"; depth:4; sid:1;)",
+            "pkt_stream",
+        ),
+        (
+            "alert tcp any any -> any any (flags:PA; content:\"abc\"; sid:1;)",
+            "pkt",
+        ),
+        (
+            "alert udp any any -> any any (content:\"abc\"; sid:1;)",
+            "pkt_stream",
+        ),
+        (
+            "alert icmp any any -> any any (itype:8; content:\"abc\"; sid:1;)",
+            "pkt",
+        ),
+        (
+            "alert tcp any any -> any any (app-layer-protocol:http; sid:1;)",
+            "pd_only",
+        ),
+        ("alert http any any -> any any (sid:1;)", "app_layer"),
+        (
+            "alert http any any -> any any (http.uri; content:\"a\"; sid:1;)",
+            "app_tx",
+        ),
+        ("alert tcp any any -> any any (ttl:123; sid:1;)", "pkt"),
+        (
+            "alert udp any any -> any any (flow:to_server; sid:1;)",
+            "pkt",
+        ),
+        (
+            "alert pkthdr any any -> any any (decode-event:ipv6.exthdr_dupl_hh; sid:1;)",
+            "de_only",
+        ),
+    ] {
+        assert_eq!(ty(rule), want, "{rule}");
+    }
+}
+
+#[test]
+fn decode_event_matches_packets_that_raised_it() {
+    use crate::engine::{Packet, hdr_match};
+    use crate::sig::HdrCheck;
+    use vigil_wire::{DecodeEvent, Decoded, LinkType, decode_packet};
+    let s = sig("decode-event:ipv4.hlen_too_small;");
+    assert!(matches!(
+        s.hdr.as_slice(),
+        [HdrCheck::DecodeEvent(DecodeEvent::Ipv4HlenTooSmall)]
+    ));
+    // An IPv4 header claiming 16 bytes (IHL 4): no IP layer, the event only.
+    let mut frame = vec![0u8; 12];
+    frame.extend_from_slice(&[0x08, 0x00, 0x44, 0, 0, 20]);
+    frame.resize(14 + 20, 0);
+    let mut decoded = Decoded::default();
+    decode_packet(LinkType::Ethernet, &frame, &mut decoded);
+    let pkt = Packet {
+        decoded: &decoded,
+        frame: &frame,
+        payload: &[],
+        ts_secs: 0,
+        flow: None,
+        stream_tracked: false,
+        stream: None,
+    };
+    assert!(hdr_match(&s.hdr[0], &pkt));
+    let other = sig("decode-event:ipv4.trunc_pkt;");
+    assert!(!hdr_match(&other.hdr[0], &pkt));
+    // Unknown names are refused, as Suricata refuses them.
+    let vars = Vars::suricata_default();
+    let rule = parse_rule(
+        "alert ip any any -> any any (decode-event:ipv4.nope; sid:1;)",
+        &vars,
+        &Classifications::suricata_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"))
+    .rule;
+    assert!(
+        compile(
+            &rule,
+            0,
+            "",
+            &mut Names::default(),
+            &mut Names::default(),
+            &vars
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn track_by_both_counts_both_directions_of_an_ip_pair() {
+    // Suricata keeps by_both trackers on its IP-pair table, which matches
+    // the addresses in either order.
+    use crate::state::Thresholds;
+    use std::net::{IpAddr, Ipv4Addr};
+    let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+    let b = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+    let c = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 3));
+    let s = sig("threshold:type limit, track by_both, count 1, seconds 60;");
+    let mut t = Thresholds::new(&vigil_rules::ThresholdConfig::default());
+    assert!(t.check(&s, a, b, 0, None));
+    assert!(!t.check(&s, b, a, 1, None));
+    assert!(t.check(&s, a, c, 1, None));
 }

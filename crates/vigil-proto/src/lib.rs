@@ -163,6 +163,14 @@ pub trait AppParser: Send {
     fn live_tx_owned(&self) -> Option<Box<dyn Transaction>> {
         None
     }
+    /// The state parsed so far of transaction `tx_id`, while it is still
+    /// being parsed, as a copy for the records written about a snapshot of
+    /// it: Suricata logs a transaction as it is when the alert is written
+    /// (an alert on a request carries the response headers parsed by
+    /// then). Default none: the snapshot is logged.
+    fn tx_state(&self, _tx_id: u64) -> Option<Box<dyn Transaction>> {
+        None
+    }
 }
 
 /// One application transaction (request and response, or a single message),

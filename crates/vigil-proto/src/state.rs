@@ -251,6 +251,12 @@ impl AppState {
         self.parser.as_mut().and_then(|p| p.live_tx())
     }
 
+    /// The current state of a transaction still being parsed
+    /// ([`AppParser::tx_state`]).
+    pub fn tx_state(&self, tx_id: u64) -> Option<Box<dyn crate::Transaction>> {
+        self.parser.as_ref().and_then(|p| p.tx_state(tx_id))
+    }
+
     /// An owned copy of the last [`AppState::live_tx`].
     pub fn live_tx_owned(&self) -> Option<Box<dyn crate::Transaction>> {
         self.parser.as_ref().and_then(|p| p.live_tx_owned())

@@ -265,6 +265,9 @@ pub enum ByteTestOp {
 pub struct ByteTest {
     /// Bytes read (1-8, or up to 32 with `string`).
     pub nbytes: u8,
+    /// The byte_extract/byte_math variable giving the byte count instead of
+    /// `nbytes` (Suricata 7 accepts a variable there).
+    pub nbytes_var: Option<String>,
     /// `!` before the operator.
     pub negated: bool,
     /// Comparison.
@@ -290,6 +293,9 @@ pub struct ByteTest {
 pub struct ByteJump {
     /// Bytes read.
     pub nbytes: u8,
+    /// The byte_extract/byte_math variable giving the byte count instead of
+    /// `nbytes` (Suricata 7 accepts a variable there).
+    pub nbytes_var: Option<String>,
     /// Offset of the read.
     pub offset: NumOrVar<i32>,
     /// `relative`.
@@ -696,6 +702,25 @@ pub struct FragBits {
     pub modifier: Option<char>,
 }
 
+/// The header a checksum keyword checks (`ipv4-csum` ... `icmpv6-csum`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksumLayer {
+    /// `ipv4-csum`: the IPv4 header.
+    Ipv4,
+    /// `tcpv4-csum`.
+    Tcpv4,
+    /// `tcpv6-csum`.
+    Tcpv6,
+    /// `udpv4-csum` (a zero checksum, "none", never matches).
+    Udpv4,
+    /// `udpv6-csum`.
+    Udpv6,
+    /// `icmpv4-csum`.
+    Icmpv4,
+    /// `icmpv6-csum`.
+    Icmpv6,
+}
+
 /// A keyword option of a rule, in rule order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleOption {
@@ -819,6 +844,17 @@ pub enum RuleOption {
     IpId(u16),
     /// `sameip`.
     SameIp,
+    /// `ipv4-csum`, `tcpv4-csum`, ... : the packet's checksum of that layer
+    /// is valid (`valid`) or not (`invalid`).
+    Checksum {
+        /// The header whose checksum is checked.
+        layer: ChecksumLayer,
+        /// `valid` (true) or `invalid`.
+        valid: bool,
+    },
+    /// `decode-event:NAME`: the packet raised decoder event
+    /// `decoder.NAME` (Suricata's full name, resolved by the engine).
+    DecodeEvent(String),
     /// `ip_proto` with `!`, `<`, `>` or none.
     IpProto {
         /// Modifier.

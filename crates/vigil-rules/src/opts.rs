@@ -265,6 +265,27 @@ pub fn pcre_flag_buffer(c: char) -> Option<&'static str> {
     })
 }
 
+/// Suricata's description of a pcre buffer flag's buffer (its error
+/// messages name buffers this way).
+pub fn pcre_flag_buffer_description(c: char) -> Option<&'static str> {
+    Some(match c {
+        'U' => "http request uri",
+        'I' => "raw http uri",
+        'P' => "http request body",
+        'Q' => "data from tracked files",
+        'H' => "http headers",
+        'D' => "raw http headers",
+        'M' => "http request method",
+        'C' => "http cookie header",
+        'S' => "http response status code",
+        'Y' => "http response status message",
+        'V' => "http user agent",
+        'W' => "http host",
+        'Z' => "http raw host header",
+        _ => return None,
+    })
+}
+
 fn parse_base(s: &str) -> Option<NumBase> {
     match s {
         "hex" => Some(NumBase::Hex),
@@ -319,6 +340,7 @@ pub fn parse_byte_test(v: &str, buffer: BufferName) -> VResult<ByteTest> {
     };
     let mut t = ByteTest {
         nbytes: 0,
+        nbytes_var: None,
         negated,
         op,
         value,
@@ -364,7 +386,10 @@ pub fn parse_byte_test(v: &str, buffer: BufferName) -> VResult<ByteTest> {
     if saw_string && endian_set {
         return Err("byte order cannot be combined with \"string\"".to_string());
     }
-    t.nbytes = check_nbytes(parse_unsigned(parts[0], 255)?, saw_string)?;
+    match num_or_var(parts[0]) {
+        NumOrVar::Num(n) => t.nbytes = check_nbytes(parse_unsigned(&n, 255)?, saw_string)?,
+        NumOrVar::Var(name) => t.nbytes_var = Some(name),
+    }
     Ok(t)
 }
 
@@ -382,6 +407,7 @@ pub fn parse_byte_jump(v: &str, buffer: BufferName) -> VResult<ByteJump> {
     };
     let mut j = ByteJump {
         nbytes: 0,
+        nbytes_var: None,
         offset,
         relative: false,
         multiplier: None,
@@ -439,7 +465,10 @@ pub fn parse_byte_jump(v: &str, buffer: BufferName) -> VResult<ByteJump> {
     } else if !saw_string && j.string.is_some() {
         return Err("hex/dec/oct given without \"string\"".to_string());
     }
-    j.nbytes = check_nbytes(parse_unsigned(parts[0], 255)?, saw_string)?;
+    match num_or_var(parts[0]) {
+        NumOrVar::Num(n) => j.nbytes = check_nbytes(parse_unsigned(&n, 255)?, saw_string)?,
+        NumOrVar::Var(name) => j.nbytes_var = Some(name),
+    }
     Ok(j)
 }
 

@@ -719,9 +719,8 @@ impl Builder {
         if self.vars.iter().any(|v| v == name) {
             Ok(())
         } else {
-            Err(format!(
-                "unknown byte_extract/byte_math variable \"{name}\" in {kw}"
-            ))
+            // Suricata's wording: scripts grep for it.
+            Err(format!("Unknown byte_extract var seen in {kw} - {name}"))
         }
     }
 
@@ -765,7 +764,11 @@ impl Builder {
     fn quoted<'v>(&self, info: &KeywordInfo, v: &'v str) -> VResult<&'v str> {
         match unquote(v)? {
             Some(inner) => Ok(inner),
-            None if info.quotes_required => Err("value must be double quoted".to_string()),
+            // Suricata's wording: scripts grep for it.
+            None if info.quotes_required => Err(format!(
+                "invalid formatting to {0} keyword: value must be double quoted '{0}'",
+                info.name
+            )),
             None => Ok(v),
         }
     }
@@ -866,7 +869,7 @@ impl Builder {
                 // followed by a content modifier), the sticky buffer
                 // unchanged.
                 let (negated, rest) = negation(v);
-                let inner = unquote(rest)?.ok_or("value must be double quoted")?;
+                let inner = self.quoted(info, rest)?;
                 let pattern = opts::decode_content(inner)?;
                 self.set_app_proto(&["tls"])?;
                 let c = Content {
@@ -893,8 +896,9 @@ impl Builder {
                         .iter()
                         .any(|c| c.is_ascii_whitespace() || *c == 0x0b)
                 {
+                    // Suricata's wording: scripts grep for it.
                     return Err(format!(
-                        "content \"{inner}\" contains whitespace, so it can never match after strip_whitespace"
+                        "content string \"{inner}\" incompatible with strip_whitespace transform"
                     ));
                 }
                 let c = Content {
@@ -1089,6 +1093,9 @@ impl Builder {
             "pcre" => self.pcre(v)?,
             "byte_test" => {
                 let t = opts::parse_byte_test(self.quoted(info, v)?, self.cur_buf)?;
+                if let Some(n) = &t.nbytes_var {
+                    self.check_var(n, canon)?;
+                }
                 if let NumOrVar::Var(n) = &t.value {
                     self.check_var(n, canon)?;
                 }
@@ -1099,6 +1106,9 @@ impl Builder {
             }
             "byte_jump" => {
                 let j = opts::parse_byte_jump(self.quoted(info, v)?, self.cur_buf)?;
+                if let Some(n) = &j.nbytes_var {
+                    self.check_var(n, canon)?;
+                }
                 if let NumOrVar::Var(n) = &j.offset {
                     self.check_var(n, canon)?;
                 }
@@ -1383,6 +1393,41 @@ impl Builder {
                 self.options.push(RuleOption::IpId(n));
             }
             "sameip" => self.options.push(RuleOption::SameIp),
+            "decode-event" => {
+                // Suricata prefixes the value with "decoder.".
+                let name = v.trim();
+                if name.is_empty() || name.starts_with('"') {
+                    return Err(format!("invalid decoder event \"{name}\""));
+                }
+                self.options
+                    .push(RuleOption::DecodeEvent(format!("decoder.{name}")));
+            }
+            "ipv4-csum" | "tcpv4-csum" | "tcpv6-csum" | "udpv4-csum" | "udpv6-csum"
+            | "icmpv4-csum" | "icmpv6-csum" => {
+                let layer = match canon {
+                    "ipv4-csum" => ChecksumLayer::Ipv4,
+                    "tcpv4-csum" => ChecksumLayer::Tcpv4,
+                    "tcpv6-csum" => ChecksumLayer::Tcpv6,
+                    "udpv4-csum" => ChecksumLayer::Udpv4,
+                    "udpv6-csum" => ChecksumLayer::Udpv6,
+                    "icmpv4-csum" => ChecksumLayer::Icmpv4,
+                    _ => ChecksumLayer::Icmpv6,
+                };
+                // Suricata 7 refuses quotes here (its wording).
+                if v.starts_with('"') {
+                    return Err(format!(
+                        "quotes on {canon} keyword that doesn't support them: '{canon}'"
+                    ));
+                }
+                let valid = if v.eq_ignore_ascii_case("valid") {
+                    true
+                } else if v.eq_ignore_ascii_case("invalid") {
+                    false
+                } else {
+                    return Err(format!("invalid value \"{v}\" (valid or invalid)"));
+                };
+                self.options.push(RuleOption::Checksum { layer, valid });
+            }
             "ip_proto" => {
                 let (modifier, proto) = opts::parse_ip_proto(v)?;
                 self.options.push(RuleOption::IpProto { modifier, proto });
@@ -1499,9 +1544,11 @@ impl Builder {
         }
         if let Some((c, b)) = flag_buf {
             if self.cur_buf != PAYLOAD && !same_buffer(self.cur_buf, b) {
+                // Suricata's wording (scripts grep for it), naming the
+                // flag's buffer by its description.
+                let desc = opts::pcre_flag_buffer_description(c).unwrap_or(b);
                 return Err(format!(
-                    "regex modifier '{c}' used while the sticky buffer \"{}\" is set; reset it with pkt_data or use the \"{b}\" buffer",
-                    self.cur_buf
+                    "Expression seen with a sticky buffer still set; either (1) reset sticky buffer with pkt_data or (2) use a sticky buffer providing \"{desc}\"."
                 ));
             }
             if p.rawbytes {
@@ -1564,7 +1611,7 @@ impl Builder {
                 return Err(ParseError::kw(
                     "content",
                     format!(
-                        "the contents need at least {required} bytes of payload but dsize allows at most {max}, so the rule can never match"
+                        "signature can't match as required content length {required} exceeds dsize value {max}"
                     ),
                 ));
             }

@@ -293,6 +293,7 @@ fn byte_keywords_and_isdataat() {
         o[2],
         RuleOption::ByteTest(ByteTest {
             nbytes: 2,
+            nbytes_var: None,
             negated: false,
             op: ByteTestOp::Gt,
             value: NumOrVar::Var("sz".into()),
@@ -663,8 +664,28 @@ fn errors_are_precise() {
             "keyword 'byte_test': cannot read more than 8 bytes without \"string\" (got 9)",
         ),
         (
+            r#"content:"a"; byte_jump:no_var,0,relative;"#,
+            "keyword 'byte_jump': Unknown byte_extract var seen in byte_jump - no_var",
+        ),
+        (
+            "byte_extract:1,5,len; byte_test:no_var,=,0x01,5,bitmask 0xFF;",
+            "keyword 'byte_test': Unknown byte_extract var seen in byte_test - no_var",
+        ),
+        (
+            r#"http.header; content:"a"; pcre:"/b/P";"#,
+            "keyword 'pcre': Expression seen with a sticky buffer still set; either (1) reset sticky buffer with pkt_data or (2) use a sticky buffer providing \"http request body\".",
+        ),
+        (
+            r#"tcpv4-csum:"invalid";"#,
+            "keyword 'tcpv4-csum': quotes on tcpv4-csum keyword that doesn't support them: 'tcpv4-csum'",
+        ),
+        (
+            "ipv4-csum:vaid;",
+            "keyword 'ipv4-csum': invalid value \"vaid\" (valid or invalid)",
+        ),
+        (
             r#"content:"a"; depth:myvar;"#,
-            "keyword 'depth': unknown byte_extract/byte_math variable \"myvar\" in depth",
+            "keyword 'depth': Unknown byte_extract var seen in depth - myvar",
         ),
         (
             "threshold:type limit, track by_src, count 1;",
@@ -712,15 +733,15 @@ fn errors_are_precise() {
         ),
         (
             r#"dsize:10; content:"boom"; content:"loom"; distance:10;"#,
-            "keyword 'content': the contents need at least 18 bytes of payload but dsize allows at most 10, so the rule can never match",
+            "keyword 'content': signature can't match as required content length 18 exceeds dsize value 10",
         ),
         (
             r#"http.uri; strip_whitespace; content:"a b";"#,
-            "keyword 'content': content \"a b\" contains whitespace, so it can never match after strip_whitespace",
+            "keyword 'content': content string \"a b\" incompatible with strip_whitespace transform",
         ),
         (
             r#"http.uri; pcrexform:[a-z]; content:"a";"#,
-            "keyword 'pcrexform': value must be double quoted",
+            "keyword 'pcrexform': invalid formatting to pcrexform keyword: value must be double quoted 'pcrexform'",
         ),
     ];
     for (body, want) in cases {
@@ -1031,7 +1052,7 @@ fn tls_fingerprint_is_content_on_the_fingerprint_buffer() {
     );
     assert_eq!(
         rule_err(&format!("tls.fingerprint:{FP};")),
-        "t.rules:1: keyword 'tls.fingerprint': value must be double quoted"
+        "t.rules:1: keyword 'tls.fingerprint': invalid formatting to tls.fingerprint keyword: value must be double quoted 'tls.fingerprint'"
     );
 }
 
@@ -1047,7 +1068,7 @@ fn tls_keyword_quoting() {
     );
     assert_eq!(
         rule_err("tls.issuerdn:CN=x;"),
-        "t.rules:1: keyword 'tls.issuerdn': value must be double quoted"
+        "t.rules:1: keyword 'tls.issuerdn': invalid formatting to tls.issuerdn keyword: value must be double quoted 'tls.issuerdn'"
     );
     // The others refuse quotes, as Suricata.
     for kw in [

@@ -144,7 +144,7 @@ pub fn setup(
     let loaded = set.rules.len();
     let engine = Engine::build_owned(std::mem::take(&mut set.rules), &classes, tconf, &vars);
     if let Some(dir) = log_dir {
-        write_rule_log(dir, &files, &set, &engine);
+        write_rule_log(dir, &files, &set, &engine, fatal);
     }
     if fatal && let Some(e) = set.errors.first() {
         bail!("rule error (--init-errors-fatal): {e}");
@@ -184,18 +184,33 @@ pub fn setup(
     }))
 }
 
-/// Writes `suricata.log` in the log directory: one line per rule that
-/// failed to load or cannot be evaluated, in Suricata's wording ("error
-/// parsing signature"), then Suricata's summary line, so scripts reading
-/// Suricata's log find the same facts.
-fn write_rule_log(dir: &Path, files: &[PathBuf], set: &RuleSet, engine: &Engine) {
+/// Writes `suricata.log` in the log directory as Suricata reports rule
+/// errors, so scripts reading Suricata's log find the same facts (and
+/// line counts): per rule that failed to load, the reason then "error
+/// parsing signature"; one line per rule that cannot be evaluated; the
+/// summary line; and, when rule errors are fatal and vigil stops on them,
+/// "Loading signatures failed.".
+fn write_rule_log(dir: &Path, files: &[PathBuf], set: &RuleSet, engine: &Engine, fatal: bool) {
     use std::fmt::Write as _;
     let mut out = String::new();
     for e in &set.errors {
+        let reason = clip_for_log(&e.message);
+        match &e.keyword {
+            Some(k) => {
+                let _ = writeln!(
+                    out,
+                    "Error: detect: keyword '{}': {reason}",
+                    clip_for_log(k)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "Error: detect: {reason}");
+            }
+        }
         let _ = writeln!(
             out,
-            "Error: detect: error parsing signature from file {} at line {}: {}",
-            e.file, e.line, e
+            "Error: detect: error parsing signature from file {} at line {}",
+            e.file, e.line
         );
     }
     for s in &engine.skipped {
@@ -212,9 +227,50 @@ fn write_rule_log(dir: &Path, files: &[PathBuf], set: &RuleSet, engine: &Engine)
         engine.len(),
         set.errors.len() + engine.skipped.len()
     );
+    // vigil stops on both kinds of rule with --init-errors-fatal.
+    if fatal && !(set.errors.is_empty() && engine.skipped.is_empty()) {
+        let _ = writeln!(out, "Error: suricata: Loading signatures failed.");
+    }
     if std::fs::create_dir_all(dir).is_ok() {
         let _ = std::fs::write(dir.join("suricata.log"), out);
     }
+}
+
+/// Writes `rules.json` (Suricata's engine analysis of each rule, one JSON
+/// object a line) with the fields vigil knows: `id`, `gid`, `rev`, `msg`
+/// and Suricata's signature `type` (`ip_only`, `pkt`, `stream`, `app_tx`,
+/// ...). Rules vigil cannot evaluate are not listed.
+pub fn write_rules_json(dir: &Path, engine: &Engine) -> Result<()> {
+    let mut out = Vec::new();
+    for s in &engine.sigs {
+        let mut w = vigil_eve::JsonWriter::new(&mut out);
+        w.open_object();
+        w.uint("id", u64::from(s.sid));
+        w.uint("gid", u64::from(s.gid));
+        w.uint("rev", u64::from(s.rev));
+        w.string("msg", &s.msg);
+        w.string("type", s.analysis_type);
+        w.close_object();
+        out.push(b'\n');
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("rules.json");
+    std::fs::write(&path, out).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Rule text echoed into the log, shortened so a hostile rule cannot
+/// produce a huge line.
+fn clip_for_log(s: &str) -> &str {
+    const MAX: usize = 512;
+    if s.len() <= MAX {
+        return s;
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
 }
 
 /// `vigil rules check FILE...`: loaded/failed counts, the errors, and the

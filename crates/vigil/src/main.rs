@@ -94,8 +94,8 @@ struct Cli {
     #[arg(long = "build-info")]
     build_info: bool,
 
-    /// Suricata options vigil accepts and ignores (for test-suite drop-in):
-    /// --simulate-ips, -v.
+    /// Suricata's --simulate-ips: only makes the stream inline (as
+    /// `stream.inline: auto` does in IPS mode); no packet is dropped.
     #[arg(long = "simulate-ips", hide = true, action = clap::ArgAction::Count)]
     simulate_ips: u8,
     /// Load the rules, report on them and exit (Suricata's
@@ -228,7 +228,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     if cli.engine_analysis {
         let conf = config_with_overrides(&cli)?;
         let files = detect::rule_files(&conf, &cli.rules, &cli.extra_rules);
-        detect::setup(
+        let loaded = detect::setup(
             &conf,
             &files,
             &[],
@@ -236,6 +236,9 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
             true,
             Some(&cli.log_dir),
         )?;
+        if let Some(d) = loaded {
+            detect::write_rules_json(&cli.log_dir, &d.engine)?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if cli.interface.is_some() {
@@ -265,7 +268,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
     for s in &cli.set {
         conf.set(s)?;
     }
-    let mut options = worker_options(&conf)?;
+    let mut options = worker_options(&conf, cli.simulate_ips > 0)?;
     let workers = match (cli.workers, cli.runmode.as_deref()) {
         (Some(0), _) => bail!("--workers must be at least 1"),
         (Some(n), _) => n,
@@ -368,7 +371,7 @@ fn real_main(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Builds worker options from the configuration keys vigil understands.
-fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
+fn worker_options(conf: &ConfigMap, ips_mode: bool) -> Result<WorkerOptions> {
     let mut flow = FlowConfig::default();
     if let Some(m) = conf.get_size("flow.memcap")? {
         flow.memcap = usize::try_from(m).context("flow.memcap too large")?;
@@ -397,11 +400,14 @@ fn worker_options(conf: &ConfigMap) -> Result<WorkerOptions> {
         flow.tcp.async_oneside = oneside;
     }
     // Inline mode inspects data as it arrives; IDS mode (the default for
-    // capture files) once the other side acknowledges it.
-    if conf
-        .get("stream.inline")
-        .is_some_and(|v| v.eq_ignore_ascii_case("yes") || v == "true")
-    {
+    // capture files) once the other side acknowledges it. Suricata's
+    // default (`auto`, also when the key is absent) is inline in IPS mode.
+    let inline = match conf.get("stream.inline") {
+        Some(v) if v.eq_ignore_ascii_case("auto") => ips_mode,
+        Some(v) => v.eq_ignore_ascii_case("yes") || v == "true",
+        None => ips_mode,
+    };
+    if inline {
         flow.tcp.delivery = vigil_flow::tcp::Delivery::Immediate;
     }
     if let Some(d) = conf.get_size("stream.reassembly.depth")? {

@@ -1202,8 +1202,12 @@ impl Emitter {
                 session.state(),
                 TcpState::LastAck | TcpState::CloseWait | TcpState::Closing | TcpState::Closed
             );
-            let upto = if closing { raw.end() } else { acked };
+            // Inline (IPS) mode inspects what arrived so far on each packet,
+            // IDS mode what the receiver acknowledged, by chunks.
+            let inline = self.options.flow.tcp.delivery == vigil_flow::tcp::Delivery::Immediate;
+            let upto = if closing || inline { raw.end() } else { acked };
             let ready = closing
+                || (inline && upto > raw.progress)
                 || raw.trigger
                 || upto.saturating_sub(raw.progress) >= opts.chunk[d]
                 || raw.data.len() > vigil_detect::state::MAX_RAW_BUFFER;
@@ -1362,6 +1366,16 @@ impl Emitter {
             self.release_held(flow);
             return;
         };
+        // A request snapshot is logged as its transaction is now (with the
+        // response parsed so far), as Suricata logs it at the alert.
+        let current: Vec<Option<Box<dyn Transaction>>> = match app_of(&mut flow.app) {
+            Some(app) => self
+                .held
+                .iter()
+                .map(|h| h.tx.inspect_only().then(|| app.tx_state(h.tx_id)).flatten())
+                .collect(),
+            None => Vec::new(),
+        };
         let held = &self.held;
         let tx_of = |i: Option<usize>| i.and_then(|i| held.get(i)).map(|h| h.tx_id);
         self.pending
@@ -1369,9 +1383,11 @@ impl Emitter {
         self.pending.truncate(MAX_ALERTS_PER_PACKET);
         flow.alerted = true;
         for (a, i) in &self.pending {
-            let tx = i
-                .and_then(|i| held.get(i))
-                .map(|h| (h.tx.as_ref(), h.tx_id));
+            let tx = i.and_then(|i| {
+                let h = held.get(i)?;
+                let view = current.get(i).and_then(|c| c.as_deref());
+                Some((view.unwrap_or(h.tx.as_ref()), h.tx_id))
+            });
             let ctx = AlertContext {
                 ts,
                 pcap_cnt,
@@ -1480,7 +1496,10 @@ fn write_tx_record(
         endpoints: Some(endpoints),
     }
     .write_open_with_parent(&mut w, flow.parent_id);
-    w.string("pkt_src", "wire/pcap");
+    w.string(
+        "pkt_src",
+        vigil_detect::alert::packet_source(pcap_cnt, Some(flow)),
+    );
     if tx.logs_tx_id() {
         w.uint("tx_id", tx_id);
     }

@@ -252,6 +252,67 @@ fn init_errors_fatal_on_bad_rule() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
+    std::fs::write(
+        &path,
+        "alert tcp any any -> any any (content:\"a\"; byte_jump:no_var,0; sid:1;)\n",
+    )
+    .expect("write");
+    let out = std::process::Command::new(common::vigil_bin())
+        .args(["--init-errors-fatal", "-S"])
+        .arg(&path)
+        .arg("-r")
+        .arg(&capture)
+        .arg("-l")
+        .arg(dir.join("out"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    // suricata.log as Suricata writes it: the reason, "error parsing
+    // signature", the summary, then the fatal line.
+    let log = std::fs::read_to_string(dir.join("out").join("suricata.log")).expect("log");
+    let errors: Vec<&str> = log.lines().filter(|l| l.starts_with("Error")).collect();
+    assert_eq!(errors.len(), 3, "{log}");
+    assert_eq!(
+        errors[0],
+        "Error: detect: keyword 'byte_jump': Unknown byte_extract var seen in byte_jump - no_var"
+    );
+    assert!(
+        errors[1].starts_with("Error: detect: error parsing signature from file "),
+        "{log}"
+    );
+    assert_eq!(errors[2], "Error: suricata: Loading signatures failed.");
+}
+
+#[test]
+fn ips_mode_inspects_the_stream_before_it_is_acknowledged() {
+    // --simulate-ips makes the stream inline (Suricata's stream.inline
+    // auto): the server's data is inspected on its own packet, not when
+    // the client acknowledges it.
+    let dir = TempDir::new("det-ips-inline");
+    let frames = TcpConversation::new(client(), server(7777))
+        .start(Timestamp::new(T0, 0))
+        .client(b"hello")
+        .server(b"HTTP reply")
+        .close(Close::Fin(Direction::ToServer))
+        .frames();
+    let rules = dir.join("r.rules");
+    std::fs::write(
+        &rules,
+        "alert tcp any any -> any any (flow:to_client; content:\"HTTP\"; sid:1;)\n",
+    )
+    .expect("write");
+    let server_data_pkt = |args: &[&str]| {
+        let mut all = vec!["-S", rules.to_str().expect("utf8 path"), "-k", "none"];
+        all.extend_from_slice(args);
+        let r = run_bytes(&dir, &pcap(&frames), &all);
+        r.assert_ok();
+        let alerts = r.records("alert");
+        assert_eq!(alerts.len(), 1, "{}", r.eve_text);
+        uu(&alerts[0]["pcap_cnt"])
+    };
+    let ids = server_data_pkt(&[]);
+    let ips = server_data_pkt(&["--simulate-ips"]);
+    assert!(ips < ids, "IPS alert at packet {ips}, IDS at {ids}");
 }
 
 #[test]
@@ -354,4 +415,26 @@ fn tag_logs_the_following_packets_of_the_session() {
     let first = run.records("packet")[0];
     assert_eq!(uu(&first["packet_info"]["linktype"]), 1);
     assert!(!ss(&first["packet"]).is_empty());
+}
+
+#[test]
+fn flow_end_alerts_name_their_pseudo_packet() {
+    // Data of a flow still open at the end of the capture is inspected on
+    // a pseudo packet: no pcap_cnt, pkt_src "stream (flow timeout)".
+    let dir = TempDir::new("det-pseudo");
+    let frames = TcpConversation::new(client(), server(7777))
+        .start(Timestamp::new(T0, 0))
+        .client(b"short MALWARE")
+        .frames();
+    // Handshake and the client's data, never acknowledged.
+    let open = frames.get(..4).expect("handshake and data");
+    let run = run_rules(
+        &dir,
+        &pcap(open),
+        "alert tcp any any -> any 7777 (flow:to_server; content:\"MALWARE\"; sid:1;)\n",
+    );
+    let alerts = run.records("alert");
+    assert_eq!(alerts.len(), 1, "{}", run.eve_text);
+    assert!(alerts[0].get("pcap_cnt").is_none(), "{}", run.eve_text);
+    assert_eq!(ss(&alerts[0]["pkt_src"]), "stream (flow timeout)");
 }

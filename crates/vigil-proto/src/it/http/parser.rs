@@ -12,7 +12,7 @@ use super::decode::{self, Coding, Decoder};
 use super::multipart::{self, Multipart};
 use super::tx::{AddOutcome, FileInfo, FileState, HttpTx, TxPart};
 use super::util::{self, Protocol};
-use crate::{AppParser, AppProto, Direction, ParseOutput};
+use crate::{AppParser, AppProto, Direction, ParseOutput, Transaction};
 
 const PROTO: AppProto = AppProto::Http;
 
@@ -2294,6 +2294,20 @@ fn file_info(tx: &HttpTx, dir: Direction, file: FileTrack, state: FileState) -> 
 }
 
 impl AppParser for HttpParser {
+    fn tx_state(&self, tx_id: u64) -> Option<Box<dyn Transaction>> {
+        let idx = usize::try_from(tx_id.checked_sub(self.base_id)?).ok()?;
+        let s = self.txs.get(idx)?;
+        // Only a request already handed over as a snapshot, whose record
+        // is still to come.
+        if s.tx.part != TxPart::WholeAfterRequest {
+            return None;
+        }
+        let mut view = s.tx.clone();
+        view.part = TxPart::RequestSnapshot;
+        view.finalize();
+        Some(Box::new(view))
+    }
+
     fn parse(&mut self, dir: Direction, data: &[u8], out: &mut ParseOutput) {
         match dir {
             Direction::ToServer => {

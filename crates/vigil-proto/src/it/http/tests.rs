@@ -122,7 +122,8 @@ fn buffers() {
         .iter()
         .find(|t| t.event_type() == "http" && !t.inspect_only())
         .expect("tx");
-    assert_eq!(tx.buffer("http.uri"), Some(&b"/a/c/d?x=%41"[..]));
+    // Suricata's normalized URI decodes the query too.
+    assert_eq!(tx.buffer("http.uri"), Some(&b"/a/c/d?x=A"[..]));
     assert_eq!(
         tx.buffer("http.uri.raw"),
         Some(&b"/a/./b/../c%2Fd?x=%41"[..])
@@ -674,4 +675,40 @@ fn request_snapshot_before_response() {
     assert!(whole[0].request_side_inspected());
     assert_eq!(whole[0].message_dir(), None);
     assert_eq!(whole[0].tx_id(), Some(0));
+}
+
+/// While its response is being parsed, a request handed over as a snapshot
+/// reads back with the response parsed so far (alerts on it log that, as
+/// Suricata logs the transaction at the alert); once done, nothing.
+#[test]
+fn tx_state_of_a_request_snapshot_follows_the_response() {
+    let mut p = HttpParser::new();
+    let mut out = ParseOutput::default();
+    assert!(p.tx_state(0).is_none());
+    p.parse(C, b"GET /blah/ HTTP/1.0\r\nHost: a\r\n\r\n", &mut out);
+    let snap = render(out.txs[0].as_ref());
+    assert!(!snap.json.contains("\"status\""), "{}", snap.json);
+    p.parse(
+        S,
+        b"HTTP/1.0 404 Not Found\r\nContent-Type: text/html\r\n\r\nabc",
+        &mut out,
+    );
+    let now = p.tx_state(0).expect("request in progress");
+    assert!(now.inspect_only());
+    let rec = render(now.as_ref());
+    assert!(rec.json.contains("\"status\":404"), "{}", rec.json);
+    assert!(rec.json.contains("\"length\":3"), "{}", rec.json);
+    p.finish(&mut out);
+    assert!(p.tx_state(0).is_none());
+}
+
+#[test]
+fn normalized_uri_decodes_the_query_as_suricata() {
+    // Suricata decodes `%HH` in the query of `http.uri`; `+`, `%u` and
+    // invalid encodings stay as they are.
+    let uri = util::parse_uri(b"/a%2fb/../c?d=%7Dk%BB+x%u0041%zz%4#f%41");
+    assert_eq!(
+        util::normalized_uri(&uri),
+        b"/a/c?d=}k\xbb+x%u0041%zz%4#fA".to_vec()
+    );
 }

@@ -531,6 +531,32 @@ fn decode_u(digits: Option<&[u8]>) -> Option<u8> {
     Some(b'?')
 }
 
+/// The query decoding Suricata adds to the normalized URI (libhtp's
+/// `urlencoded` decoder context with Suricata's settings): `%HH` only, no
+/// `%uHHHH`, `+` kept (`query-plusspace-decode` is off by default), an
+/// invalid encoding keeps its `%`.
+pub(crate) fn urldecode_query(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while let Some(&c) = data.get(i) {
+        let hex = (
+            data.get(i + 1).copied().and_then(hex_val),
+            data.get(i + 2).copied().and_then(hex_val),
+        );
+        match (c, hex) {
+            (b'%', (Some(h), Some(l))) => {
+                out.push(h << 4 | l);
+                i += 3;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 /// The URI path normalization libhtp applies with Suricata's settings:
 /// URL decoding (`%2f` decoded too), `\` to `/`, runs of `/` compressed,
 /// then RFC 3986 dot-segment removal. Lowercasing is off (Suricata turns it
@@ -643,7 +669,7 @@ pub(crate) fn normalized_uri(uri: &Uri) -> Vec<u8> {
     }
     if let Some(q) = &uri.query {
         out.push(b'?');
-        out.extend_from_slice(q);
+        out.extend_from_slice(&urldecode_query(q));
     }
     if let Some(f) = &uri.fragment {
         out.push(b'#');
