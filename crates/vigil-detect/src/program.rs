@@ -605,9 +605,19 @@ fn read_value(buf: &[u8], r: &Read, st: &Insp<'_>) -> Option<(u64, usize)> {
     if !(0..=max_bytes).contains(&n) || start < 0 || start + n > buf.len() as i64 {
         return None;
     }
+    // A string of unstated length (`byte_test:0,...,string`): Suricata
+    // converts whatever number starts there (strtoull up to the first
+    // non-digit), as ET's rules on `http.content_len` rely on.
+    if n == 0
+        && let Some(base) = r.string
+    {
+        let rest = buf.get(start as usize..)?;
+        let (v, used) = parse_text(rest, base)?;
+        return Some((masked(v, r), start as usize + used));
+    }
     let bytes = &buf[start as usize..(start + n) as usize];
-    let mut v: u64 = match r.string {
-        Some(base) => parse_text(bytes, base)?,
+    let v: u64 = match r.string {
+        Some(base) => parse_text(bytes, base)?.0,
         None => {
             if n > 8 {
                 return None;
@@ -621,17 +631,23 @@ fn read_value(buf: &[u8], r: &Read, st: &Insp<'_>) -> Option<(u64, usize)> {
             }
         }
     };
+    Some((masked(v, r), (start + n) as usize))
+}
+
+/// Applies the read's `bitmask`.
+fn masked(mut v: u64, r: &Read) -> u64 {
     if let Some(mask) = r.bitmask {
         v &= u64::from(mask);
         if mask != 0 {
             v >>= mask.trailing_zeros();
         }
     }
-    Some((v, (start + n) as usize))
+    v
 }
 
-/// Parses leading digits of `bytes` in `base` (at least one digit).
-fn parse_text(bytes: &[u8], base: NumBase) -> Option<u64> {
+/// Parses leading digits of `bytes` in `base` (at least one digit); the
+/// value and how many bytes it took (leading spaces and `0x` included).
+fn parse_text(bytes: &[u8], base: NumBase) -> Option<(u64, usize)> {
     let radix = match base {
         NumBase::Hex => 16,
         NumBase::Dec => 10,
@@ -649,16 +665,16 @@ fn parse_text(bytes: &[u8], base: NumBase) -> Option<u64> {
         s = &s[2..];
     }
     let mut v: u64 = 0;
-    let mut any = false;
+    let mut digits = 0;
     for &b in s {
         let d = match (b as char).to_digit(radix) {
             Some(d) => d,
             None => break,
         };
         v = v.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
-        any = true;
+        digits += 1;
     }
-    any.then_some(v)
+    (digits > 0).then_some((v, bytes.len() - s.len() + digits))
 }
 
 /// Generic unsigned comparison (dsize, bsize, ttl, ...).

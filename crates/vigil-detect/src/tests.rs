@@ -556,3 +556,13 @@ fn track_by_both_counts_both_directions_of_an_ip_pair() {
     assert!(!t.check(&s, b, a, 1, None));
     assert!(t.check(&s, a, c, 1, None));
 }
+
+#[test]
+fn byte_test_string_of_unstated_length_reads_the_number_there() {
+    // ET's `http.content_len; byte_test:0,<,200,0,string,dec;`.
+    let rule = "byte_test:0,<,200,0,string,dec;";
+    assert!(m(rule, b"70"));
+    assert!(!m(rule, b"700"));
+    assert!(!m(rule, b"x70"));
+    assert!(m("byte_test:0,=,26,1,string,hex;", b" 1a;"));
+}
