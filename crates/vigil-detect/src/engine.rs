@@ -644,6 +644,9 @@ impl Detector {
         // rule tries the stream chunk first, as Suricata.
         let mut work: Vec<(u32, u8)> = std::mem::take(&mut self.work);
         work.clear();
+        // The first `pass` rule that matched: later rules do not alert (in
+        // rule order, as Suricata's alert finalization).
+        let mut pass_at: Option<u32> = None;
         // IP-only: first packet of each flow direction.
         let run_iponly = match (&fd, dir) {
             (Some(f), Some(d)) => !f.iponly_done[d],
@@ -653,7 +656,28 @@ impl Detector {
             if let (Some(f), Some(d)) = (fd.as_deref_mut(), dir) {
                 f.iponly_done[d] = true;
             }
-            work.extend(g.iponly.iter().map(|&n| (n, 0)));
+            // A stage of their own, before the other rules, as Suricata's
+            // IP-only engine: already in rule order, no sorting with the
+            // packet's candidates (ET has about a thousand of them).
+            for &n in &g.iponly {
+                let outcome = self.eval_emit(
+                    &engine,
+                    n,
+                    pkt,
+                    fd.as_deref_mut(),
+                    Src::Packet,
+                    None,
+                    false,
+                    out,
+                );
+                if outcome == Outcome::Pass {
+                    if let Some(f) = fd.as_deref_mut() {
+                        f.passed = true;
+                    }
+                    pass_at = Some(n);
+                    break;
+                }
+            }
         }
         // PD-only: once per direction when the protocol is known.
         if let (Some(flow), Some(d)) = (pkt.flow, dir)
@@ -698,6 +722,9 @@ impl Detector {
             if last == Some(n) {
                 continue;
             }
+            if pass_at.is_some_and(|p| n > p) {
+                break;
+            }
             let src = match code {
                 1 => Src::Stream(stream.unwrap_or(&[])),
                 _ => Src::Packet,
@@ -712,11 +739,16 @@ impl Detector {
                     {
                         f.passed = true;
                     }
+                    pass_at = Some(pass_at.map_or(n, |p| p.min(n)));
                     break;
                 }
             }
         }
         self.work = work;
+        if let Some(p) = pass_at {
+            let kept: Vec<Alert> = out.drain(start..).filter(|a| a.sig < p).collect();
+            out.extend(kept);
+        }
         out[start..].sort_by_key(|a| a.sig);
     }
 
