@@ -109,26 +109,8 @@ pub fn write_alert(
     };
     // A link-layer message (GOOSE) has no IP header: the record then
     // carries the frame's MAC addresses instead of IP endpoints.
-    let endpoints = ctx.decoded.ip.map(|ip| {
-        let ports = match ctx.decoded.transport {
-            Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
-            Transport::Udp(u) => Some((u.src_port, u.dst_port)),
-            Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
-            _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
-            _ => None,
-        };
-        let (src, dst, ports) = if a.swapped {
-            (ip.dst, ip.src, ports.map(|(s, d)| (d, s)))
-        } else {
-            (ip.src, ip.dst, ports)
-        };
-        Endpoints {
-            src,
-            dst,
-            ports,
-            proto: ip.proto,
-        }
-    });
+    let endpoints =
+        Endpoints::of_packet(ctx.decoded).map(|e| if a.swapped { e.reversed() } else { e });
     let mut w = JsonWriter::new(out);
     EveHeader {
         timestamp: ctx.ts,
@@ -274,21 +256,7 @@ pub fn write_alert(
 /// Appends the `packet` record of a packet a rule's `tag` follows (the
 /// frame in base64, as Suricata's alert output writes tagged packets).
 pub fn write_tagged_packet(out: &mut Vec<u8>, ctx: &AlertContext<'_>, opts: &AlertOptions) {
-    let endpoints = ctx.decoded.ip.map(|ip| {
-        let ports = match ctx.decoded.transport {
-            Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
-            Transport::Udp(u) => Some((u.src_port, u.dst_port)),
-            Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
-            _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
-            _ => None,
-        };
-        Endpoints {
-            src: ip.src,
-            dst: ip.dst,
-            ports,
-            proto: ip.proto,
-        }
-    });
+    let endpoints = Endpoints::of_packet(ctx.decoded);
     let mut w = JsonWriter::new(out);
     EveHeader {
         timestamp: ctx.ts,

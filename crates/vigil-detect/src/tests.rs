@@ -12,9 +12,13 @@ fn sig(opts: &str) -> Sig {
 
 /// Compiles `alert PROTO any any -> any any (OPTS sid:1;)`.
 fn sig_for(proto: &str, opts: &str) -> Sig {
-    let text = format!("alert {proto} any any -> any any ({opts} sid:1;)");
+    compile_text(&format!("alert {proto} any any -> any any ({opts} sid:1;)"))
+}
+
+/// Compiles one rule's text.
+fn compile_text(text: &str) -> Sig {
     let vars = Vars::suricata_default();
-    let rule = parse_rule(&text, &vars, &Classifications::suricata_default())
+    let rule = parse_rule(text, &vars, &Classifications::suricata_default())
         .unwrap_or_else(|e| panic!("{text}: {e:?}"))
         .rule;
     compile(
@@ -418,22 +422,7 @@ fn checksum_keywords_check_their_layer_only() {
 fn analysis_types_follow_suricata() {
     // Suricata 7's engine analysis types (rules.json), checked against the
     // reference on suricata-verify's rule-types case and ET Open.
-    let vars = Vars::suricata_default();
-    let ty = |text: &str| {
-        let rule = parse_rule(text, &vars, &Classifications::suricata_default())
-            .unwrap_or_else(|e| panic!("{text}: {e:?}"))
-            .rule;
-        compile(
-            &rule,
-            0,
-            "",
-            &mut Names::default(),
-            &mut Names::default(),
-            &vars,
-        )
-        .unwrap_or_else(|e| panic!("{text}: {e}"))
-        .analysis_type
-    };
+    let ty = |text: &str| compile_text(text).analysis_type;
     for (rule, want) in [
         ("alert tcp any any -> any any (sid:1;)", "ip_only"),
         (

@@ -16,6 +16,38 @@ pub struct Endpoints {
     pub proto: u8,
 }
 
+impl Endpoints {
+    /// The packet's own addresses and ports (sender first), `None` without
+    /// an IP layer. A port protocol whose header could not be read gets
+    /// ports 0, as Suricata prints them.
+    pub fn of_packet(decoded: &vigil_wire::Decoded) -> Option<Endpoints> {
+        let ip = decoded.ip?;
+        let ports = match decoded.transport {
+            vigil_wire::Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
+            vigil_wire::Transport::Udp(u) => Some((u.src_port, u.dst_port)),
+            vigil_wire::Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
+            _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
+            _ => None,
+        };
+        Some(Endpoints {
+            src: ip.src,
+            dst: ip.dst,
+            ports,
+            proto: ip.proto,
+        })
+    }
+
+    /// The same endpoints seen from the other side.
+    pub fn reversed(self) -> Endpoints {
+        Endpoints {
+            src: self.dst,
+            dst: self.src,
+            ports: self.ports.map(|(s, d)| (d, s)),
+            proto: self.proto,
+        }
+    }
+}
+
 /// The common head of an EVE record, in Suricata's field order:
 /// `timestamp, flow_id, pcap_cnt, event_type, vlan, src_ip, src_port,
 /// dest_ip, dest_port, proto`.

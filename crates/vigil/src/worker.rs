@@ -1638,23 +1638,7 @@ fn write_anomaly(
     kind: &str,
     event: &str,
 ) {
-    let endpoints = decoded.ip.map(|ip| {
-        let ports = match decoded.transport {
-            Transport::Tcp(t) => Some((t.src_port, t.dst_port)),
-            Transport::Udp(u) => Some((u.src_port, u.dst_port)),
-            Transport::Sctp { src_port, dst_port } => Some((src_port, dst_port)),
-            // A port protocol whose header could not be read: Suricata
-            // prints the ports as 0.
-            _ if matches!(ip.proto, 6 | 17 | 132) => Some((0, 0)),
-            _ => None,
-        };
-        Endpoints {
-            src: ip.src,
-            dst: ip.dst,
-            ports,
-            proto: ip.proto,
-        }
-    });
+    let endpoints = Endpoints::of_packet(decoded);
     let mut w = JsonWriter::new(out);
     EveHeader {
         timestamp: ts,
