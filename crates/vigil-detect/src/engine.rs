@@ -1164,15 +1164,17 @@ impl Detector {
         } else {
             (a_src, a_dst, sp, dp)
         };
+        // Ports first: cheaper than address sets, and most often the one
+        // that rules a candidate out.
         let has_ports = matches!(ip.proto, 6 | 17 | 132);
-        let fwd = s.src.contains(a_src)
-            && s.dst.contains(a_dst)
-            && (!has_ports || (s.sp.contains(sp) && s.dp.contains(dp)));
+        let fwd = (!has_ports || (s.sp.contains(sp) && s.dp.contains(dp)))
+            && s.src.contains(a_src)
+            && s.dst.contains(a_dst);
         if !fwd {
             let rev = s.bidir
+                && (!has_ports || (s.sp.contains(dp) && s.dp.contains(sp)))
                 && s.src.contains(a_dst)
-                && s.dst.contains(a_src)
-                && (!has_ports || (s.sp.contains(dp) && s.dp.contains(sp)));
+                && s.dst.contains(a_src);
             if !rev {
                 return false;
             }
