@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vigil_wire::{decode_packet, decode_transport, Decoded, LinkType};
+use vigil_wire::{Decoded, LinkType, decode_packet, decode_transport};
 
 const LINKS: [LinkType; 9] = [
     LinkType::Null,

@@ -7,9 +7,9 @@
 //! within their step and match limits.
 
 use libfuzzer_sys::fuzz_target;
+use vigil_detect::Engine;
 use vigil_detect::pcre::Scratch;
 use vigil_detect::program::{Insp, MAX_VARS, inspect};
-use vigil_detect::Engine;
 use vigil_rules::{Classifications, RuleSet, ThresholdConfig, Vars};
 
 fuzz_target!(|data: &[u8]| {

@@ -6,6 +6,9 @@
 //! rule buffer and field read.
 #![no_main]
 
+#[path = "common/segments.rs"]
+mod segments;
+
 use libfuzzer_sys::fuzz_target;
 use vigil_eve::JsonWriter;
 use vigil_proto::it::dcerpc::{TcpParser, UdpParser, probe_tcp, probe_udp};
@@ -28,7 +31,7 @@ fn drain(out: &mut ParseOutput, json: &mut Vec<u8>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, mut rest)) = data.split_first() else {
+    let Some((&mode, rest)) = data.split_first() else {
         return;
     };
     let udp = mode & 1 == 1;
@@ -39,24 +42,21 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut out = ParseOutput::default();
     let mut json = Vec::new();
-    while let Some((&c, tail)) = rest.split_first() {
-        let dir = if c & 1 == 0 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        if c == 0xff {
-            let len = tail.first().copied().unwrap_or(0);
-            p.gap(dir, u64::from(len), &mut out);
-            rest = tail.get(1..).unwrap_or(&[]);
-            continue;
+    for step in segments::steps(rest) {
+        match step {
+            segments::Step::Gap(dir, len) => {
+                p.gap(dir, len, &mut out);
+            }
+            segments::Step::Data(dir, seg) => {
+                let _ = if udp {
+                    probe_udp(dir, seg)
+                } else {
+                    probe_tcp(dir, seg)
+                };
+                p.parse(dir, seg, &mut out);
+                drain(&mut out, &mut json);
+            }
         }
-        let len = usize::from(c >> 1).min(tail.len());
-        let (seg, after) = tail.split_at(len);
-        let _ = if udp { probe_udp(dir, seg) } else { probe_tcp(dir, seg) };
-        p.parse(dir, seg, &mut out);
-        drain(&mut out, &mut json);
-        rest = after;
     }
     p.finish(&mut out);
     drain(&mut out, &mut json);

@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, msg)) = data.split_first() else {
         return;
     };
-    let dir = if mode & 2 == 0 { Direction::ToServer } else { Direction::ToClient };
+    let dir = if mode & 2 == 0 {
+        Direction::ToServer
+    } else {
+        Direction::ToClient
+    };
     if let Some(p) = vigil_proto::it::dhcp::INFO.probe_udp {
         let _ = p(dir, msg);
     }

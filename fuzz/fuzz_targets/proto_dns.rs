@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, mut rest)) = data.split_first() else {
         return;
     };
-    let transport = if mode & 1 == 0 { Transport::Udp } else { Transport::Tcp };
+    let transport = if mode & 1 == 0 {
+        Transport::Udp
+    } else {
+        Transport::Tcp
+    };
     let config = DnsLogConfig {
         detailed: mode & 2 == 0,
         grouped: mode & 4 == 0,
@@ -35,7 +39,11 @@ fuzz_target!(|data: &[u8]| {
         };
         let (chunk, next) = tail.split_at(len);
         rest = next;
-        let dir = if h & 0x80 == 0 { Direction::ToServer } else { Direction::ToClient };
+        let dir = if h & 0x80 == 0 {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         if let Some(p) = probe {
             let _ = p(dir, chunk);
         }

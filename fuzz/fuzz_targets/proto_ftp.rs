@@ -8,6 +8,9 @@
 //! the prober runs on every segment.
 #![no_main]
 
+#[path = "common/segments.rs"]
+mod segments;
+
 use libfuzzer_sys::fuzz_target;
 use vigil_eve::JsonWriter;
 use vigil_proto::it::ftp::{FtpParser, probe};
@@ -45,7 +48,7 @@ fn drain(out: &mut ParseOutput, json: &mut Vec<u8>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, mut rest)) = data.split_first() else {
+    let Some((&first, rest)) = data.split_first() else {
         return;
     };
     let max_line = if first & 0x80 == 0 {
@@ -57,37 +60,30 @@ fuzz_target!(|data: &[u8]| {
     let mut data_parsers: Vec<Box<dyn AppParser>> = Vec::new();
     let mut out = ParseOutput::default();
     let mut json = Vec::new();
-    while let Some((&c, tail)) = rest.split_first() {
-        let dir = if c & 1 == 0 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        if c == 0xff {
-            let len = tail.first().copied().unwrap_or(0);
-            p.gap(dir, u64::from(len), &mut out);
-            for d in &mut data_parsers {
-                d.gap(dir, u64::from(len), &mut out);
+    for step in segments::steps(rest) {
+        match step {
+            segments::Step::Gap(dir, len) => {
+                p.gap(dir, len, &mut out);
+                for d in &mut data_parsers {
+                    d.gap(dir, len, &mut out);
+                }
+                drain(&mut out, &mut json);
             }
-            rest = tail.get(1..).unwrap_or(&[]);
-            drain(&mut out, &mut json);
-            continue;
-        }
-        let len = usize::from(c >> 1).min(tail.len());
-        let (seg, after) = tail.split_at(len);
-        let _ = probe(dir, seg);
-        p.parse(dir, seg, &mut out);
-        for d in &mut data_parsers {
-            d.parse(dir, seg, &mut out);
-        }
-        for e in out.announced.drain(..) {
-            if data_parsers.len() < MAX_DATA_PARSERS {
-                data_parsers.push((e.parser)(1));
+            segments::Step::Data(dir, seg) => {
+                let _ = probe(dir, seg);
+                p.parse(dir, seg, &mut out);
+                for d in &mut data_parsers {
+                    d.parse(dir, seg, &mut out);
+                }
+                for e in out.announced.drain(..) {
+                    if data_parsers.len() < MAX_DATA_PARSERS {
+                        data_parsers.push((e.parser)(1));
+                    }
+                }
+                out.change = None;
+                drain(&mut out, &mut json);
             }
         }
-        out.change = None;
-        drain(&mut out, &mut json);
-        rest = after;
     }
     for dir in [Direction::ToServer, Direction::ToClient] {
         p.close(dir, &mut out);

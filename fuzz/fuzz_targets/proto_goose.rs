@@ -42,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
         };
         let (payload, next) = tail.split_at(len.min(tail.len()));
         rest = next;
-        now = Timestamp::new(now.secs, u64::from(now.nanos) + u64::from(ctrl >> 2) * 50_000_000);
+        now = Timestamp::new(
+            now.secs,
+            u64::from(now.nanos) + u64::from(ctrl >> 2) * 50_000_000,
+        );
         let mac = [2, 0, 0, 0, 0, ctrl & 3];
         events.clear();
         match goose::decode(payload) {

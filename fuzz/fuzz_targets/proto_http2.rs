@@ -7,6 +7,9 @@
 //! http2.* keywords applied.
 #![no_main]
 
+#[path = "common/segments.rs"]
+mod segments;
+
 use libfuzzer_sys::fuzz_target;
 use vigil_eve::JsonWriter;
 use vigil_proto::it::http2::{self, Http2Parser, UpgradeRequest};
@@ -44,7 +47,11 @@ const KEYWORDS: &[(&str, &str)] = &[
     ("http2.settings", "SETTINGS_HEADER_TABLE_SIZE>1000"),
 ];
 
-fn drain(out: &mut ParseOutput, json: &mut Vec<u8>, kws: &[(vigil_proto::AppProto, Box<dyn keywords::TxMatch>)]) {
+fn drain(
+    out: &mut ParseOutput,
+    json: &mut Vec<u8>,
+    kws: &[(vigil_proto::AppProto, Box<dyn keywords::TxMatch>)],
+) {
     for tx in out.txs.drain(..) {
         json.clear();
         let mut w = JsonWriter::new(json);
@@ -95,25 +102,18 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut out = ParseOutput::default();
     let mut json = Vec::new();
-    while let Some((&c, tail)) = rest.split_first() {
-        let dir = if c & 1 == 0 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        if c == 0xff {
-            let len = tail.first().copied().unwrap_or(0);
-            p.gap(dir, u64::from(len), &mut out);
-            rest = tail.get(1..).unwrap_or(&[]);
-            continue;
+    for step in segments::steps(rest) {
+        match step {
+            segments::Step::Gap(dir, len) => {
+                p.gap(dir, len, &mut out);
+            }
+            segments::Step::Data(dir, seg) => {
+                let _ = http2::probe(dir, seg);
+                let _ = http2::probe_server(seg);
+                p.parse(dir, seg, &mut out);
+                drain(&mut out, &mut json, &kws);
+            }
         }
-        let len = usize::from(c >> 1).min(tail.len());
-        let (seg, after) = tail.split_at(len);
-        let _ = http2::probe(dir, seg);
-        let _ = http2::probe_server(seg);
-        p.parse(dir, seg, &mut out);
-        drain(&mut out, &mut json, &kws);
-        rest = after;
     }
     p.finish(&mut out);
     drain(&mut out, &mut json, &kws);

@@ -6,7 +6,12 @@ mod ot_harness;
 
 use libfuzzer_sys::fuzz_target;
 
-const UINTS: &[&str] = &["modbus.function", "modbus.subfunction", "modbus.unit", "modbus.access"];
+const UINTS: &[&str] = &[
+    "modbus.function",
+    "modbus.subfunction",
+    "modbus.unit",
+    "modbus.access",
+];
 const BUFFERS: &[&str] = &[];
 
 fuzz_target!(|data: &[u8]| {

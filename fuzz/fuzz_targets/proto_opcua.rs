@@ -16,7 +16,11 @@ const UINTS: &[&str] = &[
     "opcua.secure_channel_id",
     "opcua.attribute_id",
 ];
-const BUFFERS: &[&str] = &["opcua.service_name", "opcua.security_policy", "opcua.node_id"];
+const BUFFERS: &[&str] = &[
+    "opcua.service_name",
+    "opcua.security_policy",
+    "opcua.node_id",
+];
 
 fuzz_target!(|data: &[u8]| {
     ot_harness::run_with(&vigil_proto::ot::opcua::INFO, data, UINTS, BUFFERS);

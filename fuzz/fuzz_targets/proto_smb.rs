@@ -5,6 +5,9 @@
 //! (smb, fileinfo) is rendered and every rule buffer read.
 #![no_main]
 
+#[path = "common/segments.rs"]
+mod segments;
+
 use libfuzzer_sys::fuzz_target;
 use vigil_eve::JsonWriter;
 use vigil_proto::it::smb::{SmbParser, probe};
@@ -41,25 +44,17 @@ fuzz_target!(|data: &[u8]| {
     let mut p = SmbParser::new();
     let mut out = ParseOutput::default();
     let mut json = Vec::new();
-    let mut rest = data;
-    while let Some((&c, tail)) = rest.split_first() {
-        let dir = if c & 1 == 0 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        if c == 0xff {
-            let len = tail.first().copied().unwrap_or(0);
-            p.gap(dir, u64::from(len), &mut out);
-            rest = tail.get(1..).unwrap_or(&[]);
-            continue;
+    for step in segments::steps(data) {
+        match step {
+            segments::Step::Gap(dir, len) => {
+                p.gap(dir, len, &mut out);
+            }
+            segments::Step::Data(dir, seg) => {
+                let _ = probe(dir, seg);
+                p.parse(dir, seg, &mut out);
+                drain(&mut out, &mut json);
+            }
         }
-        let len = usize::from(c >> 1).min(tail.len());
-        let (seg, after) = tail.split_at(len);
-        let _ = probe(dir, seg);
-        p.parse(dir, seg, &mut out);
-        drain(&mut out, &mut json);
-        rest = after;
     }
     p.finish(&mut out);
     drain(&mut out, &mut json);

@@ -8,6 +8,9 @@
 //! runs on every segment.
 #![no_main]
 
+#[path = "common/segments.rs"]
+mod segments;
+
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 use vigil_eve::JsonWriter;
@@ -71,31 +74,24 @@ fn drain(out: &mut ParseOutput, json: &mut Vec<u8>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, mut rest)) = data.split_first() else {
+    let Some((&first, rest)) = data.split_first() else {
         return;
     };
     let mut p = SmtpParser::with_config(Arc::new(config(first)));
     let mut out = ParseOutput::default();
     let mut json = Vec::new();
-    while let Some((&c, tail)) = rest.split_first() {
-        let dir = if c & 1 == 0 {
-            Direction::ToServer
-        } else {
-            Direction::ToClient
-        };
-        if c == 0xff {
-            let len = tail.first().copied().unwrap_or(0);
-            p.gap(dir, u64::from(len), &mut out);
-            rest = tail.get(1..).unwrap_or(&[]);
-            drain(&mut out, &mut json);
-            continue;
+    for step in segments::steps(rest) {
+        match step {
+            segments::Step::Gap(dir, len) => {
+                p.gap(dir, len, &mut out);
+                drain(&mut out, &mut json);
+            }
+            segments::Step::Data(dir, seg) => {
+                let _ = probe(dir, seg);
+                p.parse(dir, seg, &mut out);
+                drain(&mut out, &mut json);
+            }
         }
-        let len = usize::from(c >> 1).min(tail.len());
-        let (seg, after) = tail.split_at(len);
-        let _ = probe(dir, seg);
-        p.parse(dir, seg, &mut out);
-        drain(&mut out, &mut json);
-        rest = after;
     }
     p.close(Direction::ToServer, &mut out);
     p.close(Direction::ToClient, &mut out);

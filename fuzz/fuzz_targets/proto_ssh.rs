@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         };
         let (chunk, next) = tail.split_at(len);
         rest = next;
-        let dir = if h & 0x80 == 0 { Direction::ToServer } else { Direction::ToClient };
+        let dir = if h & 0x80 == 0 {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
         let _ = ssh::probe(dir, chunk);
         if h & 0x40 != 0 {
             parser.gap(dir, 10, &mut out);
