@@ -244,10 +244,7 @@ pub fn write_alert(
         w.uint("stream", u64::from(a.stream));
     }
     if opts.packet {
-        w.string_with("packet", |o| push_base64(o, ctx.frame));
-        w.open_object_key("packet_info");
-        w.uint("linktype", u64::from(opts.linktype));
-        w.close_object();
+        write_packet_fields(&mut w, ctx.frame, opts);
     }
     w.close_object();
     out.push(b'\n');
@@ -268,10 +265,15 @@ pub fn write_tagged_packet(out: &mut Vec<u8>, ctx: &AlertContext<'_>, opts: &Ale
     }
     .write_open(&mut w);
     w.string("pkt_src", "wire/pcap");
-    w.string_with("packet", |o| push_base64(o, ctx.frame));
+    write_packet_fields(&mut w, ctx.frame, opts);
+    w.close_object();
+    out.push(b'\n');
+}
+
+/// `packet` (the frame in base64) and `packet_info{linktype}`.
+fn write_packet_fields(w: &mut JsonWriter<'_>, frame: &[u8], opts: &AlertOptions) {
+    w.string_with("packet", |o| push_base64(o, frame));
     w.open_object_key("packet_info");
     w.uint("linktype", u64::from(opts.linktype));
     w.close_object();
-    w.close_object();
-    out.push(b'\n');
 }

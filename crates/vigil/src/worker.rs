@@ -148,6 +148,20 @@ struct PktRef<'a> {
     stream_tracked: bool,
 }
 
+impl<'a> PktRef<'a> {
+    /// A flow-end pseudo packet (header only) in `dir`, as Suricata's.
+    fn pseudo(decoded: &'a Decoded, dir: Direction) -> PktRef<'a> {
+        PktRef {
+            decoded,
+            frame: &[],
+            payload: &[],
+            dir,
+            established: true,
+            stream_tracked: true,
+        }
+    }
+}
+
 /// The application state stored in a flow, if any.
 fn app_of(flow_app: &mut Option<Box<dyn std::any::Any + Send>>) -> Option<&mut AppState> {
     flow_app.as_mut().and_then(|a| a.downcast_mut::<AppState>())
@@ -268,14 +282,9 @@ impl Emitter {
         let pseudo = (pkt.is_none() && self.detector.is_some())
             .then(|| pseudo_decoded(flow, Direction::ToServer));
         let pkt_eff = pkt.or_else(|| {
-            pseudo.as_ref().map(|d| PktRef {
-                decoded: d,
-                frame: &[],
-                payload: &[],
-                dir: Direction::ToServer,
-                established: true,
-                stream_tracked: true,
-            })
+            pseudo
+                .as_ref()
+                .map(|d| PktRef::pseudo(d, Direction::ToServer))
         });
         // Protocol-detection anomalies are packet events: Suricata logs them
         // before the packet's transactions.
@@ -1105,14 +1114,7 @@ impl Emitter {
         }
         for dir in [Direction::ToServer, Direction::ToClient] {
             let decoded = pseudo_decoded(flow, dir);
-            let p = PktRef {
-                decoded: &decoded,
-                frame: &[],
-                payload: &[],
-                dir,
-                established: true,
-                stream_tracked: true,
-            };
+            let p = PktRef::pseudo(&decoded, dir);
             self.inspect_live(flow, now, &p);
             self.flush_alerts(flow, now, None, &p, None);
         }
@@ -1144,14 +1146,7 @@ impl Emitter {
                 continue;
             }
             let decoded = pseudo_decoded(flow, dir);
-            let p = PktRef {
-                decoded: &decoded,
-                frame: &[],
-                payload: &[],
-                dir,
-                established: true,
-                stream_tracked: true,
-            };
+            let p = PktRef::pseudo(&decoded, dir);
             self.inspect_txs(flow, ts, &p, ready, false);
             self.flush_alerts(flow, ts, None, &p, None);
         }
@@ -1435,14 +1430,7 @@ impl Emitter {
                 None => false,
             };
             if have {
-                let p = PktRef {
-                    decoded: &decoded,
-                    frame: &[],
-                    payload: &[],
-                    dir,
-                    established: true,
-                    stream_tracked: true,
-                };
+                let p = PktRef::pseudo(&decoded, dir);
                 let dpkt = detect_packet(&p, flow, now, None);
                 let mut alerts = std::mem::take(&mut self.alerts);
                 alerts.clear();
